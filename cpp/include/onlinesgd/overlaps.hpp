@@ -1,0 +1,40 @@
+#pragma once
+/// Order parameters Q = W W^T / N, R = W B^T / N, T = B B^T / N and the generalisation
+/// error eg = 1/2 E[(phi(x) - phi*(x))^2] computed exactly from them (THEORY.md).
+#include <Eigen/Dense>
+
+#include "onlinesgd/activation.hpp"
+#include "onlinesgd/gaussian/i2.hpp"
+
+namespace onlinesgd {
+
+using MatrixXdR = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+struct Overlaps {
+  Eigen::MatrixXd Q;       ///< K x K
+  Eigen::MatrixXd R;       ///< K x M
+  Eigen::MatrixXd T;       ///< M x M
+  Eigen::VectorXd v;       ///< K, student second layer
+  Eigen::VectorXd v_star;  ///< M, teacher second layer
+};
+
+/// eg from the overlaps: 1/2 [sum v_i v_j I2(i,j) + sum v*_n v*_m I2(n,m) - 2 sum v_i v*_n I2(i,n)].
+inline double generalisation_error(const Overlaps& o, Activation g_student, Activation g_teacher) {
+  using gaussian::i2;
+  const auto K = o.Q.rows(), M = o.T.rows();
+  double ss = 0.0, tt = 0.0, st = 0.0;
+  for (Eigen::Index i = 0; i < K; ++i)
+    for (Eigen::Index j = i; j < K; ++j)
+      ss += (i == j ? 1.0 : 2.0) * o.v(i) * o.v(j) *
+            i2(g_student, g_student, o.Q(i, i), o.Q(j, j), o.Q(i, j));
+  for (Eigen::Index n = 0; n < M; ++n)
+    for (Eigen::Index m = n; m < M; ++m)
+      tt += (n == m ? 1.0 : 2.0) * o.v_star(n) * o.v_star(m) *
+            i2(g_teacher, g_teacher, o.T(n, n), o.T(m, m), o.T(n, m));
+  for (Eigen::Index i = 0; i < K; ++i)
+    for (Eigen::Index n = 0; n < M; ++n)
+      st += o.v(i) * o.v_star(n) * i2(g_student, g_teacher, o.Q(i, i), o.T(n, n), o.R(i, n));
+  return 0.5 * (ss + tt - 2.0 * st);
+}
+
+}  // namespace onlinesgd

@@ -1,0 +1,5 @@
+#include "onlinesgd/version.hpp"
+
+namespace onlinesgd {
+const char* version() { return ONLINESGD_VERSION; }
+}  // namespace onlinesgd
