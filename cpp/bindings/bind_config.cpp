@@ -1,0 +1,45 @@
+#include "bind_common.hpp"
+
+#include "onlinesgd/config.hpp"
+#include "onlinesgd/overlaps.hpp"
+
+void bind_config(py::module_& m) {
+  using onlinesgd::ModelConfig;
+  py::class_<ModelConfig>(m, "ModelConfig")
+      .def(py::init<>())
+      .def_readwrite("N", &ModelConfig::N)
+      .def_readwrite("K", &ModelConfig::K)
+      .def_readwrite("M", &ModelConfig::M)
+      .def_property(
+          "g_student", [](const ModelConfig& c) { return onlinesgd::activation_name(c.g_student); },
+          [](ModelConfig& c, const std::string& s) { c.g_student = onlinesgd::activation_from_name(s); })
+      .def_property(
+          "g_teacher", [](const ModelConfig& c) { return onlinesgd::activation_name(c.g_teacher); },
+          [](ModelConfig& c, const std::string& s) { c.g_teacher = onlinesgd::activation_from_name(s); })
+      .def_readwrite("lr", &ModelConfig::lr)
+      .def_readwrite("lr_v", &ModelConfig::lr_v)
+      .def_readwrite("noise", &ModelConfig::noise)
+      .def_readwrite("batch", &ModelConfig::batch)
+      .def_readwrite("seed", &ModelConfig::seed)
+      .def_readwrite("init_std", &ModelConfig::init_std)
+      .def_readwrite("v_init", &ModelConfig::v_init)
+      .def_readwrite("teacher_v", &ModelConfig::teacher_v);
+
+  m.def(
+      "generalisation_error",
+      [](const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R, const Eigen::MatrixXd& T, const Eigen::VectorXd& v,
+         const Eigen::VectorXd& v_star, const std::string& g_student, const std::string& g_teacher) {
+        onlinesgd::Overlaps o{Q, R, T, v, v_star};
+        return onlinesgd::generalisation_error(o, onlinesgd::activation_from_name(g_student),
+                                               onlinesgd::activation_from_name(g_teacher));
+      },
+      py::arg("Q"), py::arg("R"), py::arg("T"), py::arg("v"), py::arg("v_star"), py::arg("g_student"),
+      py::arg("g_teacher"));
+  m.def(
+      "i2",
+      [](const std::string& ga, const std::string& gb, double caa, double cbb, double cab) {
+        return onlinesgd::gaussian::i2(onlinesgd::activation_from_name(ga), onlinesgd::activation_from_name(gb),
+                                       caa, cbb, cab);
+      },
+      py::arg("g_a"), py::arg("g_b"), py::arg("caa"), py::arg("cbb"), py::arg("cab"));
+}

@@ -1,0 +1,95 @@
+"""Command line: ``onlinesgd run`` runs an experiment and writes its trajectory and figure."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .config import Config
+
+DEFAULT_T_MAX = 50.0
+RUN_KEYS = {"t_max": float, "out": str}
+
+
+def _read_toml(path: str) -> dict:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    for f in dataclasses.fields(Config):
+        kind = type(f.default) if f.default is not None else str
+        parser.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=kind, default=None,
+                            help=f"Config.{f.name} (default {f.default!r})")
+
+
+def config_from_args(args: argparse.Namespace) -> tuple[Config, dict]:
+    """Config and run options: defaults, then the TOML file, then flags."""
+    values: dict = {}
+    run = {"t_max": DEFAULT_T_MAX, "out": "onlinesgd_run"}
+    if getattr(args, "config", None):
+        for key, value in _read_toml(args.config).items():
+            if key in RUN_KEYS:
+                run[key] = RUN_KEYS[key](value)
+            else:
+                values[key] = value
+    for f in dataclasses.fields(Config):
+        if getattr(args, f.name, None) is not None:
+            values[f.name] = getattr(args, f.name)
+    for key in RUN_KEYS:
+        if getattr(args, key, None) is not None:
+            run[key] = getattr(args, key)
+    return Config.from_dict(values), run
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .plot import plot_trajectories
+    from .simulate import simulate
+
+    config, run = config_from_args(args)
+    print(f"onlinesgd run: {config}")
+    traj = simulate(config, run["t_max"], progress=not args.quiet)
+    out = Path(run["out"])
+    path = traj.save(out.with_suffix(".npz"))
+    plot_trajectories([traj], out.with_suffix(".png"), title=_title(config))
+    print(f"eg(t = {traj.times[-1]:.4g}) = {traj.eg[-1]:.6g}")
+    print(f"wrote {path} and {out.with_suffix('.png')}")
+    return 0
+
+
+def _title(c: Config) -> str:
+    return (f"{c.activation}, K = {c.K}, M = {c.M}, N = {c.N}, lr = {c.lr}, lr_v = {c.lr_v}, "
+            f"noise = {c.noise}, batch = {c.batch}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="onlinesgd", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="simulate one configuration (defaults: erf, K = M = 2, N = 10000, lr = 0.5)")
+    run.add_argument("config", nargs="?", help="TOML file of Config fields (plus t_max, out)")
+    run.add_argument("--t-max", dest="t_max", type=float, default=None, help=f"final time (default {DEFAULT_T_MAX})")
+    run.add_argument("--out", default=None, help="output prefix for .npz and .png (default onlinesgd_run)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_config_flags(run)
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as err:
+        print(f"onlinesgd: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

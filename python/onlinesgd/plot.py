@@ -1,0 +1,52 @@
+"""Figures of trajectories: eg and the overlaps over time, simulation and theory together."""
+
+from __future__ import annotations
+
+import os
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+from .trajectory import Trajectory
+
+
+def plot_trajectories(trajectories: Sequence[Trajectory], path: Union[str, os.PathLike, None] = None,
+                      title: Optional[str] = None):
+    """eg(t), R_in(t) and Q_ik(t) on a log time axis. Simulations are drawn as markers,
+    ODE solutions as lines, so the two compare at a glance. Returns the figure; writes it to
+    ``path`` (PNG, PDF, ...) when given. Uses the non-interactive Agg backend when no display."""
+    import matplotlib
+
+    if path is not None and not os.environ.get("DISPLAY"):
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_eg, ax_r, ax_q) = plt.subplots(1, 3, figsize=(15, 4.2))
+    for traj in trajectories:
+        t = np.asarray(traj.times)
+        keep = t > 0  # log axis
+        is_ode = traj.kind == "ode"
+        style = dict(lw=1.6) if is_ode else dict(ls="none", marker="o", ms=3, alpha=0.7)
+        label = "ODE" if is_ode else f"simulation (N = {traj.config.N})"
+        ax_eg.plot(t[keep], traj.eg[keep], color="k", label=label, **style)
+        K, M = traj.R.shape[1:]
+        for i in range(K):
+            for n in range(M):
+                ax_r.plot(t[keep], traj.R[keep, i, n], color=f"C{i * M + n}",
+                          label=None if is_ode else f"R[{i},{n}]", **style)
+            for k in range(i, K):
+                ax_q.plot(t[keep], traj.Q[keep, i, k], color=f"C{i * K + k}",
+                          label=None if is_ode else f"Q[{i},{k}]", **style)
+    ax_eg.set_yscale("log")
+    for ax, name in ((ax_eg, "generalisation error $\\epsilon_g$"), (ax_r, "$R_{in}$"), (ax_q, "$Q_{ik}$")):
+        ax.set_xscale("log")
+        ax.set_xlabel("t = samples / N")
+        ax.set_ylabel(name)
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+    return fig

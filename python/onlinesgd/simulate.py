@@ -1,0 +1,194 @@
+"""Online SGD simulation: the Python face of the C++ simulator."""
+
+from __future__ import annotations
+
+import time as _time
+import warnings
+from typing import Optional, Sequence
+
+import numpy as np
+
+from . import _core
+from .config import Config
+from .trajectory import Trajectory
+
+ArrayLike = Optional[np.ndarray]
+
+
+class DivergenceWarning(RuntimeWarning):
+    """The weights became non-finite (learning rate too large); the run stopped."""
+
+
+def check_array(name: str, value, shape: tuple) -> np.ndarray:
+    """A float64 C-contiguous copy of ``value`` after checking dtype, shape and finiteness."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "fiu":
+        raise ValueError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite")
+    return np.array(arr, dtype=np.float64, order="C", copy=True)
+
+
+def default_times(t_max: float, N: int, batch: int, start: float = 0.0, count: int = 100) -> np.ndarray:
+    """``start`` plus ``count`` log-spaced times from one step after it up to ``t_max``."""
+    first = start + batch / N
+    if t_max <= start:
+        return np.array([start])
+    if t_max <= first:
+        return np.array([start, t_max])
+    lo = max(first, t_max * 1e-4)
+    return np.concatenate([[start], np.geomspace(lo, t_max, count)])
+
+
+def check_times(times, t_max, start: float) -> np.ndarray:
+    """Validated, strictly increasing recording times >= ``start`` (the current time)."""
+    if times is None:
+        raise ValueError("times must be given")
+    arr = np.asarray(times, dtype=np.float64).ravel()
+    if arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ValueError("times must be a non-empty array of finite numbers")
+    if np.any(np.diff(arr) <= 0):
+        raise ValueError("times must be strictly increasing")
+    if arr[0] < start - 1e-12:
+        raise ValueError(f"times must be >= the current time {start}, got {arr[0]}")
+    return arr
+
+
+def check_t_max(t_max) -> float:
+    if isinstance(t_max, bool) or not isinstance(t_max, (int, float, np.integer, np.floating)):
+        raise ValueError(f"t_max must be a number, got {t_max!r}")
+    if not np.isfinite(t_max) or t_max < 0:
+        raise ValueError(f"t_max must be finite and >= 0, got {t_max!r}")
+    return float(t_max)
+
+
+class Simulator:
+    """A teacher and a student stepping through online SGD.
+
+    The weights are drawn from ``config.seed`` unless given: ``W`` (K x N) and ``v`` (K) for
+    the student, ``B`` (M x N) and ``v_star`` (M) for the teacher. Arrays are copied in.
+    """
+
+    def __init__(self, config: Config, *, W: ArrayLike = None, v: ArrayLike = None,
+                 B: ArrayLike = None, v_star: ArrayLike = None) -> None:
+        if not isinstance(config, Config):
+            raise ValueError(f"config must be an onlinesgd.Config, got {type(config).__name__}")
+        self.config = config
+        c = config
+        W = None if W is None else check_array("W", W, (c.K, c.N))
+        v = None if v is None else check_array("v", v, (c.K,))
+        B = None if B is None else check_array("B", B, (c.M, c.N))
+        v_star = None if v_star is None else check_array("v_star", v_star, (c.M,))
+        self._sim = _core.Simulator(c.to_core())
+        if W is not None or v is not None:
+            self._sim.set_student(self._sim.W if W is None else W, self._sim.v if v is None else v)
+        if B is not None or v_star is not None:
+            self._sim.set_teacher(self._sim.B if B is None else B, self._sim.v_star if v_star is None else v_star)
+
+    # weights, read back as copies
+    W = property(lambda self: self._sim.W, doc="student first layer, K x N")
+    v = property(lambda self: self._sim.v, doc="student second layer, K")
+    B = property(lambda self: self._sim.B, doc="teacher first layer, M x N")
+    v_star = property(lambda self: self._sim.v_star, doc="teacher second layer, M")
+    steps = property(lambda self: self._sim.steps, doc="steps done")
+    time = property(lambda self: self._sim.time, doc="samples seen / N")
+
+    def overlaps(self) -> dict:
+        """Current Q, R, T, v, v_star."""
+        return dict(zip(("Q", "R", "T", "v", "v_star"), self._sim.overlaps()))
+
+    def eg(self) -> float:
+        """Current generalisation error, exact from the overlaps."""
+        return self._sim.generalisation_error()
+
+    def step(self, x: np.ndarray, zeta: ArrayLike = None) -> None:
+        """One SGD step on the given inputs ``x`` (N or b x N) and standard-normal label
+        noises ``zeta`` (b; scaled by ``config.noise``). Does not consume the random streams."""
+        X = np.asarray(x)
+        X = X[None, :] if X.ndim == 1 else X
+        X = check_array("x", X, (X.shape[0], self.config.N) if X.ndim == 2 else (-1,))
+        z = np.zeros(X.shape[0]) if zeta is None else check_array("zeta", zeta, (X.shape[0],))
+        if not self._sim.step_on(X, z):
+            raise FloatingPointError(f"the step on this input gives non-finite weights (t = {self.time})")
+
+    def run(self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None,
+            progress: Optional[bool] = None) -> Trajectory:
+        """Steps on and records the overlaps at ``times`` (default: now plus ~100 log-spaced
+        times up to ``t_max``). Times are rounded to whole steps; the recorded ``times`` are
+        exact. ``progress``: None shows a bar once the run takes over 2 s, True always, False never.
+        Ctrl-C stops the run and returns what was recorded so far (``info['interrupted']``)."""
+        c, start = self.config, self.time
+        if times is None:
+            if t_max is None:
+                raise ValueError("t_max or times must be given")
+            times = default_times(check_t_max(t_max), c.N, c.batch, start)
+        else:
+            if t_max is not None:
+                check_t_max(t_max)
+            times = check_times(times, t_max, start)
+        targets = np.unique(np.rint(times * c.N / c.batch).astype(np.int64))
+        return self._record(targets, progress)
+
+    def _record(self, targets: np.ndarray, progress: Optional[bool]) -> Trajectory:
+        from tqdm.auto import tqdm
+
+        c, info = self.config, {}
+        rows = []
+        scale = c.batch / c.N
+        bar = tqdm(total=float(targets[-1] * scale), unit="t", disable=progress is False,
+                   delay=0 if progress else 2.0, mininterval=0.5, leave=False, desc="simulate",
+                   bar_format="{desc}: {percentage:3.0f}%|{bar}| t = {n:.4g}/{total:.4g} [{elapsed}<{remaining}]")
+        chunk = max(1, 2_000_000 // (c.N * (c.K + c.M) * c.batch))
+        try:
+            for target in targets:
+                while self._sim.steps < target:
+                    n = int(min(chunk, target - self._sim.steps))
+                    tic = _time.perf_counter()
+                    done = self._sim.advance(n)
+                    elapsed = _time.perf_counter() - tic
+                    bar.update(done * scale)
+                    if done < n:
+                        info["diverged_at"] = (self._sim.steps + 1) * scale
+                        raise _Diverged
+                    # Aim at ~0.1 s per call so Ctrl-C and the bar stay responsive.
+                    chunk = int(np.clip(n * 0.1 / max(elapsed, 1e-6), 1, 4 * n))
+                rows.append(self._snapshot())
+        except _Diverged:
+            warnings.warn(f"weights became non-finite at t = {info['diverged_at']:.6g}; run stopped "
+                          "(learning rate too large?)", DivergenceWarning, stacklevel=3)
+        except KeyboardInterrupt:
+            info["interrupted"] = True
+            info["interrupted_at"] = self.time
+        finally:
+            bar.close()
+        info["steps"] = int(self._sim.steps)
+        return self._trajectory(rows, info)
+
+    def _snapshot(self) -> tuple:
+        return (self.time, *self._sim.overlaps(), self._sim.generalisation_error())
+
+    def _trajectory(self, rows: list, info: dict) -> Trajectory:
+        c = self.config
+        if rows:
+            cols = [np.array(col) for col in zip(*rows)]
+        else:
+            cols = [np.zeros((0,) + s) for s in ((), (c.K, c.K), (c.K, c.M), (c.M, c.M), (c.K,), (c.M,), ())]
+        names = ("times", "Q", "R", "T", "v", "v_star", "eg")
+        return Trajectory(config=c, version=_core.__version__, kind="simulation", info=info, **dict(zip(names, cols)))
+
+
+class _Diverged(Exception):
+    pass
+
+
+def simulate(config: Config, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None, *,
+             W: ArrayLike = None, v: ArrayLike = None, B: ArrayLike = None, v_star: ArrayLike = None,
+             progress: Optional[bool] = None) -> Trajectory:
+    """Runs online SGD from t = 0 and returns the recorded :class:`Trajectory`.
+
+    Time is t = samples / N (with minibatches one step advances t by batch / N). The overlaps
+    and eg are recomputed exactly from the weights at each recorded time.
+    """
+    return Simulator(config, W=W, v=v, B=B, v_star=v_star).run(t_max, times, progress)

@@ -1,0 +1,90 @@
+"""Recorded order parameters over time, for the simulation and the theory alike."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+
+from .config import Config
+
+_ARRAYS = ("times", "Q", "R", "T", "v", "v_star", "eg")
+
+
+@dataclass
+class Trajectory:
+    """Order parameters recorded at ``times`` (t = samples / N).
+
+    Attributes
+    ----------
+    times : (n,) recorded times.
+    Q : (n, K, K) student-student overlaps W W^T / N.
+    R : (n, K, M) student-teacher overlaps W B^T / N.
+    T : (n, M, M) teacher-teacher overlaps B B^T / N.
+    v, v_star : (n, K) and (n, M) second-layer weights.
+    eg : (n,) generalisation error 1/2 E[(phi - phi*)^2], from the overlaps.
+    config : the model; seed is ``config.seed``.
+    version : package version that produced it.
+    kind : "simulation" or "ode".
+    info : extra facts (e.g. ``diverged_at``, ``interrupted``, the ODE step).
+    """
+
+    times: np.ndarray
+    Q: np.ndarray
+    R: np.ndarray
+    T: np.ndarray
+    v: np.ndarray
+    v_star: np.ndarray
+    eg: np.ndarray
+    config: Config
+    version: str
+    kind: str = "simulation"
+    info: dict = field(default_factory=dict)
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def initial_overlaps(self) -> dict:
+        """Overlaps at the first recorded time (the ODE's starting point)."""
+        return {name: getattr(self, name)[0].copy() for name in ("Q", "R", "T", "v", "v_star")}
+
+    def save(self, path: Union[str, os.PathLike]) -> Path:
+        """Writes one self-describing ``.npz`` file atomically (temp file, then rename)."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
+        meta = {"config": self.config.to_dict(), "version": self.version, "kind": self.kind, "info": self.info}
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, meta=np.array(json.dumps(meta)), **{k: getattr(self, k) for k in _ARRAYS})
+            os.chmod(tmp, 0o666 & ~_umask())
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def load(path: Union[str, os.PathLike]) -> Trajectory:
+    """Reads a trajectory written by :meth:`Trajectory.save`."""
+    with np.load(path, allow_pickle=False) as data:
+        meta: dict[str, Any] = json.loads(str(data["meta"]))
+        arrays = {k: data[k] for k in _ARRAYS}
+    return Trajectory(config=Config.from_dict(meta["config"]), version=meta["version"], kind=meta["kind"],
+                      info=meta["info"], **arrays)
