@@ -1,7 +1,11 @@
 #include "bind_common.hpp"
 
+#include "onlinesgd/fast_step.hpp"
+#include "onlinesgd/kernel.hpp"
+#include "onlinesgd/parallel.hpp"
 #include "onlinesgd/rng.hpp"
 #include "onlinesgd/simulator.hpp"
+#include "onlinesgd/timing.hpp"
 
 using onlinesgd::RowMatrix;
 using onlinesgd::Simulator;
@@ -9,17 +13,18 @@ using onlinesgd::Simulator;
 void bind_simulator(py::module_& m) {
   py::class_<Simulator>(m, "Simulator")
       .def(py::init<const onlinesgd::ModelConfig&>(), py::arg("config"))
-      .def_property_readonly("W", [](const Simulator& s) { return RowMatrix(s.student().W); })
-      .def_property_readonly("v", [](const Simulator& s) { return Eigen::VectorXd(s.student().v); })
-      .def_property_readonly("B", [](const Simulator& s) { return RowMatrix(s.teacher().W); })
-      .def_property_readonly("v_star", [](const Simulator& s) { return Eigen::VectorXd(s.teacher().v); })
+      .def_property_readonly("W", [](const Simulator& s) { return RowMatrix(std::move(s.student().W)); })
+      .def_property_readonly("v", [](const Simulator& s) { return Eigen::VectorXd(s.v()); })
+      .def_property_readonly("B", [](const Simulator& s) { return RowMatrix(std::move(s.teacher().W)); })
+      .def_property_readonly("v_star", [](const Simulator& s) { return Eigen::VectorXd(s.v_star()); })
       .def("set_student", &Simulator::set_student, py::arg("W"), py::arg("v"))
       .def("set_teacher", &Simulator::set_teacher, py::arg("B"), py::arg("v_star"))
       .def_property("steps", &Simulator::steps, &Simulator::set_steps)
       .def_property_readonly("time", &Simulator::time)
       .def_property_readonly("diverged", &Simulator::diverged)
       // The loop touches only C++ state owned by this object, so other Python threads may run.
-      .def("advance", &Simulator::advance, py::arg("n"), py::call_guard<py::gil_scoped_release>())
+      .def("advance", &Simulator::advance, py::arg("n"), py::arg("threads") = 0,
+           py::call_guard<py::gil_scoped_release>())
       .def("step_on", &Simulator::step_on, py::arg("X"), py::arg("zeta"))
       .def("overlaps",
            [](const Simulator& s) {
@@ -37,4 +42,63 @@ void bind_simulator(py::module_& m) {
       },
       py::arg("seed"), py::arg("stream"), py::arg("counter"), py::arg("n"),
       "n normals of one row of a random stream (for tests of the generator)");
+  m.def(
+      "input_row",
+      [](std::uint64_t seed, std::uint64_t sample, const onlinesgd::ModelConfig& c) -> py::object {
+        const auto n = static_cast<std::size_t>(c.N);
+        if (c.precision == onlinesgd::kernel::Precision::Float32) {
+          Eigen::VectorXf out(n);
+          onlinesgd::rng::input_row(seed, sample, c.inputs, out.data(), n);
+          return py::cast(out);
+        }
+        Eigen::VectorXd out(n);
+        onlinesgd::rng::input_row(seed, sample, c.inputs, out.data(), n);
+        return py::cast(out);
+      },
+      py::arg("seed"), py::arg("sample"), py::arg("config"),
+      "the input x of one sample as the simulator draws it (config's N, precision, inputs)");
+  // Each simulator is touched by one thread only, and Python cannot reach them while the GIL
+  // is released because the list keeps them alive and the call blocks until all are done.
+  m.def(
+      "advance_replicas",
+      [](const std::vector<Simulator*>& sims, std::uint64_t n) {
+        py::gil_scoped_release release;
+        return onlinesgd::advance_replicas(sims, n);
+      },
+      py::arg("sims"), py::arg("n"), "advances every simulator by n steps; returns the steps each did");
+  m.def(
+      "step_threads", [](const onlinesgd::ModelConfig& c) { return onlinesgd::step_threads(c, onlinesgd::max_threads()); },
+      py::arg("config"), "threads one simulator of this configuration uses along N");
+  m.def(
+      "generation_seconds",
+      [](const onlinesgd::ModelConfig& c, std::uint64_t samples, int threads) {
+        py::gil_scoped_release release;
+        return onlinesgd::generation_seconds(c, samples, threads > 0 ? threads : onlinesgd::step_threads(c, onlinesgd::max_threads()));
+      },
+      py::arg("config"), py::arg("samples"), py::arg("threads") = 0,
+      "seconds to only draw `samples` inputs of the config (threads 0: as many as a step uses)");
+  m.def(
+      "phase_seconds",
+      [](const onlinesgd::ModelConfig& c, std::uint64_t steps) {
+        py::gil_scoped_release release;
+        const auto p = onlinesgd::phase_seconds(c, steps);
+        return py::dict(py::arg("draw") = p.draw, py::arg("forward") = p.forward, py::arg("update") = p.update);
+      },
+      py::arg("config"), py::arg("steps"), "per-step seconds of each phase run alone on one thread");
+  m.def("kernel_target", [] { return std::string(onlinesgd::kernel::active().name); },
+        "instruction-set target of the kernels in use");
+  m.def(
+      "kernel_targets",
+      [] {
+        int n = 0;
+        const char* const* names = onlinesgd::kernel::compiled(&n);
+        std::vector<std::string> out;
+        for (int i = 0; i < n; ++i) out.emplace_back(names[i]);
+        return out;
+      },
+      "targets compiled into this build, best last");
+  m.def("kernel_supported", [](const std::string& name) { return onlinesgd::kernel::supported(name.c_str()); },
+        py::arg("name"), "whether this CPU can run the named compiled target");
+  m.def("select_kernel", [](const std::string& name) { return onlinesgd::kernel::select(name.c_str()); },
+        py::arg("name"), "switches kernels (for tests and benchmarks); False if unavailable");
 }

@@ -1,5 +1,6 @@
 #include "onlinesgd/simulator.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "onlinesgd/parallel.hpp"
@@ -15,6 +16,18 @@ RowMatrix gaussian_rows(std::uint64_t seed, rng::Stream stream, int rows, std::i
   return W;
 }
 
+/// A B^T / N in double, widening float rows a chunk of columns at a time (no N-sized temporary).
+Eigen::MatrixXd gram(const RowMatrixF& A, const RowMatrixF& B) {
+  constexpr Eigen::Index kChunk = 4096;
+  Eigen::MatrixXd G = Eigen::MatrixXd::Zero(A.rows(), B.rows());
+  for (Eigen::Index c = 0; c < A.cols(); c += kChunk) {
+    const Eigen::Index w = std::min(kChunk, A.cols() - c);
+    const RowMatrix a = A.middleCols(c, w).cast<double>(), b = B.middleCols(c, w).cast<double>();
+    G.noalias() += a * b.transpose();
+  }
+  return G / static_cast<double>(A.cols());
+}
+
 }  // namespace
 
 Simulator::Simulator(const ModelConfig& cfg) : cfg_(cfg) {
@@ -22,49 +35,50 @@ Simulator::Simulator(const ModelConfig& cfg) : cfg_(cfg) {
   teacher_.v = Eigen::VectorXd::Constant(cfg.M, cfg.teacher_v);
   student_.W = gaussian_rows(cfg.seed, rng::Stream::Student, cfg.K, cfg.N, cfg.init_std);
   student_.v = Eigen::VectorXd::Constant(cfg.K, cfg.v_init);
-  ws_.resize(cfg.batch, cfg.N, cfg.K, cfg.M);
+  if (is_float()) {
+    Wf_ = student_.W.cast<float>();
+    Bf_ = teacher_.W.cast<float>();
+    student_.W.resize(0, 0);
+    teacher_.W.resize(0, 0);
+    fast_f_.resize(cfg);
+  } else {
+    fast_d_.resize(cfg);
+  }
+}
+
+TwoLayerNet Simulator::student() const {
+  if (!is_float()) return student_;
+  return TwoLayerNet{Wf_.cast<double>(), student_.v};
+}
+
+TwoLayerNet Simulator::teacher() const {
+  if (!is_float()) return teacher_;
+  return TwoLayerNet{Bf_.cast<double>(), teacher_.v};
 }
 
 void Simulator::set_student(const RowMatrix& W, const Eigen::VectorXd& v) {
-  student_.W = W;
+  if (is_float()) Wf_ = W.cast<float>();
+  else student_.W = W;
   student_.v = v;
   diverged_ = false;
 }
 
 void Simulator::set_teacher(const RowMatrix& B, const Eigen::VectorXd& v_star) {
-  teacher_.W = B;
+  if (is_float()) Bf_ = B.cast<float>();
+  else teacher_.W = B;
   teacher_.v = v_star;
 }
 
-void Simulator::draw_inputs(std::uint64_t step) {
-  const std::int64_t blocks = (cfg_.N + rng::kBlock - 1) / rng::kBlock;
-  const std::int64_t items = blocks * cfg_.batch;
-  // Each (sample, block) pair is keyed by its own counter: any thread may draw it.
-  parallel_for(items, items >= 32, [&](std::int64_t item) {
-    const std::int64_t b = item / blocks, blk = item % blocks;
-    const std::int64_t start = blk * rng::kBlock;
-    const int count = static_cast<int>(std::min<std::int64_t>(rng::kBlock, cfg_.N - start));
-    const std::uint64_t sample = step * static_cast<std::uint64_t>(cfg_.batch) + static_cast<std::uint64_t>(b);
-    rng::normal_block(cfg_.seed, rng::Stream::Inputs, sample, static_cast<std::uint64_t>(blk),
-                      ws_.X.row(b).data() + start, count);
-  });
-  for (int b = 0; b < cfg_.batch; ++b) {
-    const std::uint64_t sample = step * static_cast<std::uint64_t>(cfg_.batch) + static_cast<std::uint64_t>(b);
-    ws_.zeta(b) = cfg_.noise != 0.0 ? rng::scalar_normal(cfg_.seed, rng::Stream::Labels, sample) : 0.0;
-  }
-}
-
-std::uint64_t Simulator::advance(std::uint64_t n) {
+std::uint64_t Simulator::advance(std::uint64_t n, int threads) {
   if (diverged_) return 0;
-  for (std::uint64_t i = 0; i < n; ++i) {
-    draw_inputs(steps_);
-    if (!sgd_step(student_, teacher_, student_.v, cfg_, ws_)) {
-      diverged_ = true;
-      return i;
-    }
-    ++steps_;
-  }
-  return n;
+  const std::uint64_t done =
+      is_float() ? fast_f_.advance(cfg_, Wf_.data(), cfg_.N, Bf_.data(), cfg_.N, student_.v, teacher_.v, steps_, n,
+                                   threads)
+                 : fast_d_.advance(cfg_, student_.W.data(), cfg_.N, teacher_.W.data(), cfg_.N, student_.v,
+                                   teacher_.v, steps_, n, threads);
+  steps_ += done;
+  if (done < n) diverged_ = true;
+  return done;
 }
 
 bool Simulator::step_on(const RowMatrix& X, const Eigen::VectorXd& zeta) {
@@ -72,18 +86,34 @@ bool Simulator::step_on(const RowMatrix& X, const Eigen::VectorXd& zeta) {
   ws.resize(static_cast<int>(X.rows()), cfg_.N, cfg_.K, cfg_.M);
   ws.X = X;
   ws.zeta = zeta;
-  const bool ok = sgd_step(student_, teacher_, student_.v, cfg_, ws);
+  bool ok;
+  if (is_float()) {
+    TwoLayerNet s = student(), t = teacher();
+    ok = sgd_step(s, t, s.v, cfg_, ws);
+    if (ok) {
+      Wf_ = s.W.cast<float>();
+      student_.v = s.v;
+    }
+  } else {
+    ok = sgd_step(student_, teacher_, student_.v, cfg_, ws);
+  }
   if (ok) ++steps_;
   else diverged_ = true;
   return ok;
 }
 
 Overlaps Simulator::overlaps() const {
-  const double inv_n = 1.0 / static_cast<double>(cfg_.N);
   Overlaps o;
-  o.Q = inv_n * (student_.W * student_.W.transpose());
-  o.R = inv_n * (student_.W * teacher_.W.transpose());
-  o.T = inv_n * (teacher_.W * teacher_.W.transpose());
+  if (is_float()) {
+    o.Q = gram(Wf_, Wf_);
+    o.R = gram(Wf_, Bf_);
+    o.T = gram(Bf_, Bf_);
+  } else {
+    const double inv_n = 1.0 / static_cast<double>(cfg_.N);
+    o.Q = inv_n * (student_.W * student_.W.transpose());
+    o.R = inv_n * (student_.W * teacher_.W.transpose());
+    o.T = inv_n * (teacher_.W * teacher_.W.transpose());
+  }
   o.v = student_.v;
   o.v_star = teacher_.v;
   return o;
@@ -91,6 +121,23 @@ Overlaps Simulator::overlaps() const {
 
 double Simulator::generalisation_error() const {
   return onlinesgd::generalisation_error(overlaps(), cfg_.g_student, cfg_.g_teacher);
+}
+
+}  // namespace onlinesgd
+
+namespace onlinesgd {
+
+std::vector<std::uint64_t> advance_replicas(const std::vector<Simulator*>& sims, std::uint64_t n) {
+  std::vector<std::uint64_t> done(sims.size(), 0);
+  if (sims.empty()) return done;
+  const int threads = max_threads();
+  if (step_threads(sims.front()->config(), threads) > 1 || sims.size() == 1) {
+    for (std::size_t r = 0; r < sims.size(); ++r) done[r] = sims[r]->advance(n);
+  } else {
+    parallel_for(static_cast<std::int64_t>(sims.size()), true,
+                 [&](std::int64_t r) { done[r] = sims[r]->advance(n, 1); });
+  }
+  return done;
 }
 
 }  // namespace onlinesgd

@@ -9,6 +9,10 @@ from numbers import Integral, Real
 from typing import Any, Optional
 
 ACTIVATIONS = ("erf", "relu", "linear", "sigmoid", "tanh")
+PRECISIONS = ("float64", "float32")
+"""Storage of weights and inputs; local fields and overlaps always accumulate in double."""
+INPUTS = ("gaussian", "rademacher")
+"""Distribution of the input components: N(0, 1), or +-1 with probability 1/2 each."""
 """Supported activations g: erf(x/sqrt 2), max(0, x), x, 1/(1+exp(-x)), tanh(x)."""
 
 
@@ -48,6 +52,13 @@ class Config:
     init_std : standard deviation of the student's first-layer weights.
     v_init : initial value of every student second-layer weight.
     teacher_v : every teacher second-layer weight v*.
+    precision : "float64" (default) or "float32": storage of W, B and the inputs. float32
+        rounds every weight update to float (relative 6e-8), which adds a random-walk error
+        to the overlaps far below their O(1/sqrt(N)) finite-size fluctuations for the run
+        lengths of interest; local fields and overlaps are accumulated in double.
+    inputs : "gaussian" (default) or "rademacher" (each component +-1). Only the first two
+        moments of the local fields enter the N -> infinity ODE, so both follow the same
+        theory; at finite N the corrections differ at O(1/sqrt(N)).
     """
 
     N: int = 10_000
@@ -63,6 +74,8 @@ class Config:
     init_std: float = 1.0
     v_init: float = 1.0
     teacher_v: float = 1.0
+    precision: str = "float64"
+    inputs: str = "gaussian"
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen)
@@ -75,6 +88,9 @@ class Config:
             set_(name, _check_real(name, getattr(self, name), nonnegative=True))
         for name in ("v_init", "teacher_v"):
             set_(name, _check_real(name, getattr(self, name), nonnegative=False))
+        for name, allowed in (("precision", PRECISIONS), ("inputs", INPUTS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         for name in ("activation", "teacher_activation"):
             value = getattr(self, name)
             if value is None and name == "teacher_activation":
@@ -116,7 +132,8 @@ class Config:
         from . import _core
 
         c = _core.ModelConfig()
-        for name in ("N", "K", "M", "lr", "lr_v", "noise", "batch", "seed", "init_std", "v_init", "teacher_v"):
+        for name in ("N", "K", "M", "lr", "lr_v", "noise", "batch", "seed", "init_std", "v_init", "teacher_v",
+                     "precision", "inputs"):
             setattr(c, name, getattr(self, name))
         c.g_student = self.student_g
         c.g_teacher = self.teacher_g

@@ -185,10 +185,20 @@ class _Diverged(Exception):
 
 def simulate(config: Config, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None, *,
              W: ArrayLike = None, v: ArrayLike = None, B: ArrayLike = None, v_star: ArrayLike = None,
-             progress: Optional[bool] = None) -> Trajectory:
+             progress: Optional[bool] = None, replicas: Optional[int] = None):
     """Runs online SGD from t = 0 and returns the recorded :class:`Trajectory`.
 
     Time is t = samples / N (with minibatches one step advances t by batch / N). The overlaps
     and eg are recomputed exactly from the weights at each recorded time.
+
+    With ``replicas=R`` it runs R independent seeds (``seed, seed + 1, ...``) in one call and
+    returns a :class:`onlinesgd.replicas.Replicas` (every trajectory, mean and standard error);
+    initial weights cannot be given then.
     """
+    if replicas is not None:
+        if any(a is not None for a in (W, v, B, v_star)):
+            raise ValueError("replicas draw their own weights: W, v, B, v_star must not be given")
+        from .replicas import simulate_replicas
+
+        return simulate_replicas(config, replicas, t_max, times, progress)
     return Simulator(config, W=W, v=v, B=B, v_star=v_star).run(t_max, times, progress)

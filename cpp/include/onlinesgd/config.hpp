@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "onlinesgd/activation.hpp"
+#include "onlinesgd/kernel.hpp"
 
 namespace onlinesgd {
 
@@ -27,6 +28,9 @@ struct ModelConfig {
   double v_init = 1.0;     ///< initial student second-layer weights
   double teacher_v = 1.0;  ///< teacher second-layer weights v*
   UpdateRule rule = UpdateRule::Backprop;
+  /// Storage of W, B and the inputs; fields and overlaps always accumulate in double.
+  kernel::Precision precision = kernel::Precision::Float64;
+  kernel::Inputs inputs = kernel::Inputs::Gaussian;  ///< distribution of the input components
 
   bool trains_second_layer() const { return lr_v != 0.0; }
 };

@@ -37,3 +37,36 @@ inline void parallel_for(std::int64_t n, bool parallel, F&& f) {
 }
 
 }  // namespace onlinesgd
+
+namespace onlinesgd {
+
+/// Runs f(thread, threads) on a team of up to n threads (fewer when OpenMP gives fewer, e.g.
+/// inside another parallel region). f may call team_barrier(); all threads must reach it
+/// the same number of times.
+template <class F>
+inline void parallel_team(int n, F&& f) {
+#ifdef _OPENMP
+  if (n > 1) {
+#pragma omp parallel num_threads(n)
+    f(omp_get_thread_num(), omp_get_num_threads());
+    return;
+  }
+#endif
+  (void)n;
+  f(0, 1);
+}
+
+/// Barrier of a team of `team` threads started by parallel_team. A team of one skips it:
+/// the serial path may itself run inside another parallel region (one replica per thread),
+/// where an OpenMP barrier would bind to, and stall on, that outer team.
+inline void team_barrier(int team) {
+#ifdef _OPENMP
+  if (team > 1) {
+#pragma omp barrier
+  }
+#else
+  (void)team;
+#endif
+}
+
+}  // namespace onlinesgd

@@ -3,27 +3,38 @@
 /// (seed, stream, counter, block): no generator state is carried from step to step, so
 /// any thread may draw any block and the trajectory is the same for every thread count.
 ///
-/// A block is up to kBlock normals. Its key (a splitmix64 hash of seed, stream, counter and
-/// block index) seeds kLanes independent xoshiro256+ generators laid out lane-parallel, and
-/// Box-Muller turns their top 53 bits into normals. Which stream draws what:
-///   Teacher   counter = teacher row n          (first-layer weights B)
-///   Student   counter = student row k          (first-layer weights W)
-///   Inputs    counter = sample index s         (x_s, block = column block)
-///   Labels    counter = sample index s         (label noise zeta_s, scalar)
+/// A block is up to kBlock = 1024 values. Its key (a splitmix64 hash of seed, stream, counter
+/// and block index) seeds 8 independent xoshiro256++ generators laid out lane-parallel
+/// (each lane's state is 4 consecutive splitmix64 outputs of the key). Then:
+///   double normals  outputs a_i, b_i (i < 512; a_i = output i, b_i = output 512 + i in
+///                   lane-interleaved order) give the pair (out[i], out[512 + i]) by
+///                   Box-Muller: radius sqrt(-2 log u) with u = 1 - (a_i >> 12) 2^-52 in (0, 1],
+///                   angle (b_i >> 12) 2^-52 pi/4 in [0, pi/4), mapped to the whole circle by
+///                   bits 11 (swap cos/sin), 10 and 9 (signs) of a_i.
+///   float normals   output i (< 512) gives the pair (out[i], out[512 + i]): u from bits
+///                   41..63, angle from bits 9..31, octant from bits 32..34.
+///   Rademacher      16 outputs; element 16 j + w is -1 when bit j of output w is set, else +1.
+/// log and sin/cos are our own polynomials (fdlibm/musl coefficients; kernel.hpp), the same
+/// operations on every instruction-set target, so the streams are bit-identical everywhere.
+///
+/// Which stream draws what:
+///   Teacher   counter = teacher row n          (first-layer weights B, double normals)
+///   Student   counter = student row k          (first-layer weights W, double normals)
+///   Inputs    counter = sample index s         (x_s, block = column block; the Config's
+///                                               precision and inputs choose the kind above)
+///   Labels    counter = sample index s         (label noise zeta_s, scalar: first double normal)
 ///   Feedback  counter = 0                      (fixed random feedback vector, reserved)
 ///   WeightNoise counter = step                 (Langevin weight noise, reserved)
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
-#include "onlinesgd/activation.hpp"
+#include "onlinesgd/kernel.hpp"
 
 namespace onlinesgd::rng {
 
 enum class Stream : std::uint64_t { Teacher = 1, Student = 2, Inputs = 3, Labels = 4, Feedback = 5, WeightNoise = 6 };
 
-inline constexpr int kBlock = 1024;  ///< normals per counter block (8 KiB of doubles: stays in L1)
-inline constexpr int kLanes = 8;     ///< independent generators per block, one per SIMD lane
+inline constexpr int kBlock = kernel::kBlock;  ///< values per counter block
 
 inline std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
@@ -41,75 +52,20 @@ inline std::uint64_t block_key(std::uint64_t seed, Stream stream, std::uint64_t 
   return splitmix64(k);
 }
 
-inline std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-/// Lane-parallel xoshiro256+ state (structure of arrays so the compiler vectorises it).
-struct LaneState {
-  std::uint64_t s0[kLanes], s1[kLanes], s2[kLanes], s3[kLanes];
-
-  explicit LaneState(std::uint64_t key) {
-    for (int l = 0; l < kLanes; ++l) {
-      s0[l] = splitmix64(key);
-      s1[l] = splitmix64(key);
-      s2[l] = splitmix64(key);
-      s3[l] = splitmix64(key);
-    }
-  }
-
-  /// One 64-bit output per lane.
-  inline void next(std::uint64_t* out) {
-    for (int l = 0; l < kLanes; ++l) {
-      out[l] = s0[l] + s3[l];
-      const std::uint64_t t = s1[l] << 17;
-      s2[l] ^= s0[l];
-      s3[l] ^= s1[l];
-      s1[l] ^= s2[l];
-      s0[l] ^= s3[l];
-      s2[l] ^= t;
-      s3[l] = rotl(s3[l], 45);
-    }
-  }
-};
-
-/// Writes the first `count` (<= kBlock) normals of block (seed, stream, counter, block).
+/// Writes the first `count` (<= kBlock) double normals of block (seed, stream, counter, block).
 /// The first values do not depend on `count`, so a short final block of a row agrees with
 /// a full one.
-inline void normal_block(std::uint64_t seed, Stream stream, std::uint64_t counter, std::uint64_t block,
-                         double* out, int count) {
-  LaneState st(block_key(seed, stream, counter, block));
-  constexpr double kTwoPi = 2.0 * kPi;
-  constexpr double kInv53 = 1.0 / 9007199254740992.0;  // 2^-53
-  std::uint64_t a[kLanes], b[kLanes];
-  double z[2 * kLanes];
-  for (int done = 0; done < count; done += 2 * kLanes) {
-    st.next(a);
-    st.next(b);
-    for (int l = 0; l < kLanes; ++l) {
-      const double u1 = (static_cast<double>(a[l] >> 11) + 1.0) * kInv53;  // (0, 1]: log is finite
-      const double u2 = static_cast<double>(b[l] >> 11) * kInv53;
-      const double r = std::sqrt(-2.0 * std::log(u1));
-      z[l] = r * std::cos(kTwoPi * u2);
-      z[kLanes + l] = r * std::sin(kTwoPi * u2);
-    }
-    const int take = count - done < 2 * kLanes ? count - done : 2 * kLanes;
-    for (int i = 0; i < take; ++i) out[done + i] = z[i];
-  }
-}
+void normal_block(std::uint64_t seed, Stream stream, std::uint64_t counter, std::uint64_t block, double* out,
+                  int count);
 
-/// n normals of row `counter` in `stream`: block b covers columns [b kBlock, (b+1) kBlock).
-inline void normal_row(std::uint64_t seed, Stream stream, std::uint64_t counter, double* out, std::size_t n) {
-  for (std::size_t b = 0; b * kBlock < n; ++b) {
-    const std::size_t start = b * kBlock;
-    const int count = static_cast<int>(n - start < std::size_t(kBlock) ? n - start : kBlock);
-    normal_block(seed, stream, counter, b, out + start, count);
-  }
-}
+/// n double normals of row `counter` in `stream`: block b covers columns [b kBlock, (b+1) kBlock).
+void normal_row(std::uint64_t seed, Stream stream, std::uint64_t counter, double* out, std::size_t n);
 
 /// One standard normal keyed by (seed, stream, counter), for scalar draws such as label noise.
-inline double scalar_normal(std::uint64_t seed, Stream stream, std::uint64_t counter) {
-  double z[1];
-  normal_block(seed, stream, counter, 0, z, 1);
-  return z[0];
-}
+double scalar_normal(std::uint64_t seed, Stream stream, std::uint64_t counter);
+
+/// Input row of one sample in the given precision and distribution (as the simulator draws it).
+void input_row(std::uint64_t seed, std::uint64_t sample, kernel::Inputs inputs, double* out, std::size_t n);
+void input_row(std::uint64_t seed, std::uint64_t sample, kernel::Inputs inputs, float* out, std::size_t n);
 
 }  // namespace onlinesgd::rng

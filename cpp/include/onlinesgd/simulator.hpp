@@ -1,10 +1,12 @@
 #pragma once
 /// Teacher, student, the random streams and the step loop. Time t = samples / N.
 #include <cstdint>
+#include <vector>
 
 #include <Eigen/Dense>
 
 #include "onlinesgd/config.hpp"
+#include "onlinesgd/fast_step.hpp"
 #include "onlinesgd/network.hpp"
 #include "onlinesgd/overlaps.hpp"
 #include "onlinesgd/step.hpp"
@@ -18,9 +20,13 @@ class Simulator {
   explicit Simulator(const ModelConfig& cfg);
 
   const ModelConfig& config() const { return cfg_; }
-  const TwoLayerNet& student() const { return student_; }
-  const TwoLayerNet& teacher() const { return teacher_; }
-  /// Replaces the weights (shapes must match the config; checked by the caller).
+  /// The networks in double (a copy, widened from float in float32 precision).
+  TwoLayerNet student() const;
+  TwoLayerNet teacher() const;
+  const Eigen::VectorXd& v() const { return student_.v; }
+  const Eigen::VectorXd& v_star() const { return teacher_.v; }
+  /// Replaces the weights (shapes must match the config; checked by the caller; rounded to
+  /// float in float32 precision).
   void set_student(const RowMatrix& W, const Eigen::VectorXd& v);
   void set_teacher(const RowMatrix& B, const Eigen::VectorXd& v_star);
 
@@ -34,23 +40,38 @@ class Simulator {
   /// Performs up to n steps with inputs drawn from the seed. Returns the number done; fewer
   /// than n means the weights diverged (the step that would have produced non-finite values
   /// is not applied and diverged() becomes true).
-  std::uint64_t advance(std::uint64_t n);
+  /// `threads` = 0 picks the number of threads along N from the config (step_threads).
+  std::uint64_t advance(std::uint64_t n, int threads = 0);
 
   /// One step on given inputs (B x N) and standard-normal label noises (B). Returns false
-  /// on divergence. Does not touch the random streams; counts as a step.
+  /// on divergence. Does not touch the random streams; counts as a step. Exact double math
+  /// (step.hpp); in float32 precision the weights are widened, stepped and rounded back.
   bool step_on(const RowMatrix& X, const Eigen::VectorXd& zeta);
 
   Overlaps overlaps() const;
   double generalisation_error() const;
 
  private:
-  void draw_inputs(std::uint64_t step);
+  bool is_float() const { return cfg_.precision == kernel::Precision::Float32; }
 
   ModelConfig cfg_;
+  // float64: everything lives here. float32: only v and v_star here, the first layers in Wf_, Bf_.
   TwoLayerNet teacher_, student_;
-  StepWorkspace ws_;
+  RowMatrixF Wf_, Bf_;
+  FastStepper<double> fast_d_;
+  FastStepper<float> fast_f_;
   std::uint64_t steps_ = 0;
   bool diverged_ = false;
 };
+
+}  // namespace onlinesgd
+
+namespace onlinesgd {
+
+/// Advances every simulator by n steps (they share one configuration up to the seed). Small
+/// problems run one replica per thread (no per-step barrier); large ones run one replica
+/// after another, each threaded along N. Results do not depend on the thread count either
+/// way. Returns the steps each one did (fewer than n: it diverged).
+std::vector<std::uint64_t> advance_replicas(const std::vector<Simulator*>& sims, std::uint64_t n);
 
 }  // namespace onlinesgd

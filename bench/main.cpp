@@ -1,0 +1,126 @@
+// onlinesgd-bench: steps/s of the online SGD simulator on named or given configurations.
+//   onlinesgd-bench                      all named configurations
+//   onlinesgd-bench small large-f32      some of them
+//   onlinesgd-bench --N 100000 --K 2 --M 2 --precision float32 --inputs gaussian --threads 2 --steps 20000
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "onlinesgd/kernel.hpp"
+#include "onlinesgd/parallel.hpp"
+#include "onlinesgd/version.hpp"
+#include "step_bench.hpp"
+
+using onlinesgd::bench::Case;
+
+namespace {
+
+Case make(const char* name, std::int64_t N, int K, bool f32 = false, bool rademacher = false) {
+  Case c;
+  c.name = name;
+  c.cfg.N = N;
+  c.cfg.K = K;
+  c.cfg.M = 2;
+  c.cfg.lr = 0.5;
+  c.cfg.precision = f32 ? onlinesgd::kernel::Precision::Float32 : onlinesgd::kernel::Precision::Float64;
+  c.cfg.inputs = rademacher ? onlinesgd::kernel::Inputs::Rademacher : onlinesgd::kernel::Inputs::Gaussian;
+  return c;
+}
+
+std::vector<Case> named() {
+  return {make("small", 1000, 2),           make("medium", 10000, 2),        make("large", 100000, 2),
+          make("small-f32", 1000, 2, true), make("medium-f32", 10000, 2, true), make("large-f32", 100000, 2, true),
+          make("large-rademacher", 100000, 2, false, true), make("large-rademacher-f32", 100000, 2, true, true),
+          make("wide", 10000, 100),         make("wide-f32", 10000, 100, true), make("huge", 100000, 100),
+          make("huge-f32", 100000, 100, true)};
+}
+
+[[noreturn]] void usage(int code) {
+  std::printf(
+      "usage: onlinesgd-bench [NAME...] [--N n] [--K k] [--M m] [--batch b] [--precision float64|float32]\n"
+      "                       [--inputs gaussian|rademacher] [--threads t] [--steps s] [--repeats r]\n"
+      "                       [--target generic|x86-64-v3|x86-64-v4] [--list]\n"
+      "Any of --N --K --M --batch --precision --inputs defines a custom configuration instead of names.\n");
+  std::exit(code);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<Case> cases;
+  Case custom = make("custom", 10000, 2);
+  bool use_custom = false;
+  int threads = 0, repeats = 3;
+  std::uint64_t steps = 0;
+  const auto all = named();
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) usage(2);
+      return argv[++i];
+    };
+    if (a == "-h" || a == "--help") usage(0);
+    else if (a == "--list") {
+      for (const auto& c : all)
+        std::printf("%-22s N=%lld K=%d M=%d %s %s\n", c.name.c_str(), static_cast<long long>(c.cfg.N), c.cfg.K,
+                    c.cfg.M, c.cfg.precision == onlinesgd::kernel::Precision::Float32 ? "float32" : "float64",
+                    c.cfg.inputs == onlinesgd::kernel::Inputs::Rademacher ? "rademacher" : "gaussian");
+      return 0;
+    } else if (a == "--N") custom.cfg.N = std::atoll(value()), use_custom = true;
+    else if (a == "--K") custom.cfg.K = std::atoi(value()), use_custom = true;
+    else if (a == "--M") custom.cfg.M = std::atoi(value()), use_custom = true;
+    else if (a == "--batch") custom.cfg.batch = std::atoi(value()), use_custom = true;
+    else if (a == "--precision") {
+      const std::string p = value();
+      if (p != "float32" && p != "float64") usage(2);
+      custom.cfg.precision = p == "float32" ? onlinesgd::kernel::Precision::Float32 : onlinesgd::kernel::Precision::Float64;
+      use_custom = true;
+    } else if (a == "--inputs") {
+      const std::string p = value();
+      if (p != "gaussian" && p != "rademacher") usage(2);
+      custom.cfg.inputs = p == "rademacher" ? onlinesgd::kernel::Inputs::Rademacher : onlinesgd::kernel::Inputs::Gaussian;
+      use_custom = true;
+    } else if (a == "--threads") threads = std::atoi(value());
+    else if (a == "--steps") steps = std::strtoull(value(), nullptr, 10);
+    else if (a == "--repeats") repeats = std::max(1, std::atoi(value()));
+    else if (a == "--target") {
+      const char* t = value();
+      if (!onlinesgd::kernel::select(t)) {
+        std::fprintf(stderr, "target %s is not compiled in or not supported by this CPU\n", t);
+        return 2;
+      }
+    } else {
+      bool found = false;
+      for (const auto& c : all)
+        if (c.name == a) cases.push_back(c), found = true;
+      if (!found) {
+        std::fprintf(stderr, "unknown configuration or flag '%s' (see --list)\n", a.c_str());
+        return 2;
+      }
+    }
+  }
+  if (use_custom) cases.push_back(custom);
+  if (cases.empty()) cases = all;
+  if (custom.cfg.N < 1 || custom.cfg.K < 1 || custom.cfg.M < 1 || custom.cfg.batch < 1) usage(2);
+
+  std::printf("onlinesgd-bench %s, kernel %s, up to %d threads\n", onlinesgd::version(),
+              onlinesgd::kernel::active().name, onlinesgd::max_threads());
+  std::printf("%-22s %8s %3s %3s %7s %5s %3s %12s %10s %9s %8s   %s\n", "config", "N", "K", "M", "prec", "input",
+              "thr", "steps/s", "ns/step/N", "gen-floor", "step/gen", "split draw/forward/update (1 thread, us)");
+  for (auto& c : cases) {
+    if (threads > 0) c.threads = threads;
+    if (steps > 0) c.steps = steps;
+    const auto r = onlinesgd::bench::run(c, repeats);
+    const double per_step = r.seconds / static_cast<double>(r.steps);
+    std::printf("%-22s %8lld %3d %3d %7s %5s %3d %12.0f %10.3f %8.2fus %8.2f   %.2f / %.2f / %.2f\n", c.name.c_str(),
+                static_cast<long long>(c.cfg.N), c.cfg.K, c.cfg.M,
+                c.cfg.precision == onlinesgd::kernel::Precision::Float32 ? "float32" : "float64",
+                c.cfg.inputs == onlinesgd::kernel::Inputs::Rademacher ? "rad" : "gauss", r.threads, 1.0 / per_step,
+                per_step * 1e9 / static_cast<double>(c.cfg.N), r.generation * 1e6, per_step / r.generation,
+                r.split.draw * 1e6, r.split.forward * 1e6, r.split.update * 1e6);
+    std::fflush(stdout);
+  }
+  return 0;
+}

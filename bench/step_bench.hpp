@@ -1,0 +1,28 @@
+#pragma once
+// One benchmark run: a configuration stepped for a number of steps, with its floor and split.
+#include <cstdint>
+#include <string>
+
+#include "onlinesgd/config.hpp"
+#include "onlinesgd/timing.hpp"
+
+namespace onlinesgd::bench {
+
+struct Case {
+  std::string name;
+  ModelConfig cfg;
+  std::uint64_t steps = 0;  ///< 0: about 1 s worth, from a short calibration
+  int threads = 0;          ///< 0: the simulator's own choice
+};
+
+struct Result {
+  std::uint64_t steps = 0;
+  int threads = 0;
+  double seconds = 0;      ///< fused steps, best of the repeats
+  double generation = 0;   ///< drawing the same inputs alone, same threads, per step
+  PhaseSeconds split;      ///< one thread, per step
+};
+
+Result run(const Case& c, int repeats);
+
+}  // namespace onlinesgd::bench

@@ -1,0 +1,59 @@
+#pragma once
+/// The fused online SGD loop: the same step as step.hpp, but with the inputs drawn block by
+/// block (kernel.hpp) and a single pass over W per step. Step s's update and step s+1's
+/// draw and local fields share that pass: for each column block, W += coef_s x_s, then
+/// x_{s+1} is drawn and the block's dot products with the updated W and with B are stored.
+/// Threads own contiguous ranges of blocks; the per-block partial sums are added in block
+/// order by every thread after one barrier per step, so every thread computes the same
+/// errors, and the results are bit-identical for any thread count.
+#include <cstdint>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "onlinesgd/config.hpp"
+#include "onlinesgd/kernel.hpp"
+
+namespace onlinesgd {
+
+/// Threads to use along N for this configuration when up to `available` may run: 1 unless a
+/// step has enough work for the per-step barrier (~1-2 us) to pay off.
+int step_threads(const ModelConfig& cfg, int available);
+
+/// Label noise zeta of a sample: element (s mod 1024) of block (seed, Labels, s / 1024, 0).
+double label_noise(std::uint64_t seed, std::uint64_t sample);
+
+template <class Real>
+class FastStepper {
+ public:
+  /// Sizes the buffers for cfg (outside the step loop).
+  void resize(const ModelConfig& cfg);
+
+  /// Runs up to n steps numbered step0, step0 + 1, ... on the student's first layer W (K rows,
+  /// leading dimension ldw) and second layer v, with teacher rows B (ldb) and v_star.
+  /// `threads` = 0 chooses by step_threads(). Returns the steps done; fewer than n means the
+  /// next step's error or a local field exceeded 1e100 in magnitude or was not finite (that step is
+  /// not applied; the overlaps, ~ field^2, are then still finite).
+  std::uint64_t advance(const ModelConfig& cfg, Real* W, std::int64_t ldw, const Real* B, std::int64_t ldb,
+                        Eigen::VectorXd& v, const Eigen::VectorXd& v_star, std::uint64_t step0, std::uint64_t n,
+                        int threads = 0);
+
+ private:
+  struct ThreadScratch {
+    std::vector<double> fields, v, dv;
+    std::vector<Real> coef;
+    std::vector<std::uint64_t> keys;
+    std::vector<double> labels;
+    std::uint64_t label_block = ~std::uint64_t(0);
+  };
+
+  std::int64_t ldx_ = 0, blocks_ = 0;
+  std::vector<Real> x_[2];            // batch x ldx inputs of the current and the next step
+  std::vector<double> partial_[2];    // blocks x batch x (K + M) partial dot products
+  std::vector<ThreadScratch> scratch_;
+};
+
+extern template class FastStepper<double>;
+extern template class FastStepper<float>;
+
+}  // namespace onlinesgd

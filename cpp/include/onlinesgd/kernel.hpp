@@ -1,0 +1,82 @@
+#pragma once
+/// The fused step kernel and the input generators, compiled once per instruction-set target
+/// (generic, x86-64-v3 = AVX2+FMA, x86-64-v4 = AVX-512) and chosen at run time by CPU
+/// features. This header holds only plain structs and declarations (no inline code), so the
+/// per-target translation units can include it without one target's code leaking into another
+/// through the linker's choice of inline functions.
+///
+/// Every target runs the same sequence of IEEE operations: the kernels are compiled with
+/// -ffp-contract=off and use explicit fma where a fused multiply-add is wanted, dot products
+/// accumulate in 32 fixed lanes reduced in a fixed tree, and float<->integer conversions are
+/// bit manipulations. Results are therefore bit-identical across targets (and thread counts).
+#include <cstddef>
+#include <cstdint>
+
+namespace onlinesgd::kernel {
+
+inline constexpr int kBlock = 1024;  ///< columns per block: one counter key per (sample, block)
+
+/// Distribution of the input components.
+enum class Inputs : int { Gaussian = 0, Rademacher = 1 };
+/// Storage of weights and inputs (overlaps and local fields always accumulate in double).
+enum class Precision : int { Float64 = 0, Float32 = 1 };
+
+/// One column block of the fused step. Pointers point at the block's first column.
+/// With `coef` set, first applies W[k] += sum_b coef[b K + k] x_cur[b] (the previous step's
+/// update); with `draw` set, then draws x_next[b] from keys[b] and writes
+/// partial[b (K + M) + r] = (row r of [W; B]) . x_next[b] over this block, in double.
+/// A trivial aggregate (no member initialisers, so no constructor code is emitted in the
+/// per-target units): value-initialise it with `BlockArgs<Real> a{};`.
+template <class Real>
+struct BlockArgs {
+  Real* W;        ///< K rows, leading dimension ldw
+  std::int64_t ldw;
+  int K;
+  const Real* B;  ///< M teacher rows, leading dimension ldb
+  std::int64_t ldb;
+  int M;
+  const Real* x_cur;  ///< batch rows, leading dimension ldx
+  Real* x_next;       ///< batch rows, leading dimension ldx
+  std::int64_t ldx;
+  int batch;
+  const Real* coef;   ///< batch x K update coefficients, or null for no update
+  bool draw;
+  const std::uint64_t* keys;  ///< batch counter keys of x_next's blocks
+  Inputs inputs;
+  int count;                ///< columns in this block (kBlock except the last)
+  double* partial;    ///< batch x (K + M) block dot products
+};
+
+/// Function table of one compiled target.
+struct Table {
+  const char* name;
+  /// The first `count` (<= kBlock) values of the block keyed by `key`; they do not depend on count.
+  void (*normal_d)(std::uint64_t key, double* out, int count);
+  void (*normal_f)(std::uint64_t key, float* out, int count);
+  void (*sign_d)(std::uint64_t key, double* out, int count);
+  void (*sign_f)(std::uint64_t key, float* out, int count);
+  void (*block_d)(const BlockArgs<double>& args);
+  void (*block_f)(const BlockArgs<float>& args);
+  /// Phase kernels for the benchmark's time split: dot products, and the update alone.
+  double (*dot_d)(const double* w, const double* x, int n);
+  double (*dot_f)(const float* w, const float* x, int n);
+  void (*axpy_d)(double* w, double c, const double* x, int n);
+  void (*axpy_f)(float* w, float c, const float* x, int n);
+};
+
+/// The table in use (chosen once from the CPU features, or by select()).
+const Table& active();
+/// Names of the targets compiled into this build, best last (e.g. generic, x86-64-v3, x86-64-v4).
+const char* const* compiled(int* count);
+/// Names of the compiled targets this CPU can run.
+bool supported(const char* name);
+/// Switches to the named target; returns false (and changes nothing) when it is not compiled
+/// or the CPU lacks its features. For tests and benchmarks.
+bool select(const char* name);
+
+// Per-target tables, defined in cpp/src/kernel/kernel_<target>.cpp.
+const Table* table_generic();
+const Table* table_x86_64_v3();
+const Table* table_x86_64_v4();
+
+}  // namespace onlinesgd::kernel

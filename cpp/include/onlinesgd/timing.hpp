@@ -1,0 +1,25 @@
+#pragma once
+/// Timings shared by onlinesgd-bench and the Python benchmarks: the bare cost of drawing the
+/// inputs (the floor of a step at small K) and the split of a step into its phases.
+#include <cstdint>
+
+#include "onlinesgd/config.hpp"
+
+namespace onlinesgd {
+
+/// Seconds to draw `samples` input vectors of cfg.N components (cfg.precision, cfg.inputs)
+/// into one reused buffer, on `threads` threads each drawing its own column blocks with no
+/// synchronisation: the generator alone, what a step can at best approach.
+double generation_seconds(const ModelConfig& cfg, std::uint64_t samples, int threads);
+
+struct PhaseSeconds {
+  double draw = 0;     ///< drawing the inputs of one step
+  double forward = 0;  ///< the K + M dot products of one step
+  double update = 0;   ///< the rank-1 update of W of one step
+};
+
+/// Per-step time of each phase run alone on one thread over `steps` repetitions (the fused
+/// kernel overlaps them, so their sum exceeds a fused step's time).
+PhaseSeconds phase_seconds(const ModelConfig& cfg, std::uint64_t steps);
+
+}  // namespace onlinesgd

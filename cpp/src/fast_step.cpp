@@ -1,0 +1,157 @@
+#include "onlinesgd/fast_step.hpp"
+
+#include <algorithm>
+#include <type_traits>
+#include <cmath>
+
+#include "onlinesgd/parallel.hpp"
+#include "onlinesgd/rng.hpp"
+
+namespace onlinesgd {
+namespace {
+constexpr double kDivergence = 1e100;
+}  // namespace
+
+int step_threads(const ModelConfig& cfg, int available) {
+  // Work per step in units of "one row of one column": K + M dot/update rows plus the draw
+  // (a Gaussian costs about as much as 8 rows; a sign almost nothing).
+  const double draw = cfg.inputs == kernel::Inputs::Gaussian ? 8.0 : 1.0;
+  const double work = static_cast<double>(cfg.N) * cfg.batch * (cfg.K + cfg.M + draw);
+  // Below ~1e5 units (~10 us) the barrier costs more than a second thread saves.
+  const std::int64_t blocks = (cfg.N + kernel::kBlock - 1) / kernel::kBlock;
+  if (available <= 1 || work < 1.0e5 || blocks < 2) return 1;
+  return static_cast<int>(std::min<std::int64_t>(available, blocks));
+}
+
+double label_noise(std::uint64_t seed, std::uint64_t sample) {
+  double z[kernel::kBlock];
+  rng::normal_block(seed, rng::Stream::Labels, sample / kernel::kBlock, 0, z, kernel::kBlock);
+  return z[sample % kernel::kBlock];
+}
+
+template <class Real>
+void FastStepper<Real>::resize(const ModelConfig& cfg) {
+  blocks_ = (cfg.N + kernel::kBlock - 1) / kernel::kBlock;
+  ldx_ = (cfg.N + 15) / 16 * 16;  // rows start on 64-byte multiples of the buffer
+  for (auto& x : x_) x.assign(static_cast<std::size_t>(ldx_ * cfg.batch), Real(0));
+  for (auto& p : partial_) p.assign(static_cast<std::size_t>(blocks_ * cfg.batch * (cfg.K + cfg.M)), 0.0);
+}
+
+template <class Real>
+std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::int64_t ldw, const Real* B,
+                                         std::int64_t ldb, Eigen::VectorXd& v, const Eigen::VectorXd& v_star,
+                                         std::uint64_t step0, std::uint64_t n, int threads) {
+  if (n == 0) return 0;
+  if (blocks_ != (cfg.N + kernel::kBlock - 1) / kernel::kBlock || x_[0].size() != std::size_t(ldx_ * cfg.batch))
+    resize(cfg);
+  const int K = cfg.K, M = cfg.M, P = K + M, batch = cfg.batch;
+  const int T = threads > 0 ? threads : step_threads(cfg, max_threads());
+  // Scratch is sized here, once per call, never inside the step loop.
+  if (scratch_.size() < std::size_t(T)) scratch_.resize(T);
+  for (auto& s : scratch_) {
+    s.fields.resize(batch * P);
+    s.v.resize(K);
+    s.dv.resize(K);
+    s.coef.resize(batch * K);
+    s.keys.resize(batch);
+    s.labels.resize(kernel::kBlock);
+  }
+  const kernel::Table& kt = kernel::active();
+  auto* block_fn = [&] {
+    if constexpr (std::is_same_v<Real, double>) return kt.block_d;
+    else return kt.block_f;
+  }();
+  const double inv_sqrt_n = 1.0 / std::sqrt(static_cast<double>(cfg.N));
+  const double c_w = cfg.lr * inv_sqrt_n / batch;
+  const double c_v = cfg.lr_v / (static_cast<double>(cfg.N) * batch);
+  const std::uint64_t ub = static_cast<std::uint64_t>(batch);
+  std::uint64_t done = n;
+
+  parallel_team(T, [&](int tid, int team) {
+    ThreadScratch& s = scratch_[tid];
+    for (int k = 0; k < K; ++k) s.v[k] = v(k);
+    const std::int64_t b0 = blocks_ * tid / team, b1 = blocks_ * (tid + 1) / team;
+
+    // One pass over this thread's blocks: apply `coef` with inputs x_[cur] (if coef), draw the
+    // inputs of step `step` into x_[cur ^ 1] and their block dot products (if draw).
+    auto pass = [&](const Real* coef, int cur, bool draw, std::uint64_t step) {
+      kernel::BlockArgs<Real> a{};
+      a.K = K;
+      a.M = M;
+      a.ldw = ldw;
+      a.ldb = ldb;
+      a.ldx = ldx_;
+      a.batch = batch;
+      a.coef = coef;
+      a.draw = draw;
+      a.keys = s.keys.data();
+      a.inputs = cfg.inputs;
+      for (std::int64_t blk = b0; blk < b1; ++blk) {
+        const std::int64_t c0 = blk * kernel::kBlock;
+        a.count = static_cast<int>(std::min<std::int64_t>(kernel::kBlock, cfg.N - c0));
+        a.W = W + c0;
+        a.B = B + c0;
+        a.x_cur = x_[cur].data() + c0;
+        a.x_next = x_[cur ^ 1].data() + c0;
+        a.partial = partial_[cur ^ 1].data() + blk * batch * P;
+        if (draw)
+          for (int b = 0; b < batch; ++b)
+            s.keys[b] = rng::block_key(cfg.seed, rng::Stream::Inputs, step * ub + b, static_cast<std::uint64_t>(blk));
+        block_fn(a);
+      }
+    };
+
+    // Prologue: inputs of step0 into x_[0] (pass with cur = 1 writes x_[0] and partial_[0]).
+    pass(nullptr, 1, true, step0);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      team_barrier(team);
+      const int cur = static_cast<int>(i & 1);
+      // Local fields: block partials added in block order (the same in every thread).
+      std::fill(s.fields.begin(), s.fields.end(), 0.0);
+      const double* part = partial_[cur].data();
+      for (std::int64_t blk = 0; blk < blocks_; ++blk)
+        for (int j = 0; j < batch * P; ++j) s.fields[j] += part[blk * batch * P + j];
+      bool ok = true;
+      std::fill(s.dv.begin(), s.dv.end(), 0.0);
+      for (int b = 0; b < batch && ok; ++b) {
+        double* f = s.fields.data() + b * P;
+        for (int j = 0; j < P; ++j) f[j] *= inv_sqrt_n;
+        double delta = 0.0;
+        if (cfg.noise != 0.0) {
+          const std::uint64_t sample = (step0 + i) * ub + b;
+          if (sample / kernel::kBlock != s.label_block) {
+            s.label_block = sample / kernel::kBlock;
+            rng::normal_block(cfg.seed, rng::Stream::Labels, s.label_block, 0, s.labels.data(), kernel::kBlock);
+          }
+          delta = -cfg.noise * s.labels[sample % kernel::kBlock];
+        }
+        for (int k = 0; k < K; ++k) delta += s.v[k] * act_g(cfg.g_student, f[k]);
+        for (int m = 0; m < M; ++m) delta -= v_star(m) * act_g(cfg.g_teacher, f[K + m]);
+        // Diverged: a field or the error beyond 1e100 (or not finite). The overlaps ~ field^2
+        // are then still finite, so everything recorded up to here stays usable.
+        ok = std::abs(delta) < kDivergence;
+        for (int j = 0; j < P; ++j) ok = ok && std::abs(f[j]) < kDivergence;
+        for (int k = 0; k < K && ok; ++k) {
+          // Feedback f_k is v_k before this step (backprop); coef is minus the update coefficient.
+          s.coef[b * K + k] = static_cast<Real>(-c_w * s.v[k] * act_dg(cfg.g_student, f[k]) * delta);
+          s.dv[k] -= c_v * act_g(cfg.g_student, f[k]) * delta;
+        }
+      }
+      if (!ok) {
+        if (tid == 0) done = i;
+        break;
+      }
+      pass(s.coef.data(), cur, i + 1 < n, step0 + i + 1);
+      if (cfg.trains_second_layer())
+        for (int k = 0; k < K; ++k) s.v[k] += s.dv[k];
+    }
+    if (tid == 0)
+      for (int k = 0; k < K; ++k) v(k) = s.v[k];
+  });
+  return done;
+}
+
+template class FastStepper<double>;
+template class FastStepper<float>;
+
+}  // namespace onlinesgd

@@ -1,0 +1,86 @@
+#include "onlinesgd/timing.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <type_traits>
+#include <vector>
+
+#include "onlinesgd/kernel.hpp"
+#include "onlinesgd/parallel.hpp"
+#include "onlinesgd/rng.hpp"
+
+namespace onlinesgd {
+namespace {
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+template <class Real>
+double generation(const ModelConfig& cfg, std::uint64_t samples, int threads) {
+  const std::int64_t blocks = (cfg.N + kernel::kBlock - 1) / kernel::kBlock;
+  std::vector<Real> x(static_cast<std::size_t>(cfg.N));
+  const auto& kt = kernel::active();
+  void (*draw)(std::uint64_t, Real*, int);
+  if constexpr (std::is_same_v<Real, double>) draw = cfg.inputs == kernel::Inputs::Rademacher ? kt.sign_d : kt.normal_d;
+  else draw = cfg.inputs == kernel::Inputs::Rademacher ? kt.sign_f : kt.normal_f;
+  const double t0 = now();
+  parallel_team(threads, [&](int tid, int team) {
+    const std::int64_t b0 = blocks * tid / team, b1 = blocks * (tid + 1) / team;
+    for (std::uint64_t s = 0; s < samples; ++s)
+      for (std::int64_t blk = b0; blk < b1; ++blk) {
+        const std::int64_t c0 = blk * kernel::kBlock;
+        const int count = static_cast<int>(std::min<std::int64_t>(kernel::kBlock, cfg.N - c0));
+        draw(rng::block_key(cfg.seed, rng::Stream::Inputs, s, static_cast<std::uint64_t>(blk)), x.data() + c0, count);
+      }
+  });
+  return now() - t0;
+}
+
+template <class Real>
+PhaseSeconds phases(const ModelConfig& cfg, std::uint64_t steps) {
+  const std::int64_t N = cfg.N;
+  const int rows = cfg.K + cfg.M;
+  std::vector<Real> W(static_cast<std::size_t>(N * rows)), x(static_cast<std::size_t>(N));
+  rng::input_row(cfg.seed, 0, kernel::Inputs::Gaussian, x.data(), N);
+  for (int r = 0; r < rows; ++r) rng::input_row(cfg.seed, 1 + r, kernel::Inputs::Gaussian, W.data() + r * N, N);
+  const auto& kt = kernel::active();
+  double sink = 0;
+  PhaseSeconds p;
+  double t0 = now();
+  for (std::uint64_t s = 0; s < steps; ++s) rng::input_row(cfg.seed, s, cfg.inputs, x.data(), N);
+  p.draw = (now() - t0) / steps;
+  t0 = now();
+  for (std::uint64_t s = 0; s < steps; ++s)
+    for (int r = 0; r < rows; ++r)
+      for (std::int64_t c0 = 0; c0 < N; c0 += kernel::kBlock) {
+        const int n = static_cast<int>(std::min<std::int64_t>(kernel::kBlock, N - c0));
+        if constexpr (std::is_same_v<Real, double>) sink += kt.dot_d(W.data() + r * N + c0, x.data() + c0, n);
+        else sink += kt.dot_f(W.data() + r * N + c0, x.data() + c0, n);
+      }
+  p.forward = (now() - t0) / steps;
+  t0 = now();
+  for (std::uint64_t s = 0; s < steps; ++s)
+    for (int k = 0; k < cfg.K; ++k)
+      for (std::int64_t c0 = 0; c0 < N; c0 += kernel::kBlock) {
+        const int n = static_cast<int>(std::min<std::int64_t>(kernel::kBlock, N - c0));
+        if constexpr (std::is_same_v<Real, double>) kt.axpy_d(W.data() + k * N + c0, 1e-9, x.data() + c0, n);
+        else kt.axpy_f(W.data() + k * N + c0, 1e-9f, x.data() + c0, n);
+      }
+  p.update = (now() - t0) / steps;
+  if (sink == 12345.678) p.update += 1e-30;  // keeps the dot products from being optimised away
+  return p;
+}
+
+}  // namespace
+
+double generation_seconds(const ModelConfig& cfg, std::uint64_t samples, int threads) {
+  return cfg.precision == kernel::Precision::Float32 ? generation<float>(cfg, samples, threads)
+                                                     : generation<double>(cfg, samples, threads);
+}
+
+PhaseSeconds phase_seconds(const ModelConfig& cfg, std::uint64_t steps) {
+  return cfg.precision == kernel::Precision::Float32 ? phases<float>(cfg, steps) : phases<double>(cfg, steps);
+}
+
+}  // namespace onlinesgd
