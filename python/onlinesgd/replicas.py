@@ -52,9 +52,10 @@ class Replicas:
         self.times = first.times[:n].copy()
         stacks = {name: np.stack([getattr(t, name)[:n] for t in self.trajectories]) for name in _FIELDS}
         count = len(self.trajectories)
-        means = {name: s.mean(axis=0) for name, s in stacks.items()}
-        self.stderr = {name: (s.std(axis=0, ddof=1) / np.sqrt(count) if count > 1 else np.zeros_like(s[0]))
-                       for name, s in stacks.items()}
+        with np.errstate(over="ignore", invalid="ignore"):  # a replica near divergence may overflow: inf is honest
+            means = {name: s.mean(axis=0) for name, s in stacks.items()}
+            self.stderr = {name: (s.std(axis=0, ddof=1) / np.sqrt(count) if count > 1 else np.zeros_like(s[0]))
+                           for name, s in stacks.items()}
         info = {"replicas": count, "seeds": [t.seed for t in self.trajectories]}
         self.mean = Trajectory(times=self.times, config=first.config, version=first.version,
                                kind="replica-mean", info=info, **means)

@@ -1,0 +1,150 @@
+"""The fused step kernel: agreement with the exact step, bit-identical results for any thread
+count and any compiled instruction-set target, and the input generators' statistics."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import onlinesgd
+from onlinesgd import _core
+
+
+@pytest.fixture
+def restore_threads():
+    n = onlinesgd.max_threads()
+    yield
+    onlinesgd.set_max_threads(n)
+
+
+@pytest.fixture
+def restore_target():
+    target = _core.kernel_target()
+    yield
+    assert _core.select_kernel(target)
+
+
+def run_weights(cfg, steps, threads=0):
+    sim = onlinesgd.Simulator(cfg)
+    assert sim._sim.advance(steps, threads) == steps
+    return sim.W, sim.v
+
+
+VARIANTS = [dict(precision=p, inputs=i) for p in ("float64", "float32") for i in ("gaussian", "rademacher")]
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: f"{v['precision']}-{v['inputs']}")
+@pytest.mark.parametrize("batch", [1, 3])
+def test_bit_identical_for_any_thread_count(variant, batch):
+    # N = 5000 gives 5 column blocks, the last one short; 3 threads split them unevenly
+    cfg = onlinesgd.Config(N=5000, K=3, M=2, lr=0.5, lr_v=0.2, noise=0.1, batch=batch, seed=7, **variant)
+    ref = run_weights(cfg, 300, threads=1)
+    for threads in (2, 3):
+        W, v = run_weights(cfg, 300, threads=threads)
+        np.testing.assert_array_equal(W, ref[0])
+        np.testing.assert_array_equal(v, ref[1])
+
+
+def test_simulate_identical_for_1_and_2_threads_at_large_n(restore_threads):
+    cfg = onlinesgd.Config(N=70_000, K=2, M=2, lr_v=0.1, noise=0.1, precision="float32", seed=3)
+    runs = []
+    for threads in (1, 2):
+        onlinesgd.set_max_threads(threads)
+        runs.append(onlinesgd.simulate(cfg, 300 / cfg.N))
+    for name in ("Q", "R", "v", "eg"):
+        np.testing.assert_array_equal(getattr(runs[0], name), getattr(runs[1], name))
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: f"{v['precision']}-{v['inputs']}")
+def test_bit_identical_across_kernel_targets(variant, restore_target):
+    targets = [t for t in _core.kernel_targets() if _core.kernel_supported(t)]
+    assert _core.kernel_target() == targets[-1]  # the best one this CPU runs is chosen
+    cfg = onlinesgd.Config(N=2500, K=2, M=3, lr_v=0.1, noise=0.2, batch=2, seed=11, **variant)
+    results = {}
+    for target in targets:
+        assert _core.select_kernel(target)
+        results[target] = (run_weights(cfg, 50), _core.input_row(5, 123, cfg.to_core()))
+    first = results[targets[0]]
+    for target in targets[1:]:
+        np.testing.assert_array_equal(results[target][0][0], first[0][0], err_msg=target)
+        np.testing.assert_array_equal(results[target][1], first[1], err_msg=target)
+    assert not _core.select_kernel("no-such-target")
+
+
+@pytest.mark.parametrize("batch,noise,lr_v", [(1, 0.0, 0.0), (2, 0.3, 0.1)])
+def test_fused_steps_match_the_exact_step(batch, noise, lr_v):
+    """advance() draws x_s with input_row and zeta_s from the Labels stream, then must do what
+    the exact (NumPy-checked) step_on does, up to the summation order of the dot products."""
+    cfg = onlinesgd.Config(N=3000, K=3, M=2, lr=0.8, lr_v=lr_v, noise=noise, batch=batch, seed=2,
+                           activation="tanh", teacher_activation="erf")
+    fast, exact = onlinesgd.Simulator(cfg), onlinesgd.Simulator(cfg)
+    core = cfg.to_core()
+    labels = _core.normal_row(cfg.seed, 4, 0, 1024)  # Labels stream: block 0 holds samples 0..1023
+    steps = 20
+    fast._sim.advance(steps)
+    for s in range(steps):
+        samples = range(s * batch, (s + 1) * batch)
+        X = np.stack([_core.input_row(cfg.seed, i, core) for i in samples])
+        exact._sim.step_on(X, labels[list(samples)])
+    np.testing.assert_allclose(fast.W, exact.W, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fast.v, exact.v, rtol=0, atol=1e-12)
+
+
+def test_float32_steps_follow_the_double_step_to_float_rounding():
+    cfg = onlinesgd.Config(N=3000, K=2, M=2, lr=0.5, seed=4, precision="float32")
+    fast, exact = onlinesgd.Simulator(cfg), onlinesgd.Simulator(cfg.replace(precision="float64"))
+    np.testing.assert_allclose(fast.W, exact.W, rtol=1e-7)  # float32 starts from the rounded draw
+    fast._sim.advance(50)
+    for s in range(50):
+        x = _core.input_row(cfg.seed, s, cfg.to_core()).astype(np.float64)
+        exact._sim.step_on(x[None, :], np.zeros(1))
+    np.testing.assert_allclose(fast.W, exact.W, rtol=0, atol=1e-5)
+
+
+def test_divergence_stops_before_the_bad_step():
+    cfg = onlinesgd.Config(N=200, K=2, M=2, activation="linear", lr=80.0, seed=1)
+    sim = onlinesgd.Simulator(cfg)
+    done = sim._sim.advance(100_000)
+    assert done < 100_000 and sim._sim.diverged
+    assert sim.steps == done
+    assert np.all(np.isfinite(sim.W)) and np.isfinite(sim.eg())
+    assert sim._sim.advance(10) == 0
+
+
+@pytest.mark.parametrize("precision", ["float64", "float32"])
+def test_gaussian_inputs_are_standard_normal(precision):
+    cfg = onlinesgd.Config(N=100_003, precision=precision).to_core()
+    x, y = (np.asarray(_core.input_row(9, s, cfg), dtype=np.float64) for s in (0, 1))
+    assert x.dtype == np.float64 and len(x) == 100_003
+    for s in (x, y):
+        assert stats.kstest(s, "norm").pvalue > 1e-4
+        assert abs(s.mean()) < 6 / np.sqrt(len(s))
+        assert abs(s.var() - 1) < 6 * np.sqrt(2 / len(s))
+        assert abs(stats.kurtosis(s)) < 6 * np.sqrt(24 / len(s))
+    assert abs(np.corrcoef(x, y)[0, 1]) < 6 / np.sqrt(len(x))
+    # consecutive pairs (Box-Muller partners are i and i + 512 in a block) are uncorrelated
+    blocks = x[: 97 * 1024].reshape(97, 2, 512)
+    assert abs(np.corrcoef(blocks[:, 0].ravel(), blocks[:, 1].ravel())[0, 1]) < 6 / np.sqrt(97 * 512)
+    assert abs(np.corrcoef(blocks[:, 0].ravel() ** 2, blocks[:, 1].ravel() ** 2)[0, 1]) < 6 / np.sqrt(97 * 512)
+
+
+@pytest.mark.parametrize("precision", ["float64", "float32"])
+def test_rademacher_inputs_are_fair_signs(precision):
+    cfg = onlinesgd.Config(N=200_000, precision=precision, inputs="rademacher").to_core()
+    x = np.asarray(_core.input_row(1, 0, cfg))
+    assert set(np.unique(x)) == {-1.0, 1.0}
+    assert abs(x.mean()) < 6 / np.sqrt(len(x))
+    assert abs(np.mean(x[1:] * x[:-1])) < 6 / np.sqrt(len(x))
+    assert abs(np.mean(x[16:] * x[:-16])) < 6 / np.sqrt(len(x))
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: f"{v['precision']}-{v['inputs']}")
+def test_input_prefix_does_not_depend_on_length(variant):
+    long = _core.input_row(3, 8, onlinesgd.Config(N=5000, **variant).to_core())
+    short = _core.input_row(3, 8, onlinesgd.Config(N=1500, **variant).to_core())
+    np.testing.assert_array_equal(short, long[:1500])
+
+
+def test_threads_along_n_only_for_large_problems():
+    assert _core.step_threads(onlinesgd.Config(N=1000).to_core()) == 1
+    if onlinesgd.max_threads() > 1:
+        assert _core.step_threads(onlinesgd.Config(N=100_000).to_core()) > 1
