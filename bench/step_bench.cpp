@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <vector>
 
 #include "onlinesgd/fast_step.hpp"
 #include "onlinesgd/parallel.hpp"
@@ -19,7 +20,8 @@ Result run(const Case& c, int repeats) {
   Result r;
   r.threads = c.threads > 0 ? c.threads : step_threads(c.cfg, max_threads());
   r.steps = c.steps;
-  if (r.steps == 0) {  // calibrate to about half a second per repeat
+  if (r.steps == 0) {  // calibrate to about 0.1 s per repeat: short repeats dodge other load
+
     double t0 = now();
     std::uint64_t n = 16;
     while (now() - t0 < 0.05) {
@@ -27,14 +29,17 @@ Result run(const Case& c, int repeats) {
       n *= 2;
     }
     const double rate = static_cast<double>(sim.steps()) / (now() - t0);
-    r.steps = std::max<std::uint64_t>(16, static_cast<std::uint64_t>(0.5 * rate));
+    r.steps = std::max<std::uint64_t>(16, static_cast<std::uint64_t>(0.1 * rate));
   }
-  r.seconds = 1e300;
+  std::vector<double> times;
   for (int i = 0; i < repeats; ++i) {
     const double t0 = now();
     sim.advance(r.steps, r.threads);
-    r.seconds = std::min(r.seconds, now() - t0);
+    times.push_back(now() - t0);
   }
+  std::sort(times.begin(), times.end());
+  r.seconds = times.front();
+  r.median = times[times.size() / 2];
   const std::uint64_t gen_steps = std::max<std::uint64_t>(8, r.steps / 4);
   double gen = 1e300;
   for (int i = 0; i < repeats; ++i) gen = std::min(gen, generation_seconds(c.cfg, gen_steps, r.threads));

@@ -11,7 +11,7 @@ namespace onlinesgd::bench {
 struct Case {
   std::string name;
   ModelConfig cfg;
-  std::uint64_t steps = 0;  ///< 0: about 1 s worth, from a short calibration
+  std::uint64_t steps = 0;  ///< 0: about 0.1 s worth per repeat, from a short calibration
   int threads = 0;          ///< 0: the simulator's own choice
 };
 
@@ -19,6 +19,7 @@ struct Result {
   std::uint64_t steps = 0;
   int threads = 0;
   double seconds = 0;      ///< fused steps, best of the repeats
+  double median = 0;       ///< fused steps, median of the repeats
   double generation = 0;   ///< drawing the same inputs alone, same threads, per step
   PhaseSeconds split;      ///< one thread, per step
 };

@@ -19,7 +19,7 @@ namespace {
 using u64 = std::uint64_t;
 using u32 = std::uint32_t;
 
-constexpr int kLanes = 8;
+constexpr int kLanes = 16;  // xoshiro lanes: two independent vectors even on AVX-512 (latency)
 constexpr int kAcc = 32;  // dot-product lanes: fixed, so every target sums in the same order
 constexpr u64 kOneBitsD = 0x3FF0000000000000ULL;
 constexpr u32 kOneBitsF = 0x3F800000u;
@@ -46,25 +46,11 @@ inline u32 bits(float f) {
 }
 inline u64 rotl(u64 x, int k) { return (x << k) | (x >> (64 - k)); }
 
-/// Lane-parallel xoshiro256++ (structure of arrays) seeded by splitmix64 from one key.
-struct Lanes {
-  u64 s0[kLanes], s1[kLanes], s2[kLanes], s3[kLanes];
-};
-
 inline u64 splitmix_at(u64 key, u64 i) {
   u64 z = key + (i + 1) * 0x9E3779B97F4A7C15ULL;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
   return z ^ (z >> 31);
-}
-
-inline void seed(u64 key, Lanes& st) {
-  for (int l = 0; l < kLanes; ++l) {
-    st.s0[l] = splitmix_at(key, 4 * l + 0);
-    st.s1[l] = splitmix_at(key, 4 * l + 1);
-    st.s2[l] = splitmix_at(key, 4 * l + 2);
-    st.s3[l] = splitmix_at(key, 4 * l + 3);
-  }
 }
 
 // GCC/Clang vector extension, as wide as the target's registers (ONLINESGD_KERNEL_VEC bytes:
@@ -74,34 +60,55 @@ inline void seed(u64 key, Lanes& st) {
 #define ONLINESGD_KERNEL_VEC 32
 #endif
 typedef u64 vu64 __attribute__((vector_size(ONLINESGD_KERNEL_VEC)));
+typedef u32 vu32 __attribute__((vector_size(ONLINESGD_KERNEL_VEC)));
 constexpr int kVecLanes = ONLINESGD_KERNEL_VEC / 8;
+constexpr int kVecLanes32 = ONLINESGD_KERNEL_VEC / 4;
 constexpr int kVecs = kLanes / kVecLanes;
 
 inline vu64 rotl(vu64 x, int k) { return (x << k) | (x >> (64 - k)); }
 
-/// out[t * 8 + l] = output t of lane l, for t < steps.
-inline void fill(u64 key, u64* __restrict out, int steps) {
-  Lanes st;
-  seed(key, st);
+/// kLanes xoshiro256++ generators; lane l starts from splitmix64 outputs 4l .. 4l+3 of the key.
+struct Gen {
   vu64 s0[kVecs], s1[kVecs], s2[kVecs], s3[kVecs];
-  __builtin_memcpy(s0, st.s0, sizeof s0);
-  __builtin_memcpy(s1, st.s1, sizeof s1);
-  __builtin_memcpy(s2, st.s2, sizeof s2);
-  __builtin_memcpy(s3, st.s3, sizeof s3);
-  for (int t = 0; t < steps; ++t) {
-    for (int v = 0; v < kVecs; ++v) {
-      const vu64 r = rotl(s0[v] + s3[v], 23) + s0[v];
-      __builtin_memcpy(out + t * kLanes + v * kVecLanes, &r, sizeof r);
-      const vu64 x = s1[v] << 17;
-      s2[v] ^= s0[v];
-      s3[v] ^= s1[v];
-      s1[v] ^= s2[v];
-      s0[v] ^= s3[v];
-      s2[v] ^= x;
-      s3[v] = rotl(s3[v], 45);
+
+  explicit Gen(u64 key) {
+    u64 a[kLanes], b[kLanes], c[kLanes], d[kLanes];
+    for (int l = 0; l < kLanes; ++l) {
+      a[l] = splitmix_at(key, 4 * l + 0);
+      b[l] = splitmix_at(key, 4 * l + 1);
+      c[l] = splitmix_at(key, 4 * l + 2);
+      d[l] = splitmix_at(key, 4 * l + 3);
+    }
+    __builtin_memcpy(s0, a, sizeof s0);
+    __builtin_memcpy(s1, b, sizeof s1);
+    __builtin_memcpy(s2, c, sizeof s2);
+    __builtin_memcpy(s3, d, sizeof s3);
+  }
+
+  /// out[t * kLanes + l] = next output t of lane l, for t < steps.
+  inline void next(u64* __restrict out, int steps) {
+    for (int t = 0; t < steps; ++t) {
+      for (int v = 0; v < kVecs; ++v) {
+        const vu64 r = rotl(s0[v] + s3[v], 23) + s0[v];
+        __builtin_memcpy(out + t * kLanes + v * kVecLanes, &r, sizeof r);
+        const vu64 x = s1[v] << 17;
+        s2[v] ^= s0[v];
+        s3[v] ^= s1[v];
+        s1[v] ^= s2[v];
+        s0[v] ^= s3[v];
+        s2[v] ^= x;
+        s3[v] = rotl(s3[v], 45);
+      }
     }
   }
-}
+};
+
+// A block's normals are drawn in chunks of 128 (64 Box-Muller pairs), so that the fused step
+// can stream the weights chunk by chunk while the generator works (overlapping memory traffic
+// with arithmetic). Chunk c is columns [128 c, 128 c + 128); pair i < 64 of a chunk fills
+// columns i and 64 + i.
+constexpr int kChunk = 128;
+constexpr int kPairs = kChunk / 2;
 
 // ---- double Box-Muller: pair i uses outputs i and 512 + i, writes out[i] and out[512 + i] ----
 constexpr double kLg1 = 6.666666666666735130e-01, kLg2 = 3.999999999940941908e-01,
@@ -117,8 +124,11 @@ constexpr double kC1 = 4.16666666666666019037e-02, kC2 = -1.38888888888741095749
                  kC5 = 2.08757232129817482790e-09, kC6 = -1.13596475577881948265e-11;
 constexpr double kPiOver4 = 0.78539816339744830962;
 
-void box_muller_d(const u64* __restrict buf, double* __restrict out) {
-  constexpr int kHalf = kBlock / 2;
+/// One chunk of double normals: 16 xoshiro steps; pair i uses outputs i and 64 + i.
+void chunk_d(Gen& g, double* __restrict out) {
+  alignas(64) u64 buf[kChunk];
+  g.next(buf, kChunk / kLanes);
+  constexpr int kHalf = kPairs;
   for (int i = 0; i < kHalf; ++i) {
     const u64 a = buf[i], b = buf[kHalf + i];
     // u1 in (0, 1] from the top 52 bits of a, so log(u1) is finite.
@@ -159,12 +169,17 @@ constexpr float kLn2Hif = 6.9313812256e-01f, kLn2Lof = 9.0580006145e-06f;
 constexpr float kS1f = -1.6666654611e-1f, kS2f = 8.3321608736e-3f, kS3f = -1.9515295891e-4f;
 constexpr float kC1f = 4.166664568298827e-2f, kC2f = -1.388731625493765e-3f, kC3f = 2.443315711809948e-5f;
 
-void box_muller_f(const u64* __restrict buf, float* __restrict out) {
-  constexpr int kHalf = kBlock / 2;
+/// One chunk of float normals: 4 xoshiro steps (64 outputs) read as 128 little-endian 32-bit
+/// words; pair i uses words i and 64 + i (contiguous 32-bit loads, no 64 -> 32 bit shuffles).
+void chunk_f(Gen& g, float* __restrict out) {
+  alignas(64) u64 buf64[kChunk / 2];
+  g.next(buf64, kChunk / 2 / kLanes);
+  constexpr int kHalf = kPairs;
+  alignas(64) u32 buf[kChunk];
+  __builtin_memcpy(buf, buf64, sizeof buf);
   for (int i = 0; i < kHalf; ++i) {
-    const u64 a = buf[i];
-    const u32 hi = static_cast<u32>(a >> 32), lo = static_cast<u32>(a);
-    const float u1 = 2.0f - as_float((hi >> 9) | kOneBitsF);  // bits 41..63: (0, 1]
+    const u32 a = buf[i], b = buf[kHalf + i];
+    const float u1 = 2.0f - as_float((a >> 9) | kOneBitsF);  // bits 9..31 of a: u1 in (0, 1]
     const u32 ix = bits(u1) + (kOneBitsF - 0x3F3504F3u);
     const float dk = static_cast<float>(static_cast<int>(ix >> 23) - 0x7f);
     const float f = as_float((ix & 0x007FFFFFu) + 0x3F3504F3u) - 1.0f;
@@ -175,15 +190,15 @@ void box_muller_f(const u64* __restrict buf, float* __restrict out) {
     const float t2 = z * __builtin_fmaf(w, kLg3f, kLg1f);
     const float logu = s * (hfsq + (t2 + t1)) + dk * kLn2Lof - hfsq + f + dk * kLn2Hif;
     const float r = __builtin_sqrtf(-2.0f * logu);
-    const float x = (as_float((lo >> 9) | kOneBitsF) - 1.0f) * 0.78539816339f;  // bits 9..31
+    const float x = (as_float((b >> 9) | kOneBitsF) - 1.0f) * 0.78539816339f;  // bits 9..31 of b
     const float x2 = x * x;
     const float sn = __builtin_fmaf(x * x2, __builtin_fmaf(x2, __builtin_fmaf(x2, kS3f, kS2f), kS1f), x);
     const float cs = __builtin_fmaf(x2 * x2, __builtin_fmaf(x2, __builtin_fmaf(x2, kC3f, kC2f), kC1f),
                                     __builtin_fmaf(-0.5f, x2, 1.0f));
-    const u32 swap = u32(0) - (hi & 1);  // bits 32, 33, 34: octant
+    const u32 swap = u32(0) - ((a >> 8) & 1);  // bits 8, 7, 6 of a: octant
     const u32 cb = bits(cs), sb = bits(sn);
-    const u32 p = ((cb & ~swap) | (sb & swap)) ^ (((hi >> 1) & 1) << 31);
-    const u32 q = ((sb & ~swap) | (cb & swap)) ^ (((hi >> 2) & 1) << 31);
+    const u32 p = ((cb & ~swap) | (sb & swap)) ^ (((a >> 7) & 1) << 31);
+    const u32 q = ((sb & ~swap) | (cb & swap)) ^ (((a >> 6) & 1) << 31);
     out[i] = r * as_float(p);
     out[kHalf + i] = r * as_float(q);
   }
@@ -194,38 +209,53 @@ void copy_prefix(const Real* src, Real* dst, int count) {
   for (int i = 0; i < count; ++i) dst[i] = src[i];
 }
 
-void normal_d(u64 key, double* out, int count) {
-  alignas(64) u64 buf[kBlock];
-  fill(key, buf, kBlock / kLanes);
-  if (count == kBlock) return box_muller_d(buf, out);
-  alignas(64) double tmp[kBlock];
-  box_muller_d(buf, tmp);
-  copy_prefix(tmp, out, count);
+inline void chunk(Gen& g, double* out) { chunk_d(g, out); }
+inline void chunk(Gen& g, float* out) { chunk_f(g, out); }
+
+/// Chunk c of a block into out (the chunk's own columns), only its first `len` values.
+template <class Real>
+inline void chunk_prefix(Gen& g, Real* out, int len) {
+  if (len == kChunk) return chunk(g, out);
+  alignas(64) Real tmp[kChunk];
+  chunk(g, tmp);
+  copy_prefix(tmp, out, len);
 }
 
-void normal_f(u64 key, float* out, int count) {
-  alignas(64) u64 buf[kBlock / 2];
-  fill(key, buf, kBlock / 2 / kLanes);
-  if (count == kBlock) return box_muller_f(buf, out);
-  alignas(64) float tmp[kBlock];
-  box_muller_f(buf, tmp);
-  copy_prefix(tmp, out, count);
+template <class Real>
+void normal(u64 key, Real* out, int count) {
+  Gen g(key);
+  for (int c0 = 0; c0 < count; c0 += kChunk) chunk_prefix(g, out + c0, count - c0 < kChunk ? count - c0 : kChunk);
 }
+void normal_d(u64 key, double* out, int count) { normal(key, out, count); }
+void normal_f(u64 key, float* out, int count) { normal(key, out, count); }
 
-// Rademacher: element 16 j + w is bit j of word w (16 words = 1024 bits per block).
+// Rademacher, written with vector extensions (plain loops did not vectorise). A block takes
+// one xoshiro step (16 outputs = 1024 bits). Double: element 16 j + w is bit j of 64-bit
+// word w. Float: the bits read as 32 words of 32 bits, element 32 j + w is bit j of word w.
 void signs_d(const u64* __restrict words, double* __restrict out) {
+  constexpr int kV = 16 / kVecLanes;
+  vu64 w[kV];
+  __builtin_memcpy(w, words, sizeof w);
   for (int j = 0; j < 64; ++j)
-    for (int w = 0; w < 16; ++w) out[16 * j + w] = as_double((((words[w] >> j) & 1) << 63) | kOneBitsD);
+    for (int v = 0; v < kV; ++v) {
+      const vu64 r = (((w[v] >> j) & 1) << 63) | kOneBitsD;
+      __builtin_memcpy(out + 16 * j + v * kVecLanes, &r, sizeof r);
+    }
 }
 void signs_f(const u64* __restrict words, float* __restrict out) {
-  for (int j = 0; j < 64; ++j)
-    for (int w = 0; w < 16; ++w)
-      out[16 * j + w] = as_float((static_cast<u32>((words[w] >> j) & 1) << 31) | kOneBitsF);
+  constexpr int kV = 32 / kVecLanes32;
+  vu32 w[kV];
+  __builtin_memcpy(w, words, sizeof w);
+  for (int j = 0; j < 32; ++j)
+    for (int v = 0; v < kV; ++v) {
+      const vu32 r = (((w[v] >> j) & 1u) << 31) | kOneBitsF;
+      __builtin_memcpy(out + 32 * j + v * kVecLanes32, &r, sizeof r);
+    }
 }
 
 void sign_d(u64 key, double* out, int count) {
   alignas(64) u64 words[16];
-  fill(key, words, 16 / kLanes);
+  Gen(key).next(words, 1);
   if (count == kBlock) return signs_d(words, out);
   alignas(64) double tmp[kBlock];
   signs_d(words, tmp);
@@ -233,7 +263,7 @@ void sign_d(u64 key, double* out, int count) {
 }
 void sign_f(u64 key, float* out, int count) {
   alignas(64) u64 words[16];
-  fill(key, words, 16 / kLanes);
+  Gen(key).next(words, 1);
   if (count == kBlock) return signs_f(words, out);
   alignas(64) float tmp[kBlock];
   signs_f(words, tmp);
@@ -254,55 +284,105 @@ inline double reduce(double* acc) {
   return acc[0];
 }
 
-/// w . x in double; products of floats are exact in double.
-template <class Real>
-double dot(const Real* __restrict w, const Real* __restrict x, int n) {
-  double acc[kAcc] = {};
-  int j = 0;
-  for (; j + kAcc <= n; j += kAcc)
-    for (int l = 0; l < kAcc; ++l)
-      acc[l] = __builtin_fma(static_cast<double>(w[j + l]), static_cast<double>(x[j + l]), acc[l]);
-  for (int l = 0; j + l < n; ++l)
-    acc[l] = __builtin_fma(static_cast<double>(w[j + l]), static_cast<double>(x[j + l]), acc[l]);
-  return reduce(acc);
-}
-
 inline double fma_r(double a, double b, double c) { return __builtin_fma(a, b, c); }
 inline float fma_r(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
+
+// Dot products accumulate in kAcc lanes: lane l sums the products of the columns j = l mod 32
+// of a block in increasing j, whether a block is done at once or chunk by chunk, so both give
+// the same bits. float64 accumulates exact fma in double. float32 accumulates the block's
+// products in float lanes (at most 32 terms each) and the lanes and blocks in double: widening
+// every product to double cost as much as drawing the input, and the float lane sums add an
+// error of ~1e-7 relative to a local field, the size of the weights' own float rounding and far
+// below the 1/sqrt(N) fluctuations.
+
+/// acc += lanes of w . x over n columns (n from a multiple of 32).
+template <class Real>
+inline void dot_acc(const Real* __restrict w, const Real* __restrict x, int n, Real* __restrict acc_out) {
+  Real acc[kAcc];
+  for (int l = 0; l < kAcc; ++l) acc[l] = acc_out[l];
+  int j = 0;
+  for (; j + kAcc <= n; j += kAcc)
+    for (int l = 0; l < kAcc; ++l) acc[l] = fma_r(w[j + l], x[j + l], acc[l]);
+  for (int l = 0; j + l < n; ++l) acc[l] = fma_r(w[j + l], x[j + l], acc[l]);
+  for (int l = 0; l < kAcc; ++l) acc_out[l] = acc[l];
+}
+
+/// w += c xc, then acc += lanes of (updated w) . xn: one pass over w.
+template <class Real>
+inline void axpy_dot_acc(Real* __restrict w, Real c, const Real* __restrict xc, const Real* __restrict xn, int n,
+                         Real* __restrict acc_out) {
+  Real acc[kAcc];
+  for (int l = 0; l < kAcc; ++l) acc[l] = acc_out[l];
+  int j = 0;
+  for (; j + kAcc <= n; j += kAcc)
+    for (int l = 0; l < kAcc; ++l) {
+      const Real u = fma_r(c, xc[j + l], w[j + l]);
+      w[j + l] = u;
+      acc[l] = fma_r(u, xn[j + l], acc[l]);
+    }
+  for (int l = 0; j + l < n; ++l) {
+    const Real u = fma_r(c, xc[j + l], w[j + l]);
+    w[j + l] = u;
+    acc[l] = fma_r(u, xn[j + l], acc[l]);
+  }
+  for (int l = 0; l < kAcc; ++l) acc_out[l] = acc[l];
+}
+
+template <class Real>
+inline double finish(const Real* acc) {
+  double wide[kAcc];
+  for (int l = 0; l < kAcc; ++l) wide[l] = acc[l];
+  return reduce(wide);
+}
+
+template <class Real>
+double dot(const Real* w, const Real* x, int n) {
+  Real acc[kAcc] = {};
+  dot_acc(w, x, n, acc);
+  return finish(acc);
+}
 
 template <class Real>
 void axpy(Real* __restrict w, Real c, const Real* __restrict x, int n) {
   for (int j = 0; j < n; ++j) w[j] = fma_r(c, x[j], w[j]);
 }
 
-/// w += c x_cur, then returns (updated w) . x_next: one pass over w.
+constexpr int kMaxChunkedRows = 8;
+
+/// Gaussian inputs, one sample, few rows: draw a chunk, then update and dot every row over it
+/// while the generator's next chunk is computed; the weights stream from L2/L3 in the
+/// background instead of in a separate phase.
 template <class Real>
-double axpy_dot(Real* __restrict w, Real c, const Real* __restrict xc, const Real* __restrict xn, int n) {
-  double acc[kAcc] = {};
-  int j = 0;
-  for (; j + kAcc <= n; j += kAcc)
-    for (int l = 0; l < kAcc; ++l) {
-      const Real u = fma_r(c, xc[j + l], w[j + l]);
-      w[j + l] = u;
-      acc[l] = __builtin_fma(static_cast<double>(u), static_cast<double>(xn[j + l]), acc[l]);
+void block_chunked(const BlockArgs<Real>& a) {
+  const int n = a.count, P = a.K + a.M;
+  Real acc[kMaxChunkedRows][kAcc] = {};
+  Gen g(a.keys[0]);
+  for (int c0 = 0; c0 < n; c0 += kChunk) {
+    const int len = n - c0 < kChunk ? n - c0 : kChunk;
+    Real* xn = a.x_next + c0;
+    chunk_prefix(g, xn, len);
+    for (int k = 0; k < a.K; ++k) {
+      Real* w = a.W + k * a.ldw + c0;
+      if (a.coef) axpy_dot_acc(w, a.coef[k], a.x_cur + c0, xn, len, acc[k]);
+      else dot_acc(w, xn, len, acc[k]);
     }
-  for (int l = 0; j + l < n; ++l) {
-    const Real u = fma_r(c, xc[j + l], w[j + l]);
-    w[j + l] = u;
-    acc[l] = __builtin_fma(static_cast<double>(u), static_cast<double>(xn[j + l]), acc[l]);
+    for (int m = 0; m < a.M; ++m) dot_acc(a.B + m * a.ldb + c0, xn, len, acc[a.K + m]);
   }
-  return reduce(acc);
+  for (int r = 0; r < P; ++r) a.partial[r] = finish(acc[r]);
 }
 
 template <class Real>
 void block(const BlockArgs<Real>& a) {
   const int n = a.count, P = a.K + a.M;
+  if (a.draw && a.batch == 1 && P <= kMaxChunkedRows && a.inputs == Inputs::Gaussian) return block_chunked(a);
   if (a.draw)
     for (int b = 0; b < a.batch; ++b) draw(a.inputs, a.keys[b], a.x_next + b * a.ldx, n);
   for (int k = 0; k < a.K; ++k) {
     Real* w = a.W + k * a.ldw;
     if (a.coef && a.draw && a.batch == 1) {
-      a.partial[k] = axpy_dot(w, a.coef[k], a.x_cur, a.x_next, n);
+      Real acc[kAcc] = {};
+      axpy_dot_acc(w, a.coef[k], a.x_cur, a.x_next, n, acc);
+      a.partial[k] = finish(acc);
       continue;
     }
     if (a.coef)
