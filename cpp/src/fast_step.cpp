@@ -23,12 +23,6 @@ int step_threads(const ModelConfig& cfg, int available) {
   return static_cast<int>(std::min<std::int64_t>(available, blocks));
 }
 
-double label_noise(std::uint64_t seed, std::uint64_t sample) {
-  double z[kernel::kBlock];
-  rng::normal_block(seed, rng::Stream::Labels, sample / kernel::kBlock, 0, z, kernel::kBlock);
-  return z[sample % kernel::kBlock];
-}
-
 template <class Real>
 void FastStepper<Real>::resize(const ModelConfig& cfg) {
   blocks_ = (cfg.N + kernel::kBlock - 1) / kernel::kBlock;

@@ -9,16 +9,22 @@
 namespace onlinesgd {
 namespace {
 
-RowMatrix gaussian_rows(std::uint64_t seed, rng::Stream stream, int rows, std::int64_t N, double std) {
-  RowMatrix W(rows, N);
-  for (int r = 0; r < rows; ++r) rng::normal_row(seed, stream, static_cast<std::uint64_t>(r), W.row(r).data(), N);
-  W *= std;
+/// Rows i.i.d. N(0, std^2) from double normals; in float the rows are rounded one at a time,
+/// so a float32 run never holds a double copy of its weights.
+template <class Matrix>
+Matrix gaussian_rows(std::uint64_t seed, rng::Stream stream, int rows, std::int64_t N, double std) {
+  Matrix W(rows, N);
+  Eigen::VectorXd row(N);
+  for (int r = 0; r < rows; ++r) {
+    rng::normal_row(seed, stream, static_cast<std::uint64_t>(r), row.data(), N);
+    W.row(r) = (std * row).cast<typename Matrix::Scalar>().transpose();
+  }
   return W;
 }
 
 /// A B^T / N in double, widening float rows a chunk of columns at a time (no N-sized temporary).
 Eigen::MatrixXd gram(const RowMatrixF& A, const RowMatrixF& B) {
-  constexpr Eigen::Index kChunk = 4096;
+  constexpr Eigen::Index kChunk = 1024;
   Eigen::MatrixXd G = Eigen::MatrixXd::Zero(A.rows(), B.rows());
   for (Eigen::Index c = 0; c < A.cols(); c += kChunk) {
     const Eigen::Index w = std::min(kChunk, A.cols() - c);
@@ -31,17 +37,15 @@ Eigen::MatrixXd gram(const RowMatrixF& A, const RowMatrixF& B) {
 }  // namespace
 
 Simulator::Simulator(const ModelConfig& cfg) : cfg_(cfg) {
-  teacher_.W = gaussian_rows(cfg.seed, rng::Stream::Teacher, cfg.M, cfg.N, 1.0);
   teacher_.v = Eigen::VectorXd::Constant(cfg.M, cfg.teacher_v);
-  student_.W = gaussian_rows(cfg.seed, rng::Stream::Student, cfg.K, cfg.N, cfg.init_std);
   student_.v = Eigen::VectorXd::Constant(cfg.K, cfg.v_init);
   if (is_float()) {
-    Wf_ = student_.W.cast<float>();
-    Bf_ = teacher_.W.cast<float>();
-    student_.W.resize(0, 0);
-    teacher_.W.resize(0, 0);
+    Bf_ = gaussian_rows<RowMatrixF>(cfg.seed, rng::Stream::Teacher, cfg.M, cfg.N, 1.0);
+    Wf_ = gaussian_rows<RowMatrixF>(cfg.seed, rng::Stream::Student, cfg.K, cfg.N, cfg.init_std);
     fast_f_.resize(cfg);
   } else {
+    teacher_.W = gaussian_rows<RowMatrix>(cfg.seed, rng::Stream::Teacher, cfg.M, cfg.N, 1.0);
+    student_.W = gaussian_rows<RowMatrix>(cfg.seed, rng::Stream::Student, cfg.K, cfg.N, cfg.init_std);
     fast_d_.resize(cfg);
   }
 }

@@ -20,9 +20,6 @@ namespace onlinesgd {
 /// step has enough work for the per-step barrier (~1-2 us) to pay off.
 int step_threads(const ModelConfig& cfg, int available);
 
-/// Label noise zeta of a sample: element (s mod 1024) of block (seed, Labels, s / 1024, 0).
-double label_noise(std::uint64_t seed, std::uint64_t sample);
-
 template <class Real>
 class FastStepper {
  public:

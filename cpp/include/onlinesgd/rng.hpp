@@ -4,25 +4,30 @@
 /// any thread may draw any block and the trajectory is the same for every thread count.
 ///
 /// A block is up to kBlock = 1024 values. Its key (a splitmix64 hash of seed, stream, counter
-/// and block index) seeds 8 independent xoshiro256++ generators laid out lane-parallel
-/// (each lane's state is 4 consecutive splitmix64 outputs of the key). Then:
-///   double normals  outputs a_i, b_i (i < 512; a_i = output i, b_i = output 512 + i in
-///                   lane-interleaved order) give the pair (out[i], out[512 + i]) by
-///                   Box-Muller: radius sqrt(-2 log u) with u = 1 - (a_i >> 12) 2^-52 in (0, 1],
-///                   angle (b_i >> 12) 2^-52 pi/4 in [0, pi/4), mapped to the whole circle by
-///                   bits 11 (swap cos/sin), 10 and 9 (signs) of a_i.
-///   float normals   output i (< 512) gives the pair (out[i], out[512 + i]): u from bits
-///                   41..63, angle from bits 9..31, octant from bits 32..34.
-///   Rademacher      16 outputs; element 16 j + w is -1 when bit j of output w is set, else +1.
-/// log and sin/cos are our own polynomials (fdlibm/musl coefficients; kernel.hpp), the same
-/// operations on every instruction-set target, so the streams are bit-identical everywhere.
+/// and block index) seeds 16 independent xoshiro256++ generators laid out lane-parallel
+/// (lane l starts from splitmix64 outputs 4l .. 4l+3 of the key; "output t" below means the
+/// t-th value in lane-interleaved order: step t / 16 of lane t mod 16). Then:
+///   double normals  in chunks of 128 columns: chunk c takes outputs [128 c, 128 c + 128);
+///                   its pair i < 64 uses outputs a = 128 c + i and b = 128 c + 64 + i and
+///                   fills columns 128 c + i and 128 c + 64 + i by Box-Muller: radius
+///                   sqrt(-2 log u) with u = 1 - (a >> 12) 2^-52 in (0, 1], angle
+///                   (b >> 12) 2^-52 pi/4 in [0, pi/4) mapped onto the whole circle by bits
+///                   11 (swap cos/sin), 10 and 9 (signs) of a.
+///   float normals   chunk c takes outputs [64 c, 64 c + 64) read as 128 little-endian 32-bit
+///                   words a_0..a_127: pair i uses a_i (u from bits 9..31, octant from bits
+///                   8, 7, 6) and a_{64+i} (angle from bits 9..31).
+///   Rademacher      outputs 0..15; double: element 16 j + w is -1 when bit j of output w is
+///                   set, else +1; float: element 32 j + w, bit j of 32-bit word w.
+/// log and sin/cos are our own polynomials (fdlibm/musl coefficients; kernel_body.hpp), the
+/// same operations on every instruction-set target, so the streams are bit-identical everywhere.
 ///
 /// Which stream draws what:
 ///   Teacher   counter = teacher row n          (first-layer weights B, double normals)
 ///   Student   counter = student row k          (first-layer weights W, double normals)
 ///   Inputs    counter = sample index s         (x_s, block = column block; the Config's
 ///                                               precision and inputs choose the kind above)
-///   Labels    counter = sample index s         (label noise zeta_s, scalar: first double normal)
+///   Labels    counter = s / 1024               (label noise zeta_s = double normal s mod 1024 of
+///                                               block 0: one block serves 1024 samples)
 ///   Feedback  counter = 0                      (fixed random feedback vector, reserved)
 ///   WeightNoise counter = step                 (Langevin weight noise, reserved)
 #include <cstddef>

@@ -4,7 +4,7 @@
 // compiler builtins are called, so no function compiled for one instruction set can be picked
 // by the linker for another target. No #pragma once: each target includes it exactly once.
 //
-// Generator (documented for users in rng.hpp): a block key seeds 8 xoshiro256++ lanes via
+// Generator (documented for users in rng.hpp): a block key seeds 16 xoshiro256++ lanes via
 // splitmix64; Box-Muller with our own polynomial log (fdlibm/musl coefficients) and sin/cos
 // on [0, pi/4) (fdlibm kernels in double, Cephes in float), the angle's octant chosen by
 // three random bits (swap and two signs: the dihedral symmetries of the square map [0, pi/4)
