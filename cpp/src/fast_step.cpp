@@ -60,8 +60,10 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
   const double c_v = cfg.lr_v / (static_cast<double>(cfg.N) * batch);
   const std::uint64_t ub = static_cast<std::uint64_t>(batch);
   std::uint64_t done = n;
+  SpinBarrier barrier(T);
 
-  parallel_team(T, [&](int tid, int team) {
+  auto body = [&](int tid, int team) {
+    bool sense = false;
     ThreadScratch& s = scratch_[tid];
     for (int k = 0; k < K; ++k) s.v[k] = v(k);
     const std::int64_t b0 = blocks_ * tid / team, b1 = blocks_ * (tid + 1) / team;
@@ -98,7 +100,7 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
     // Prologue: inputs of step0 into x_[0] (pass with cur = 1 writes x_[0] and partial_[0]).
     pass(nullptr, 1, true, step0);
     for (std::uint64_t i = 0; i < n; ++i) {
-      team_barrier(team);
+      if (team > 1) barrier.wait(sense);
       const int cur = static_cast<int>(i & 1);
       // Local fields: block partials added in block order (the same in every thread).
       std::fill(s.fields.begin(), s.fields.end(), 0.0);
@@ -141,6 +143,10 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
     }
     if (tid == 0)
       for (int k = 0; k < K; ++k) v(k) = s.v[k];
+  };
+  parallel_team(T, [&](int tid, int team) {
+    if (team == T) return body(tid, team);
+    if (tid == 0) body(0, 1);  // OpenMP gave fewer threads than asked (nested region): run serially
   });
   return done;
 }

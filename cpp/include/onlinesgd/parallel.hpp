@@ -1,6 +1,8 @@
 #pragma once
 /// The one place that touches OpenMP; without it everything runs serially.
+#include <atomic>
 #include <cstdint>
+#include <thread>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -41,8 +43,7 @@ inline void parallel_for(std::int64_t n, bool parallel, F&& f) {
 namespace onlinesgd {
 
 /// Runs f(thread, threads) on a team of up to n threads (fewer when OpenMP gives fewer, e.g.
-/// inside another parallel region). f may call team_barrier(); all threads must reach it
-/// the same number of times.
+/// inside another parallel region; f must then cope, see FastStepper::advance).
 template <class F>
 inline void parallel_team(int n, F&& f) {
 #ifdef _OPENMP
@@ -56,17 +57,42 @@ inline void parallel_team(int n, F&& f) {
   f(0, 1);
 }
 
-/// Barrier of a team of `team` threads started by parallel_team. A team of one skips it:
-/// the serial path may itself run inside another parallel region (one replica per thread),
-/// where an OpenMP barrier would bind to, and stall on, that outer team.
-inline void team_barrier(int team) {
-#ifdef _OPENMP
-  if (team > 1) {
-#pragma omp barrier
-  }
-#else
-  (void)team;
+}  // namespace onlinesgd
+
+namespace onlinesgd {
+
+/// Sense-reversing barrier for a team of n threads, spinning on one cache line: about 0.2 us
+/// per step where an OpenMP barrier costs 1-2 us (PERFORMANCE.md), which matters at N ~ 1e4.
+/// After a short spin it yields the CPU, so an oversubscribed machine (a waiting partner that
+/// was descheduled) costs a reschedule, not a full time slice of busy waiting.
+/// Writes before wait() are visible to every thread after it (acquire/release).
+class SpinBarrier {
+ public:
+  explicit SpinBarrier(int n) : n_(n) {}
+
+  /// `sense` is the calling thread's own flag, false before its first wait.
+  void wait(bool& sense) {
+    sense = !sense;
+    if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
+      count_.store(0, std::memory_order_relaxed);
+      flag_.store(sense, std::memory_order_release);
+      return;
+    }
+    for (int spins = 0; flag_.load(std::memory_order_acquire) != sense; ++spins) {
+      if (spins < 4000) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
 #endif
-}
+      } else {
+        std::this_thread::yield();
+      }
+    }
+  }
+
+ private:
+  alignas(64) std::atomic<int> count_{0};
+  alignas(64) std::atomic<bool> flag_{false};
+  int n_;
+};
 
 }  // namespace onlinesgd
