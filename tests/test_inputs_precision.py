@@ -48,3 +48,23 @@ def test_rademacher_gap_to_gaussian_shrinks_like_inverse_sqrt_n():
         gaps[N] = np.sqrt(np.mean((mg - mr)[1:] ** 2))
     # 1/sqrt(N) predicts a ratio of sqrt(10) = 3.2 between the two gaps; allow for the noise
     assert gaps[3000] < gaps[300] / 1.8, gaps
+
+
+@pytest.mark.parametrize("precision", ["float64", "float32"])
+def test_rademacher_and_float32_agree_with_the_ode_like_gaussian_float64(precision):
+    """Per replica, the ODE from that replica's own initial overlaps; the deviation of eg from
+    it must be as small for Rademacher inputs (and float32 storage) as for Gaussian float64."""
+    ode = getattr(onlinesgd, "ode", None)
+    if ode is None:
+        pytest.skip("onlinesgd.ode is not in this build yet (issue 3)")
+    times = np.linspace(0, 3.0, 7)
+    rms = {}
+    for inputs in ("gaussian", "rademacher"):
+        cfg = onlinesgd.Config(N=2000, K=2, M=2, lr=0.5, seed=20, inputs=inputs,
+                               precision="float64" if inputs == "gaussian" else precision)
+        reps = onlinesgd.simulate(cfg, times=times, replicas=6, progress=False)
+        dev = np.stack([t.eg - ode(cfg, init=t, times=times).eg for t in reps.trajectories])
+        bias, err = dev.mean(axis=0), dev.std(axis=0, ddof=1) / np.sqrt(len(dev))
+        assert np.all(np.abs(bias) <= 4 * err + 1e-3), (inputs, bias, err)
+        rms[inputs] = np.sqrt(np.mean(dev[:, 1:] ** 2))
+    assert 0.4 < rms["rademacher"] / rms["gaussian"] < 2.5, rms
