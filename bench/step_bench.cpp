@@ -44,6 +44,9 @@ Result run(const Case& c, int repeats) {
   double gen = 1e300;
   for (int i = 0; i < repeats; ++i) gen = std::min(gen, generation_seconds(c.cfg, gen_steps, r.threads));
   r.generation = gen / static_cast<double>(gen_steps);
+  double pass = 1e300;
+  for (int i = 0; i < repeats; ++i) pass = std::min(pass, weight_pass_seconds(c.cfg, gen_steps, r.threads));
+  r.weight_pass = pass / static_cast<double>(gen_steps);
   r.split = phase_seconds(c.cfg, std::max<std::uint64_t>(8, r.steps / 8));
   return r;
 }

@@ -21,6 +21,7 @@ struct Result {
   double seconds = 0;      ///< fused steps, best of the repeats
   double median = 0;       ///< fused steps, median of the repeats
   double generation = 0;   ///< drawing the same inputs alone, same threads, per step
+  double weight_pass = 0;  ///< one read-modify-write pass over W, same threads, per step
   PhaseSeconds split;      ///< one thread, per step
 };
 

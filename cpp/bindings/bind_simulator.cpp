@@ -78,6 +78,14 @@ void bind_simulator(py::module_& m) {
       py::arg("config"), py::arg("samples"), py::arg("threads") = 0,
       "seconds to only draw `samples` inputs of the config (threads 0: as many as a step uses)");
   m.def(
+      "weight_pass_seconds",
+      [](const onlinesgd::ModelConfig& c, std::uint64_t passes, int threads) {
+        py::gil_scoped_release release;
+        return onlinesgd::weight_pass_seconds(c, passes, threads > 0 ? threads : onlinesgd::step_threads(c, onlinesgd::max_threads()));
+      },
+      py::arg("config"), py::arg("passes"), py::arg("threads") = 0,
+      "seconds for read-modify-write passes over a K x N weight matrix (the memory floor)");
+  m.def(
       "phase_seconds",
       [](const onlinesgd::ModelConfig& c, std::uint64_t steps) {
         py::gil_scoped_release release;

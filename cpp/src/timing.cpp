@@ -38,6 +38,26 @@ double generation(const ModelConfig& cfg, std::uint64_t samples, int threads) {
 }
 
 template <class Real>
+double weight_pass(const ModelConfig& cfg, std::uint64_t passes, int threads) {
+  const std::int64_t N = cfg.N, blocks = (N + kernel::kBlock - 1) / kernel::kBlock;
+  std::vector<Real> W(static_cast<std::size_t>(N * cfg.K), Real(1)), x(static_cast<std::size_t>(N), Real(1e-9));
+  const auto& kt = kernel::active();
+  const double t0 = now();
+  parallel_team(threads, [&](int tid, int team) {
+    const std::int64_t b0 = blocks * tid / team, b1 = blocks * (tid + 1) / team;
+    for (std::uint64_t p = 0; p < passes; ++p)
+      for (std::int64_t blk = b0; blk < b1; ++blk)
+        for (int k = 0; k < cfg.K; ++k) {
+          const std::int64_t c0 = blk * kernel::kBlock;
+          const int n = static_cast<int>(std::min<std::int64_t>(kernel::kBlock, N - c0));
+          if constexpr (std::is_same_v<Real, double>) kt.axpy_d(W.data() + k * N + c0, 1e-9, x.data() + c0, n);
+          else kt.axpy_f(W.data() + k * N + c0, 1e-9f, x.data() + c0, n);
+        }
+  });
+  return now() - t0;
+}
+
+template <class Real>
 PhaseSeconds phases(const ModelConfig& cfg, std::uint64_t steps) {
   const std::int64_t N = cfg.N;
   const int rows = cfg.K + cfg.M;
@@ -77,6 +97,11 @@ PhaseSeconds phases(const ModelConfig& cfg, std::uint64_t steps) {
 double generation_seconds(const ModelConfig& cfg, std::uint64_t samples, int threads) {
   return cfg.precision == kernel::Precision::Float32 ? generation<float>(cfg, samples, threads)
                                                      : generation<double>(cfg, samples, threads);
+}
+
+double weight_pass_seconds(const ModelConfig& cfg, std::uint64_t passes, int threads) {
+  return cfg.precision == kernel::Precision::Float32 ? weight_pass<float>(cfg, passes, threads)
+                                                     : weight_pass<double>(cfg, passes, threads);
 }
 
 PhaseSeconds phase_seconds(const ModelConfig& cfg, std::uint64_t steps) {

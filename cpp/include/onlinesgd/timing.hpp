@@ -12,6 +12,11 @@ namespace onlinesgd {
 /// synchronisation: the generator alone, what a step can at best approach.
 double generation_seconds(const ModelConfig& cfg, std::uint64_t samples, int threads);
 
+/// Seconds for `passes` read-modify-write passes over a K x N weight matrix (w += c x, the
+/// update alone) on `threads` threads each owning its column blocks: the memory floor of a
+/// step, which sets the pace at large K.
+double weight_pass_seconds(const ModelConfig& cfg, std::uint64_t passes, int threads);
+
 struct PhaseSeconds {
   double draw = 0;     ///< drawing the inputs of one step
   double forward = 0;  ///< the K + M dot products of one step
