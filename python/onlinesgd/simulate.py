@@ -146,7 +146,8 @@ class Simulator:
         rows = [] if rows is None else rows
         hook = hook or (lambda *args: None)
         scale = c.batch / c.N
-        bar = tqdm(total=float(targets[-1] * scale), initial=self.time, unit="t", disable=progress is False,
+        end = float(targets[-1] * scale) if len(targets) else self.time  # none left: a resumed, ended run
+        bar = tqdm(total=end, initial=self.time, unit="t", disable=progress is False,
                    delay=0 if progress else 2.0, mininterval=0.5, leave=False, desc="simulate",
                    bar_format="{desc}: {percentage:3.0f}%|{bar}| t = {n:.4g}/{total:.4g} [{elapsed}<{remaining}]")
         chunk = max(1, 2_000_000 // (c.N * (c.K + c.M) * c.batch))
