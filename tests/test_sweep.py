@@ -248,3 +248,35 @@ def test_cli_sweep_summary_and_plot(tmp_path, capsys):
     assert main(["sweep", str(toml), "--quiet"]) == 2
     assert "lrr" in capsys.readouterr().err
     assert not (tmp_path / "sweep_store").exists()
+
+
+def test_diverged_runs_are_results_and_checkpoints_are_continued(tmp_path, monkeypatch):
+    from onlinesgd.checkpoint import Checkpointer
+    from onlinesgd.store import RunSpec
+
+    base = Config(N=200, K=2, M=2, activation="relu")
+    grid = {"lr": [0.5, 40.0]}  # 40 makes the weights overflow
+    # A previous sweep was cut short in the middle of the lr = 0.5 run: its checkpoint is there.
+    spec = RunSpec(base.replace(lr=0.5), T_MAX, None, False)
+    partial = Store(tmp_path).checkpoint_path(spec.key)
+    calls = []
+
+    def interrupt(self, *args):
+        calls.append(1)
+        if len(calls) == 20:
+            raise KeyboardInterrupt
+        Checkpointer.save(self, *args[:3], done=False)
+
+    monkeypatch.setattr(Checkpointer, "__call__", interrupt)
+    cut = simulate(spec.config, T_MAX, progress=False, checkpoint=partial)
+    monkeypatch.undo()
+    assert cut.info["interrupted"] and partial.exists()
+
+    result = sweep(base, grid, t_max=T_MAX, with_ode=False, store=tmp_path, workers=2, checkpoint_every=0.0,
+                   progress=False)
+    good, diverged = result.trajectory(0), result.trajectory(1)
+    reference = simulate(spec.config, T_MAX, progress=False)
+    assert np.array_equal(good.eg, reference.eg) and good.info == reference.info
+    assert 0 < diverged.info["diverged_at"] < T_MAX and len(diverged) < len(good)
+    assert not list((tmp_path / "checkpoints").iterdir())  # finished runs drop their checkpoints
+    assert sweep(base, grid, t_max=T_MAX, with_ode=False, store=tmp_path, progress=False).n_run == 0
