@@ -183,8 +183,16 @@ def _executor(client: Any, workers: Optional[int]) -> Iterator[cf.Executor]:
         pool = cf.ProcessPoolExecutor(workers or default_workers(), mp_context=_SpawnContext())
         try:
             yield pool
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # Ctrl-C: stop now rather than finish the runs under way
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()  # safe: run files are written atomically
+            for process in processes:
+                process.join()
+            pool.shutdown(wait=True)  # the pool notices the dead workers and frees its queues
+            raise
+        pool.shutdown(wait=True)
     elif hasattr(client, "get_executor"):  # dask.distributed.Client
         # pure=False: Dask must run each task, not deduplicate by its arguments' tokens.
         yield client.get_executor(pure=False)

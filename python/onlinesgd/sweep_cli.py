@@ -68,6 +68,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except SweepError as err:
         print(f"onlinesgd sweep: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"\nonlinesgd sweep: interrupted; finished runs are in {options['store']}, "
+              "run the same command again to compute the rest", file=sys.stderr)
+        return 130
     finally:
         if client is not None:
             client.close()
