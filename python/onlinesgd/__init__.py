@@ -5,11 +5,14 @@ from ._core import max_threads, set_max_threads
 from .config import ACTIVATIONS, Config
 from .simulate import DivergenceWarning, Simulator, simulate
 from .trajectory import Trajectory, load
-from .checkpoint import resume
-from .store import Store
-from .sweep import SweepError, sweep
-from .sweep_result import SweepResult
 
 __all__ = ["ACTIVATIONS", "Config", "DivergenceWarning", "Simulator", "Trajectory", "__version__", "load",
            "max_threads", "set_max_threads", "simulate"]
+
+# Sweeps, their store, and checkpoints of long runs.
+from .checkpoint import resume  # noqa: E402
+from .store import Store  # noqa: E402
+from .sweep import SweepError, sweep  # noqa: E402
+from .sweep_result import SweepResult  # noqa: E402
+
 __all__ += ["Store", "SweepError", "SweepResult", "resume", "sweep"]

@@ -105,7 +105,8 @@ class SweepResult:
         simulation and of the ODE, and their difference."""
         pd = _pandas()
         last = self.frame.groupby(["run", "kind"], sort=False).tail(1)
-        table = last.pivot(index="run", columns="kind", values="eg").add_prefix("eg_")
+        table = last.pivot(index="run", columns="kind", values="eg")
+        table = table[[k for k in KINDS if k in table]].add_prefix("eg_")  # simulation first
         table.columns.name = None
         shown = [f for f in self.varying if f != "seed"] + ["seed"]
         info = last.drop_duplicates("run").set_index("run")[shown + ["t"]]
