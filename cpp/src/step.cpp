@@ -23,6 +23,8 @@ bool sgd_step(TwoLayerNet& student, const TwoLayerNet& teacher, const Eigen::Vec
     for (Eigen::Index n = 0; n < M; ++n) delta -= teacher.v(n) * act_g(cfg.g_teacher, ws.nu(b, n));
     if (!std::isfinite(delta)) return false;
     for (Eigen::Index k = 0; k < K; ++k) {
+      // lambda^2 ~ Q: once it overflows the recorded overlaps would be infinite.
+      if (!std::isfinite(ws.lambda(b, k) * ws.lambda(b, k))) return false;
       // D holds minus the coefficient so the update is one accumulate: W += D^T X.
       ws.D(b, k) = -c_w * feedback(k) * act_dg(cfg.g_student, ws.lambda(b, k)) * delta;
       ws.dv(k) -= c_v * act_g(cfg.g_student, ws.lambda(b, k)) * delta;

@@ -137,7 +137,9 @@ class Simulator:
         c, info = self.config, {}
         rows = []
         scale = c.batch / c.N
-        bar = tqdm(total=float(targets[-1] * scale), unit="t", disable=progress is False,
+        # Count whole steps (no float drift); unit_scale shows them as t.
+        start = int(self._sim.steps)
+        bar = tqdm(total=int(targets[-1]) - start, unit_scale=scale, unit="t", disable=progress is False,
                    delay=0 if progress else 2.0, mininterval=0.5, leave=False, desc="simulate",
                    bar_format="{desc}: {percentage:3.0f}%|{bar}| t = {n:.4g}/{total:.4g} [{elapsed}<{remaining}]")
         chunk = max(1, 2_000_000 // (c.N * (c.K + c.M) * c.batch))
@@ -148,13 +150,17 @@ class Simulator:
                     tic = _time.perf_counter()
                     done = self._sim.advance(n)
                     elapsed = _time.perf_counter() - tic
-                    bar.update(done * scale)
+                    bar.update(done)
                     if done < n:
                         info["diverged_at"] = (self._sim.steps + 1) * scale
                         raise _Diverged
                     # Aim at ~0.1 s per call so Ctrl-C and the bar stay responsive.
                     chunk = int(np.clip(n * 0.1 / max(elapsed, 1e-6), 1, 4 * n))
-                rows.append(self._snapshot())
+                row = self._snapshot()
+                if not all(np.all(np.isfinite(x)) for x in row):
+                    info["diverged_at"] = self.time
+                    raise _Diverged
+                rows.append(row)
         except _Diverged:
             warnings.warn(f"weights became non-finite at t = {info['diverged_at']:.6g}; run stopped "
                           "(learning rate too large?)", DivergenceWarning, stacklevel=3)

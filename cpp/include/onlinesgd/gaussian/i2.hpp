@@ -2,17 +2,23 @@
 /// I2(a, b) = E[g_a(a) g_b(b)] for zero-mean Gaussian (a, b) with covariance
 /// [[caa, cab], [cab, cbb]] (THEORY.md, "Averages over the local fields").
 /// Closed forms for erf, linear and ReLU pairs; a linear partner reduces to a 1-D average
-/// by Stein's lemma; a ReLU partner to a 1-D average after conditioning on the other
-/// variable; any other pair is a 2-D Gauss-Hermite rule after a Cholesky factorisation.
+/// by Stein's lemma; a ReLU partner b to a half-line average over b of the smooth
+/// E[g(a) | b]; two smooth activations to a nested trapezoid rule (quadrature.hpp) after a
+/// Cholesky factorisation. Quadrature paths are accurate to ~1e-10 (tests/test_overlaps_eg.py).
 #include <algorithm>
 #include <cmath>
 
 #include "onlinesgd/activation.hpp"
-#include "onlinesgd/gaussian/hermite.hpp"
+#include "onlinesgd/gaussian/quadrature.hpp"
 
 namespace onlinesgd::gaussian {
 
-inline constexpr int kHermitePoints = 48;
+/// E[g(mu + s Z)] for smooth g (closed form for erf and linear).
+inline double mean_g_shifted(Activation g, double mu, double s) {
+  if (g == Activation::Erf) return std::erf(mu / std::sqrt(2.0 * (1.0 + s * s)));
+  if (g == Activation::Linear) return mu;
+  return expect_smooth(s, [&](double z) { return act_g(g, mu + s * z); });
+}
 
 /// E[g'(a)] for a ~ N(0, caa).
 inline double mean_dg(Activation g, double caa) {
@@ -22,18 +28,8 @@ inline double mean_dg(Activation g, double caa) {
     case Activation::Linear: return 1.0;
     default: break;
   }
-  const auto& gh = gauss_hermite<kHermitePoints>();
   const double s = std::sqrt(std::max(caa, 0.0));
-  double acc = 0.0;
-  for (std::size_t i = 0; i < gh.z.size(); ++i) acc += gh.w[i] * act_dg(g, s * gh.z[i]);
-  return acc;
-}
-
-/// E[(mu + s Z)_+] for Z ~ N(0, 1): the ReLU mean of a shifted Gaussian.
-inline double relu_mean(double mu, double s) {
-  if (s <= 0.0) return mu > 0.0 ? mu : 0.0;
-  const double u = mu / s;
-  return mu * 0.5 * std::erfc(-u / kSqrt2) + s * std::exp(-0.5 * u * u) / std::sqrt(2.0 * kPi);
+  return expect_smooth(s, [&](double z) { return act_dg(g, s * z); });
 }
 
 inline double i2_relu_relu(double caa, double cbb, double cab) {
@@ -43,35 +39,22 @@ inline double i2_relu_relu(double caa, double cbb, double cab) {
   return sa * sb / (2.0 * kPi) * (std::sqrt(1.0 - rho * rho) + rho * (0.5 * kPi + std::asin(rho)));
 }
 
-/// E[g(a) (b)_+]: b | a is Gaussian, and E[(b)_+ | a] is smooth in a.
-inline double i2_any_relu(Activation ga, double caa, double cbb, double cab) {
-  const auto& gh = gauss_hermite<kHermitePoints>();
-  if (caa <= 0.0) return act_g(ga, 0.0) * relu_mean(0.0, std::sqrt(std::max(cbb, 0.0)));
-  const double sa = std::sqrt(caa);
-  const double slope = cab / caa;
-  const double s_cond = std::sqrt(std::max(cbb - cab * cab / caa, 0.0));
-  double acc = 0.0;
-  for (std::size_t i = 0; i < gh.z.size(); ++i) {
-    const double a = sa * gh.z[i];
-    acc += gh.w[i] * act_g(ga, a) * relu_mean(slope * a, s_cond);
-  }
-  return acc;
+/// E[g(a) (b)_+] with g smooth: b = sb u, and a | b ~ N(cab / cbb b, caa - cab^2 / cbb).
+inline double i2_smooth_relu(Activation ga, double caa, double cbb, double cab) {
+  if (cbb <= 0.0) return 0.0;
+  const double sb = std::sqrt(cbb);
+  const double slope = cab / cbb;
+  const double s_cond = std::sqrt(std::max(caa - cab * cab / cbb, 0.0));
+  return sb * expect_positive([&](double u) { return u * mean_g_shifted(ga, slope * sb * u, s_cond); });
 }
 
-inline double i2_quadrature(Activation ga, Activation gb, double caa, double cbb, double cab) {
-  const auto& gh = gauss_hermite<kHermitePoints>();
+/// E[g_a(a) g_b(b)] with both smooth: a = l11 z1, b = l21 z1 + l22 z2.
+inline double i2_smooth_smooth(Activation ga, Activation gb, double caa, double cbb, double cab) {
   const double l11 = std::sqrt(std::max(caa, 0.0));
   const double l21 = l11 > 0.0 ? cab / l11 : 0.0;
   const double l22 = std::sqrt(std::max(cbb - l21 * l21, 0.0));
-  double acc = 0.0;
-  for (std::size_t i = 0; i < gh.z.size(); ++i) {
-    const double a = l11 * gh.z[i];
-    const double ga_val = act_g(ga, a);
-    double inner = 0.0;
-    for (std::size_t j = 0; j < gh.z.size(); ++j) inner += gh.w[j] * act_g(gb, l21 * gh.z[i] + l22 * gh.z[j]);
-    acc += gh.w[i] * ga_val * inner;
-  }
-  return acc;
+  return expect_smooth(std::max(l11, std::abs(l21)),
+                       [&](double z1) { return act_g(ga, l11 * z1) * mean_g_shifted(gb, l21 * z1, l22); });
 }
 
 /// I2 for any pair of activations.
@@ -82,9 +65,9 @@ inline double i2(Activation ga, Activation gb, double caa, double cbb, double ca
   if (ga == A::Linear) return cab * mean_dg(gb, cbb);  // Stein: E[a g(b)] = C_ab E[g'(b)]
   if (gb == A::Linear) return cab * mean_dg(ga, caa);
   if (ga == A::Relu && gb == A::Relu) return i2_relu_relu(caa, cbb, cab);
-  if (gb == A::Relu) return i2_any_relu(ga, caa, cbb, cab);
-  if (ga == A::Relu) return i2_any_relu(gb, cbb, caa, cab);
-  return i2_quadrature(ga, gb, caa, cbb, cab);
+  if (gb == A::Relu) return i2_smooth_relu(ga, caa, cbb, cab);
+  if (ga == A::Relu) return i2_smooth_relu(gb, cbb, caa, cab);
+  return i2_smooth_smooth(ga, gb, caa, cbb, cab);
 }
 
 }  // namespace onlinesgd::gaussian

@@ -1,0 +1,69 @@
+"""An independent NumPy implementation of the model, written from THEORY.md alone."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import erf
+
+SQRT2 = np.sqrt(2.0)
+
+
+def g(name: str, x: np.ndarray) -> np.ndarray:
+    if name == "erf":
+        return erf(x / SQRT2)
+    if name == "relu":
+        return np.maximum(x, 0.0)
+    if name == "linear":
+        return x
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-x))
+    if name == "tanh":
+        return np.tanh(x)
+    raise KeyError(name)
+
+
+def dg(name: str, x: np.ndarray) -> np.ndarray:
+    if name == "erf":
+        return np.sqrt(2.0 / np.pi) * np.exp(-0.5 * x**2)
+    if name == "relu":
+        return (x > 0).astype(float)
+    if name == "linear":
+        return np.ones_like(x)
+    if name == "sigmoid":
+        s = 1.0 / (1.0 + np.exp(-x))
+        return s * (1.0 - s)
+    if name == "tanh":
+        return 1.0 - np.tanh(x) ** 2
+    raise KeyError(name)
+
+
+def sgd_step(W, v, B, v_star, X, zeta, *, lr, lr_v, noise, g_student, g_teacher):
+    """One minibatch step: returns new (W, v). X is b x N, zeta the b standard-normal noises."""
+    N = W.shape[1]
+    b = X.shape[0]
+    lam = X @ W.T / np.sqrt(N)  # b x K
+    nu = X @ B.T / np.sqrt(N)  # b x M
+    y = g(g_teacher, nu) @ v_star + noise * zeta
+    delta = g(g_student, lam) @ v - y  # b
+    grad_W = ((dg(g_student, lam) * v) * delta[:, None]).T @ X / np.sqrt(N)  # K x N
+    grad_v = g(g_student, lam).T @ delta / N
+    W_new = W - lr * grad_W / b
+    v_new = v - lr_v * grad_v / b if lr_v != 0 else v.copy()
+    return W_new, v_new
+
+
+def overlaps(W, v, B, v_star):
+    N = W.shape[1]
+    return {"Q": W @ W.T / N, "R": W @ B.T / N, "T": B @ B.T / N, "v": v, "v_star": v_star}
+
+
+def eg_monte_carlo(W, v, B, v_star, g_student, g_teacher, samples, rng, chunk=20_000):
+    """Mean and standard error of 1/2 (phi - phi*)^2 over fresh Gaussian inputs."""
+    N = W.shape[1]
+    vals = []
+    for start in range(0, samples, chunk):
+        X = rng.standard_normal((min(chunk, samples - start), N))
+        diff = g(g_student, X @ W.T / np.sqrt(N)) @ v - g(g_teacher, X @ B.T / np.sqrt(N)) @ v_star
+        vals.append(0.5 * diff**2)
+    vals = np.concatenate(vals)
+    return vals.mean(), vals.std(ddof=1) / np.sqrt(vals.size)
