@@ -95,7 +95,7 @@ void bind_ode(py::module_& m) {
       py::arg("C"), "P(all > 0) for zero-mean Gaussian variables with covariance C (n <= 4)");
   m.def("ode_integrate", &integrate, py::arg("Q"), py::arg("R"), py::arg("T"), py::arg("v"), py::arg("v_star"),
         py::arg("g_student"), py::arg("g_teacher"), py::arg("lr"), py::arg("lr_v"), py::arg("noise"),
-        py::arg("batch"), py::arg("times"), py::arg("method") = "dopri5", py::arg("rtol") = 1e-10,
-        py::arg("atol") = 1e-12, py::arg("dt") = 0.01, py::arg("max_dt") = 1.0,
+        py::arg("batch"), py::arg("times"), py::arg("method") = "dopri5", py::arg("rtol") = 1e-9,
+        py::arg("atol") = 1e-11, py::arg("dt") = 0.01, py::arg("max_dt") = 1.0,
         "Integrates the order-parameter ODEs from t = 0; returns a dict of arrays and step statistics");
 }

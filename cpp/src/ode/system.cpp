@@ -93,7 +93,7 @@ void System::rhs_erf(double* dy) {
   // 1/sqrt(1 + C'_cc) on (i, k, c); the double sum over (c, d) is then one asin per term.
   const double sigma2 = p_.noise * p_.noise;
   const auto npairs = static_cast<std::int64_t>(pairs_.size());
-  const bool threads = static_cast<double>(npairs) * n * n > 4e4;
+  const bool threads = static_cast<double>(npairs) * n * n > 4e4;  // K >~ 8 at M = 2
   parallel_for(npairs, threads, [&](std::int64_t q) {
     const int a = pairs_[q].first, b = pairs_[q].second;
     const double s00 = 1.0 + C_(a, a), s11 = 1.0 + C_(b, b), s01 = C_(a, b);
@@ -113,8 +113,7 @@ void System::rhs_erf(double* dy) {
       const double* Cc = C_.col(c).data();
       const double ac = Ca[c], bc = Cb[c], sc = s[c];
       double row = 0.5 * u_(c) * std::asin((Cc[c] - ac * alpha[c] - bc * beta[c]) * sc * sc);
-      for (int d = c + 1; d < n; ++d)
-        row += u_(d) * std::asin((Cc[d] - ac * alpha[d] - bc * beta[d]) * sc * s[d]);
+      for (int d = c + 1; d < n; ++d) row += u_(d) * std::asin((Cc[d] - ac * alpha[d] - bc * beta[d]) * sc * s[d]);
       qf += u_(c) * row;
     }
     // qf holds half the symmetric double sum; I4 = (4/pi^2) Z asin(...), J2 = (2/pi) Z.

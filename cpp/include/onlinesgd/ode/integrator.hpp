@@ -11,8 +11,8 @@ namespace onlinesgd::ode {
 
 struct Options {
   std::string method = "dopri5";  ///< "dopri5" (adaptive) or "rk4" (fixed step dt)
-  double rtol = 1e-10;            ///< dopri5: relative tolerance per component
-  double atol = 1e-12;            ///< dopri5: absolute tolerance per component
+  double rtol = 1e-9;             ///< dopri5: relative tolerance per component
+  double atol = 1e-11;            ///< dopri5: absolute tolerance per component
   double dt = 0.01;               ///< rk4: the step; dopri5: the first trial step
   double max_dt = 1.0;            ///< dopri5: longest step (keeps plateaus resolved)
 };
