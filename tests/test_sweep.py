@@ -215,8 +215,11 @@ def test_sweep_with_ode(tmp_path):
     for i in range(len(result)):
         sim, ode = result.trajectory(i), result.trajectory(i, "ode")
         assert np.array_equal(sim.times, ode.times)
-        assert np.allclose(ode.Q[0], sim.Q[0]) and np.allclose(ode.R[0], sim.R[0])  # same start
-        assert abs(ode.eg[-1] - sim.eg[-1]) < 0.25 * sim.eg[-1]  # N = 500: close, not equal
+        assert np.array_equal(ode.Q[0], sim.Q[0]) and np.array_equal(ode.R[0], sim.R[0])  # same start
+        # Finite-N fluctuations are O(1/sqrt(N)) = 4.5% at N = 500 (measured: at most 5.2% in eg,
+        # 0.035 in Q and R); three times that catches a wrong start, time scale or learning rate.
+        assert np.max(np.abs(sim.eg - ode.eg) / ode.eg) < 0.15
+        assert np.max(np.abs(sim.Q - ode.Q)) < 0.1 and np.max(np.abs(sim.R - ode.R)) < 0.1
     summary = result.summary()
     assert {"eg_simulation", "eg_ode", "difference"} <= set(summary.columns)
     again = sweep(BASE.replace(N=500), grid, seeds=1, t_max=3.0, store=tmp_path, progress=False)
