@@ -110,17 +110,22 @@ def test_ctrl_c_saves_a_checkpoint_to_resume_from(tmp_path, monkeypatch):
 def test_killed_run_resumes_bit_identical(tmp_path):
     """SIGKILL a simulation in another process (as a cluster's time limit would), resume here."""
     config = Config(N=500, K=2, M=2, lr=0.5, noise=0.1, seed=1)
-    t_max = 150.0  # about 1 s of stepping
+    t_max = 50.0
     path = tmp_path / "run.npz"
-    code = ("import onlinesgd\n"
+    # The child pauses 20 ms at every checkpoint (about 150 of them), so that the kill lands
+    # part-way however fast the kernel is.
+    code = ("import time, onlinesgd\n"
+            "from onlinesgd.checkpoint import Checkpointer\n"
+            "save = Checkpointer.save\n"
+            "Checkpointer.save = lambda *args, **kw: (save(*args, **kw), time.sleep(0.02))\n"
             f"onlinesgd.simulate(onlinesgd.Config(**{config.to_dict()!r}), {t_max}, progress=False, "
-            f"checkpoint={str(path)!r}, checkpoint_every=0.05)\n")
+            f"checkpoint={str(path)!r}, checkpoint_every=0)\n")
     proc = subprocess.Popen([sys.executable, "-c", code])
     try:
         deadline = time.monotonic() + 60
         while not path.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
-        time.sleep(0.2)
+        time.sleep(0.5)
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait()
