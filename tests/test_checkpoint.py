@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import signal
@@ -18,10 +19,14 @@ from onlinesgd.checkpoint import Checkpointer
 ARRAYS = ("times", "Q", "R", "T", "v", "v_star", "eg")
 
 CONFIGS = [
-    Config(N=200, K=2, M=2, lr=0.6, noise=0.1, seed=7),
+    pytest.param(Config(N=200, K=2, M=2, lr=0.6, noise=0.1, seed=7), id="erf-noise"),
     # second layer trained, minibatches, other activations: all of the state must come back
-    Config(N=150, K=3, M=2, activation="relu", teacher_activation="erf", lr=0.3, lr_v=0.2, batch=4, seed=2),
+    pytest.param(Config(N=150, K=3, M=2, activation="relu", teacher_activation="erf", lr=0.3, lr_v=0.2, batch=4,
+                        seed=2), id="relu-lr_v-batch"),
 ]
+if "precision" in {f.name for f in dataclasses.fields(Config)}:  # the fast kernel's storage options
+    CONFIGS.append(pytest.param(Config(N=200, K=2, M=2, lr=0.5, noise=0.1, seed=3, precision="float32",
+                                       inputs="rademacher"), id="float32-rademacher"))
 
 
 def assert_identical(a, b) -> None:
@@ -30,7 +35,7 @@ def assert_identical(a, b) -> None:
     assert (a.config, a.kind, a.version, a.info) == (b.config, b.kind, b.version, b.info)
 
 
-@pytest.mark.parametrize("config", CONFIGS, ids=["erf-noise", "relu-lr_v-batch"])
+@pytest.mark.parametrize("config", CONFIGS)
 def test_resume_from_every_checkpoint_is_bit_identical(tmp_path, monkeypatch, config):
     times = np.linspace(0.0, 12.0, 25)
     reference = simulate(config, times=times, progress=False)
@@ -64,7 +69,7 @@ def test_resume_from_every_checkpoint_is_bit_identical(tmp_path, monkeypatch, co
 
 
 def test_simulate_continues_its_own_checkpoint_and_refuses_another(tmp_path):
-    config = CONFIGS[0]
+    config = CONFIGS[0].values[0]
     reference = simulate(config, 10.0, progress=False)
     path = tmp_path / "run.npz"
     simulate(config, 10.0, progress=False, checkpoint=path, checkpoint_every=60.0)
@@ -85,7 +90,7 @@ def test_simulate_continues_its_own_checkpoint_and_refuses_another(tmp_path):
 
 
 def test_ctrl_c_saves_a_checkpoint_to_resume_from(tmp_path, monkeypatch):
-    config = CONFIGS[0]
+    config = CONFIGS[0].values[0]
     reference = simulate(config, 10.0, progress=False)
     calls = []
     original = Checkpointer.__call__

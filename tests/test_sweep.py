@@ -155,13 +155,13 @@ def test_run_key_is_stable():
                           check=True).stdout.strip() == spec.key
 
 
-def _assert_store_sound(store: Path) -> list:
-    """Every run file loads completely; no temporary is left."""
+def _assert_store_sound(store: Path, temporaries: bool = False) -> list:
+    """Every run file loads completely; temporaries only where a writer was killed."""
     files = run_files(store)
     for path in files:
         stored = Store(store).read(path.stem)
         assert stored.spec.key == path.stem and np.all(np.isfinite(stored.trajectories[0].eg))
-    assert not list(store.rglob("*.tmp"))
+    assert temporaries or not list(store.rglob("*.tmp"))
     return files
 
 
@@ -182,11 +182,14 @@ def test_killed_worker_leaves_no_corrupt_file_and_is_redone(tmp_path, monkeypatc
     monkeypatch.setenv(FAULT_ENV, "kill:lr=0.8")
     with pytest.raises(SweepError, match="terminated abruptly"):
         sweep(BASE, GRID, seeds=2, t_max=T_MAX, with_ode=False, store=tmp_path, workers=2, progress=False)
-    survivors = len(_assert_store_sound(tmp_path))
+    # The pool then kills its other workers too, possibly in the middle of writing a run:
+    # that leaves a temporary, never a run file.
+    survivors = len(_assert_store_sound(tmp_path, temporaries=True))
     assert survivors <= 4  # no lr = 0.8 run can have finished
     monkeypatch.delenv(FAULT_ENV)
     result = sweep(BASE, GRID, seeds=2, t_max=T_MAX, with_ode=False, store=tmp_path, workers=2, progress=False)
     assert (result.n_run, result.n_skipped) == (8 - survivors, survivors)
+    _assert_store_sound(tmp_path)  # the rerun removed the dead writers' temporaries
     pd.testing.assert_frame_equal(result.frame, local_result.frame)
 
 
