@@ -195,7 +195,12 @@ def _executor(client: Any, workers: Optional[int]) -> Iterator[cf.Executor]:
         pool.shutdown(wait=True)
     elif hasattr(client, "get_executor"):  # dask.distributed.Client
         # pure=False: Dask must run each task, not deduplicate by its arguments' tokens.
-        yield client.get_executor(pure=False)
+        executor = client.get_executor(pure=False)
+        try:
+            yield executor
+        except BaseException:  # Ctrl-C: cancel this sweep's tasks on the cluster
+            executor.shutdown(wait=False)
+            raise
     elif isinstance(client, cf.Executor):
         yield client
     else:
