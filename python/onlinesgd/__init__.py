@@ -3,8 +3,9 @@
 from ._core import __version__
 from ._core import max_threads, set_max_threads
 from .config import ACTIVATIONS, Config
+from .ode import ode
 from .simulate import DivergenceWarning, Simulator, simulate
 from .trajectory import Trajectory, load
 
 __all__ = ["ACTIVATIONS", "Config", "DivergenceWarning", "Simulator", "Trajectory", "__version__", "load",
-           "max_threads", "set_max_threads", "simulate"]
+           "max_threads", "ode", "set_max_threads", "simulate"]
