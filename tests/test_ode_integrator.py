@@ -154,3 +154,21 @@ def test_bad_arguments_raise(kwargs, word):
 def test_config_type_is_checked():
     with pytest.raises(ValueError, match="config"):
         ode({"K": 2}, t_max=1)
+
+
+def test_cli_run_integrates_the_ode_from_the_simulation(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "res"
+    proc = subprocess.run([sys.executable, "-m", "onlinesgd.cli", "run", "--N", "500", "--t-max", "2", "--out", str(out),
+                           "--quiet"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "eg simulation" in proc.stdout and "eg ODE" in proc.stdout
+    sim = onlinesgd.load(out.with_suffix(".npz"))
+    theory = onlinesgd.load(tmp_path / "res_ode.npz")
+    assert theory.kind == "ode" and np.array_equal(theory.times, sim.times)
+    np.testing.assert_array_equal(theory.Q[0], sim.Q[0])  # started from the simulation's overlaps
+    # one figure with both; at N = 500 sim and theory differ by a few / sqrt(N) at most
+    assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+    assert np.max(np.abs(sim.eg - theory.eg)) < 0.1
