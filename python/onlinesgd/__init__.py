@@ -3,9 +3,18 @@
 from ._core import __version__
 from ._core import max_threads, set_max_threads
 from .config import ACTIVATIONS, INPUTS, PRECISIONS, Config
+from .ode import ode
 from .simulate import DivergenceWarning, Simulator, simulate
 from .replicas import Replicas, replica_seeds
 from .trajectory import Trajectory, load
 
 __all__ = ["ACTIVATIONS", "INPUTS", "PRECISIONS", "Config", "DivergenceWarning", "Replicas", "Simulator",
-           "Trajectory", "__version__", "load", "max_threads", "replica_seeds", "set_max_threads", "simulate"]
+           "Trajectory", "__version__", "load", "max_threads", "ode", "replica_seeds", "set_max_threads", "simulate"]
+
+# Sweeps, their store, and checkpoints of long runs.
+from .checkpoint import resume  # noqa: E402
+from .store import Store  # noqa: E402
+from .sweep import SweepError, sweep  # noqa: E402
+from .sweep_result import SweepResult  # noqa: E402
+
+__all__ += ["Store", "SweepError", "SweepResult", "resume", "sweep"]

@@ -50,6 +50,7 @@ def config_from_args(args: argparse.Namespace) -> tuple[Config, dict]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .ode import ode
     from .plot import plot_trajectories
     from .simulate import simulate
 
@@ -58,10 +59,36 @@ def cmd_run(args: argparse.Namespace) -> int:
     traj = simulate(config, run["t_max"], progress=not args.quiet)
     out = Path(run["out"])
     path = traj.save(out.with_suffix(".npz"))
-    plot_trajectories([traj], out.with_suffix(".png"), title=_title(config))
+    written = [str(path)]
+    shown = [traj]
+    if not args.no_ode and len(traj):
+        # the theory from the simulation's own t = 0 overlaps, recorded at the same times
+        theory = ode(config, traj, times=traj.times)
+        shown.append(theory)
+        written.append(str(theory.save(out.with_name(out.name + "_ode.npz"))))
+        print(compare_table(traj, theory))
+    plot_trajectories(shown, out.with_suffix(".png"), title=_title(config))
     print(f"eg(t = {traj.times[-1]:.4g}) = {traj.eg[-1]:.6g}")
-    print(f"wrote {path} and {out.with_suffix('.png')}")
+    print(f"wrote {', '.join(written)} and {out.with_suffix('.png')}")
     return 0
+
+
+def compare_table(sim, theory, rows: int = 6) -> str:
+    """Simulation and ODE eg at a few log-spaced recorded times, as text."""
+    import numpy as np
+
+    n = min(len(sim), len(theory))
+    t = np.asarray(sim.times[:n])
+    picks = [0]
+    if n > 1 and t[-1] > 0:
+        positive = np.flatnonzero(t > 0)
+        for target in np.geomspace(t[positive[0]], t[-1], rows):
+            picks.append(int(positive[np.argmin(np.abs(np.log(t[positive] / target)))]))
+    picks = sorted(set(picks))
+    lines = [f"{'t':>10} {'eg simulation':>14} {'eg ODE':>12} {'difference':>12}"]
+    for i in picks:
+        lines.append(f"{sim.times[i]:10.4g} {sim.eg[i]:14.6g} {theory.eg[i]:12.6g} {sim.eg[i] - theory.eg[i]:12.3g}")
+    return "\n".join(lines)
 
 
 def _title(c: Config) -> str:
@@ -72,14 +99,23 @@ def _title(c: Config) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="onlinesgd", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="simulate one configuration (defaults: erf, K = M = 2, N = 10000, lr = 0.5)")
+    run = sub.add_parser("run", help="simulate one configuration and integrate its ODE (defaults: erf, K = M = 2, N = 10000, lr = 0.5)")
     run.add_argument("config", nargs="?", help="TOML file of Config fields (plus t_max, out)")
     run.add_argument("--t-max", dest="t_max", type=float, default=None, help=f"final time (default {DEFAULT_T_MAX})")
     run.add_argument("--out", default=None, help="output prefix for .npz and .png (default onlinesgd_run)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--no-ode", dest="no_ode", action="store_true",
+                     help="skip the ODE (by default it runs from the simulation's initial overlaps)")
     _add_config_flags(run)
     run.set_defaults(func=cmd_run)
+    _add_sweep_commands(sub)
     return parser
+
+
+def _add_sweep_commands(sub) -> None:
+    from .sweep_cli import add_commands  # sweep and plot live in their own module
+
+    add_commands(sub)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

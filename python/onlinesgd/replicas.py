@@ -85,21 +85,13 @@ def simulate_replicas(config: Config, replicas: int, t_max: Optional[float] = No
     """
     from tqdm.auto import tqdm
 
-    from .simulate import DivergenceWarning, Simulator, check_t_max, check_times, default_times
+    from .simulate import DivergenceWarning, Simulator
 
     if isinstance(replicas, bool) or not isinstance(replicas, (int, np.integer)) or replicas < 1:
         raise ValueError(f"replicas must be an integer >= 1, got {replicas!r}")
     sims = [Simulator(config.replace(seed=s)) for s in replica_seeds(config.seed, int(replicas))]
     c = config
-    if times is None:
-        if t_max is None:
-            raise ValueError("t_max or times must be given")
-        times = default_times(check_t_max(t_max), c.N, c.batch)
-    else:
-        if t_max is not None:
-            check_t_max(t_max)
-        times = check_times(times, t_max, 0.0)
-    targets = np.unique(np.rint(times * c.N / c.batch).astype(np.int64))
+    targets = sims[0]._targets(t_max, times)
     rows: list = [[] for _ in sims]
     infos: list = [{} for _ in sims]
     live = list(range(len(sims)))

@@ -1,0 +1,101 @@
+#include "bind_common.hpp"
+
+#include "onlinesgd/gaussian/averages.hpp"
+#include "onlinesgd/ode/integrator.hpp"
+#include "onlinesgd/ode/system.hpp"
+
+namespace {
+
+using onlinesgd::activation_from_name;
+
+py::dict integrate(const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R, const Eigen::MatrixXd& T,
+                   const Eigen::VectorXd& v, const Eigen::VectorXd& v_star, const std::string& g_student,
+                   const std::string& g_teacher, double lr, double lr_v, double noise, int batch,
+                   const std::vector<double>& times, const std::string& method, double rtol, double atol, double dt,
+                   double max_dt) {
+  const auto K = Q.rows(), M = T.rows();
+  if (Q.cols() != K || R.rows() != K || R.cols() != M || T.cols() != M || v.size() != K || v_star.size() != M)
+    throw std::invalid_argument("inconsistent overlap shapes");
+  onlinesgd::ode::Params params{activation_from_name(g_student), activation_from_name(g_teacher), lr, lr_v, noise,
+                                batch};
+  onlinesgd::ode::Options opt{method, rtol, atol, dt, max_dt};
+  onlinesgd::ode::System system(params, T, v_star, static_cast<int>(K));
+  onlinesgd::Overlaps init{Q, R, T, v, v_star};
+  onlinesgd::ode::Result res;
+  {
+    // Safe: the integration touches only the C++ objects built above, never Python objects.
+    py::gil_scoped_release release;
+    res = onlinesgd::ode::integrate(system, init, times, opt);
+  }
+  const auto n = static_cast<py::ssize_t>(res.times.size());
+  py::array_t<double> Qs({n, py::ssize_t(K), py::ssize_t(K)}), Rs({n, py::ssize_t(K), py::ssize_t(M)}),
+      vs({n, py::ssize_t(K)});
+  auto q = Qs.mutable_unchecked<3>();
+  auto r = Rs.mutable_unchecked<3>();
+  auto w = vs.mutable_unchecked<2>();
+  for (py::ssize_t s = 0; s < n; ++s) {
+    const auto& o = res.overlaps[s];
+    for (Eigen::Index i = 0; i < K; ++i) {
+      for (Eigen::Index k = 0; k < K; ++k) q(s, i, k) = o.Q(i, k);
+      for (Eigen::Index m = 0; m < M; ++m) r(s, i, m) = o.R(i, m);
+      w(s, i) = o.v(i);
+    }
+  }
+  py::dict out;
+  out["times"] = py::array_t<double>(n, res.times.data());
+  out["eg"] = py::array_t<double>(n, res.eg.data());
+  out["Q"] = Qs;
+  out["R"] = Rs;
+  out["v"] = vs;
+  out["steps"] = res.steps;
+  out["rejected"] = res.rejected;
+  out["rhs_evaluations"] = res.rhs_evaluations;
+  out["dt_min"] = res.dt_min;
+  out["dt_max"] = res.dt_max;
+  out["diverged"] = res.diverged;
+  out["diverged_at"] = res.diverged_at;
+  return out;
+}
+
+}  // namespace
+
+void bind_ode(py::module_& m) {
+  namespace g = onlinesgd::gaussian;
+  m.def(
+      "gaussian_j2",
+      [](const std::string& ga, const std::string& gb, double caa, double cbb, double cab) {
+        return g::j2(activation_from_name(ga), activation_from_name(gb), caa, cbb, cab);
+      },
+      py::arg("g_a"), py::arg("g_b"), py::arg("caa"), py::arg("cbb"), py::arg("cab"), "E[g_a'(a) g_b'(b)]");
+  m.def(
+      "gaussian_i3",
+      [](const std::string& ga, const std::string& gc, const Eigen::Matrix3d& C) {
+        return g::i3(activation_from_name(ga), activation_from_name(gc), C);
+      },
+      py::arg("g_a"), py::arg("g_c"), py::arg("C"), "E[g_a'(a) b g_c(c)], C the covariance of (a, b, c)");
+  m.def(
+      "gaussian_i4",
+      [](const std::string& ga, const std::string& gb, const std::string& gc, const std::string& gd,
+         const Eigen::Matrix4d& C) {
+        return g::i4(activation_from_name(ga), activation_from_name(gb), activation_from_name(gc),
+                     activation_from_name(gd), C);
+      },
+      py::arg("g_a"), py::arg("g_b"), py::arg("g_c"), py::arg("g_d"), py::arg("C"),
+      "E[g_a'(a) g_b'(b) g_c(c) g_d(d)], C the covariance of (a, b, c, d)");
+  m.def(
+      "gaussian_orthant",
+      [](const Eigen::MatrixXd& C) {
+        const auto n = C.rows();
+        if (n < 1 || n > 4 || C.cols() != n) throw std::invalid_argument("C must be n x n with 1 <= n <= 4");
+        double c[4][4] = {};
+        for (Eigen::Index i = 0; i < n; ++i)
+          for (Eigen::Index j = 0; j < n; ++j) c[i][j] = C(i, j);
+        return g::orthant_probability(static_cast<int>(n), c);
+      },
+      py::arg("C"), "P(all > 0) for zero-mean Gaussian variables with covariance C (n <= 4)");
+  m.def("ode_integrate", &integrate, py::arg("Q"), py::arg("R"), py::arg("T"), py::arg("v"), py::arg("v_star"),
+        py::arg("g_student"), py::arg("g_teacher"), py::arg("lr"), py::arg("lr_v"), py::arg("noise"),
+        py::arg("batch"), py::arg("times"), py::arg("method") = "dopri5", py::arg("rtol") = 1e-9,
+        py::arg("atol") = 1e-11, py::arg("dt") = 0.01, py::arg("max_dt") = 1.0,
+        "Integrates the order-parameter ODEs from t = 0; returns a dict of arrays and step statistics");
+}

@@ -1,0 +1,35 @@
+#pragma once
+/// Time stepping of the ODE system: Dormand-Prince 5(4) with error control (default) or
+/// classical RK4 with a fixed step; steps are shortened to land exactly on the output times.
+#include <string>
+#include <vector>
+
+#include "onlinesgd/ode/system.hpp"
+#include "onlinesgd/overlaps.hpp"
+
+namespace onlinesgd::ode {
+
+struct Options {
+  std::string method = "dopri5";  ///< "dopri5" (adaptive) or "rk4" (fixed step dt)
+  double rtol = 1e-9;             ///< dopri5: relative tolerance per component
+  double atol = 1e-11;            ///< dopri5: absolute tolerance per component
+  double dt = 0.01;               ///< rk4: the step; dopri5: the first trial step
+  double max_dt = 1.0;            ///< dopri5: longest step (keeps plateaus resolved)
+};
+
+struct Result {
+  std::vector<double> times;  ///< output times reached (all of them unless diverged)
+  std::vector<Overlaps> overlaps;
+  std::vector<double> eg;
+  long steps = 0, rejected = 0, rhs_evaluations = 0;
+  double dt_min = 0.0, dt_max = 0.0;
+  bool diverged = false;
+  double diverged_at = 0.0;  ///< time of the last finite state when diverged
+};
+
+/// Integrates from the overlaps init at t = 0 and records at times (non-decreasing, >= 0).
+/// eg comes from generalisation_error(), the simulator's formula. A non-finite state stops
+/// the run: the result then holds the times reached and diverged_at.
+Result integrate(System& system, const Overlaps& init, const std::vector<double>& times, const Options& opt);
+
+}  // namespace onlinesgd::ode

@@ -1,0 +1,36 @@
+#pragma once
+// Internal: a product of activation factors over <= 4 distinct jointly Gaussian variables,
+// E[prod_v x_v^pow_x * g_v^n_g * g_v'^n_dg * g_v''^n_d2g], and its two evaluators.
+#include "onlinesgd/activation.hpp"
+
+namespace onlinesgd::gaussian::detail {
+
+/// Which function of a variable a factor is: g, g', g'', or the variable itself.
+enum class Fn { G, DG, D2G, X };
+
+struct Term {
+  int n = 0;
+  double C[4][4] = {};
+  Activation act[4] = {};
+  bool has_act[4] = {};
+  int n_g[4] = {}, n_dg[4] = {}, n_d2g[4] = {}, pow_x[4] = {};
+
+  /// Adds the factor fn(x_s) of the slot s of a slot covariance Cs (stride 4). Slots that are
+  /// the same random variable as an earlier one (equal variances and covariance) and carry a
+  /// compatible activation are merged into it, so that the evaluators never see the singular
+  /// covariance of two copies of one variable. slot_var[s] records the variable used.
+  void add(int s, Activation a, Fn fn, const double (*Cs)[4], int* slot_var);
+};
+
+/// Exact: Stein's lemma down to orthant probabilities; all activations ReLU or linear.
+double relu_moment(const Term& t);
+
+/// Gauss-Hermite after Cholesky, smooth variables outermost; ReLU variables last,
+/// the innermost analytically and an outer one on a rule split at its kink.
+double quadrature(const Term& t);
+
+/// Dispatches: conditions out ReLU delta factors, then the recursion when every variable
+/// is ReLU/linear, the quadrature otherwise.
+double evaluate(const Term& t);
+
+}  // namespace onlinesgd::gaussian::detail

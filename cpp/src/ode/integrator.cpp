@@ -1,0 +1,176 @@
+// Dormand-Prince 5(4) (Hairer, Norsett & Wanner, Solving ODEs I, table 5.2) and RK4.
+#include "onlinesgd/ode/integrator.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace onlinesgd::ode {
+
+namespace {
+
+constexpr double a21 = 1.0 / 5;
+constexpr double a31 = 3.0 / 40, a32 = 9.0 / 40;
+constexpr double a41 = 44.0 / 45, a42 = -56.0 / 15, a43 = 32.0 / 9;
+constexpr double a51 = 19372.0 / 6561, a52 = -25360.0 / 2187, a53 = 64448.0 / 6561, a54 = -212.0 / 729;
+constexpr double a61 = 9017.0 / 3168, a62 = -355.0 / 33, a63 = 46732.0 / 5247, a64 = 49.0 / 176,
+                 a65 = -5103.0 / 18656;
+constexpr double b1 = 35.0 / 384, b3 = 500.0 / 1113, b4 = 125.0 / 192, b5 = -2187.0 / 6784, b6 = 11.0 / 84;
+// error weights: b (5th order) minus b-hat (4th order)
+constexpr double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920, e5 = -17253.0 / 339200,
+                 e6 = 22.0 / 525, e7 = -1.0 / 40;
+
+bool finite(const std::vector<double>& y) {
+  for (double x : y)
+    if (!std::isfinite(x)) return false;
+  return true;
+}
+
+class Stepper {
+ public:
+  Stepper(System& sys, const Options& opt) : sys_(sys), opt_(opt), n_(sys.size()) {
+    for (auto* v : {&k1_, &k2_, &k3_, &k4_, &k5_, &k6_, &k7_, &tmp_, &ynew_}) v->assign(n_, 0.0);
+  }
+
+  /// Advances y from t to t_end. Returns false on a non-finite state (y, t stay at the last good one).
+  bool advance(std::vector<double>& y, double& t, double t_end, Result& res) {
+    if (opt_.method == "rk4") return advance_rk4(y, t, t_end, res);
+    return advance_dopri(y, t, t_end, res);
+  }
+
+  double dt_ = 0.0;  // dopri5: the step proposed for the next attempt
+
+ private:
+  void eval(const std::vector<double>& y, std::vector<double>& k, Result& res) {
+    sys_.rhs(y.data(), k.data());
+    ++res.rhs_evaluations;
+  }
+  void stage(const std::vector<double>& y, double h, std::initializer_list<std::pair<double, const std::vector<double>*>> terms) {
+    for (int i = 0; i < n_; ++i) {
+      double s = 0.0;
+      for (const auto& [c, k] : terms) s += c * (*k)[i];
+      tmp_[i] = y[i] + h * s;
+    }
+  }
+  void record_dt(double h, Result& res) {
+    res.dt_min = res.steps == 0 ? h : std::min(res.dt_min, h);
+    res.dt_max = std::max(res.dt_max, h);
+    ++res.steps;
+  }
+
+  bool advance_rk4(std::vector<double>& y, double& t, double t_end, Result& res) {
+    while (t < t_end) {
+      // land exactly on t_end; a step within 1e-9 of it absorbs the remainder
+      double h = opt_.dt;
+      if (t + h * (1.0 + 1e-9) >= t_end) h = t_end - t;
+      eval(y, k1_, res);
+      stage(y, 0.5 * h, {{1.0, &k1_}});
+      eval(tmp_, k2_, res);
+      stage(y, 0.5 * h, {{1.0, &k2_}});
+      eval(tmp_, k3_, res);
+      stage(y, h, {{1.0, &k3_}});
+      eval(tmp_, k4_, res);
+      for (int i = 0; i < n_; ++i) ynew_[i] = y[i] + h / 6.0 * (k1_[i] + 2.0 * k2_[i] + 2.0 * k3_[i] + k4_[i]);
+      if (!finite(ynew_)) return false;
+      y.swap(ynew_);
+      t = (h == t_end - t) ? t_end : t + h;
+      record_dt(h, res);
+    }
+    return true;
+  }
+
+  bool advance_dopri(std::vector<double>& y, double& t, double t_end, Result& res) {
+    if (t >= t_end) return true;
+    if (!have_k1_) {
+      eval(y, k1_, res);
+      have_k1_ = true;
+    }
+    while (t < t_end) {
+      const double h_full = std::min(dt_, opt_.max_dt);
+      const bool last = t + h_full * (1.0 + 1e-9) >= t_end;
+      const double h = last ? t_end - t : h_full;
+      stage(y, h, {{a21, &k1_}});
+      eval(tmp_, k2_, res);
+      stage(y, h, {{a31, &k1_}, {a32, &k2_}});
+      eval(tmp_, k3_, res);
+      stage(y, h, {{a41, &k1_}, {a42, &k2_}, {a43, &k3_}});
+      eval(tmp_, k4_, res);
+      stage(y, h, {{a51, &k1_}, {a52, &k2_}, {a53, &k3_}, {a54, &k4_}});
+      eval(tmp_, k5_, res);
+      stage(y, h, {{a61, &k1_}, {a62, &k2_}, {a63, &k3_}, {a64, &k4_}, {a65, &k5_}});
+      eval(tmp_, k6_, res);
+      for (int i = 0; i < n_; ++i)
+        ynew_[i] = y[i] + h * (b1 * k1_[i] + b3 * k3_[i] + b4 * k4_[i] + b5 * k5_[i] + b6 * k6_[i]);
+      eval(ynew_, k7_, res);  // first-same-as-last: k7 is the next step's k1
+      double err = 0.0;
+      for (int i = 0; i < n_; ++i) {
+        const double e = h * (e1 * k1_[i] + e3 * k3_[i] + e4 * k4_[i] + e5 * k5_[i] + e6 * k6_[i] + e7 * k7_[i]);
+        const double sc = opt_.atol + opt_.rtol * std::max(std::abs(y[i]), std::abs(ynew_[i]));
+        err += (e / sc) * (e / sc);
+      }
+      err = std::sqrt(err / n_);
+      if (!std::isfinite(err)) {
+        // a non-finite trial state: retry shorter, and give up when the step vanishes
+        dt_ = 0.1 * h;
+        ++res.rejected;
+        if (dt_ < 1e-12 * std::max(1.0, t)) return false;
+        continue;
+      }
+      const double factor = std::clamp(0.9 * std::pow(std::max(err, 1e-10), -0.2), 0.2, 5.0);
+      if (err <= 1.0) {
+        y.swap(ynew_);
+        k1_.swap(k7_);
+        t = last ? t_end : t + h;
+        record_dt(h, res);
+        // a step cut short to land on an output time does not shrink the next one
+        dt_ = last ? std::max(dt_, h * factor) : h * factor;
+      } else {
+        dt_ = h * std::max(factor, 0.2);
+        ++res.rejected;
+        if (dt_ < 1e-12 * std::max(1.0, t)) return false;
+      }
+    }
+    return true;
+  }
+
+  System& sys_;
+  const Options& opt_;
+  int n_;
+  bool have_k1_ = false;
+  std::vector<double> k1_, k2_, k3_, k4_, k5_, k6_, k7_, tmp_, ynew_;
+};
+
+}  // namespace
+
+Result integrate(System& system, const Overlaps& init, const std::vector<double>& times, const Options& opt) {
+  if (opt.method != "dopri5" && opt.method != "rk4") throw std::invalid_argument("unknown method '" + opt.method + "'");
+  if (!(opt.dt > 0.0)) throw std::invalid_argument("dt must be > 0");
+  if (opt.method == "dopri5" && !(opt.rtol > 0.0 && opt.atol > 0.0)) throw std::invalid_argument("rtol and atol must be > 0");
+  const Activation gs = system.params().g_student, gt = system.params().g_teacher;
+  Result res;
+  std::vector<double> y(system.size());
+  system.pack(init, y.data());
+  Stepper stepper(system, opt);
+  stepper.dt_ = opt.dt;
+  double t = 0.0;
+  for (double t_out : times) {
+    if (!stepper.advance(y, t, t_out, res)) {
+      res.diverged = true;
+      res.diverged_at = t;
+      return res;
+    }
+    Overlaps o = system.unpack(y.data());
+    const double eg = generalisation_error(o, gs, gt);
+    if (!std::isfinite(eg)) {
+      res.diverged = true;
+      res.diverged_at = t;
+      return res;
+    }
+    res.times.push_back(t_out);
+    res.eg.push_back(eg);
+    res.overlaps.push_back(std::move(o));
+  }
+  return res;
+}
+
+}  // namespace onlinesgd::ode

@@ -1,0 +1,194 @@
+// The ODE right-hand side: a closed-form erf kernel and a generic one for every activation.
+#include "onlinesgd/ode/system.hpp"
+
+#include <cmath>
+
+#include "onlinesgd/gaussian/averages.hpp"
+#include "onlinesgd/gaussian/i2.hpp"
+#include "onlinesgd/parallel.hpp"
+
+namespace onlinesgd::ode {
+
+namespace {
+constexpr double k2OverPi = 2.0 / kPi;
+}
+
+System::System(const Params& params, const Eigen::MatrixXd& T, const Eigen::VectorXd& v_star, int K)
+    : p_(params), K_(K), M_(static_cast<int>(T.rows())), n_(K + static_cast<int>(T.rows())), T_(T),
+      v_star_(v_star) {
+  for (int i = 0; i < K_; ++i)
+    for (int k = i; k < K_; ++k) pairs_.emplace_back(i, k);
+  C_.resize(n_, n_);
+  u_.resize(n_);
+  ya_.resize(n_);
+  v_.resize(K_);
+  i3sum_.resize(K_, n_);
+  eta2_.resize(static_cast<Eigen::Index>(pairs_.size()));
+  dv_.resize(K_);
+  const bool erf = p_.g_student == Activation::Erf && p_.g_teacher == Activation::Erf;
+  if (erf) pair_ws_.resize(3 * n_, static_cast<Eigen::Index>(pairs_.size()));
+  else {
+    e1_.resize(K_, n_);
+    e2_.resize(K_, n_);
+  }
+}
+
+void System::pack(const Overlaps& o, double* y) const {
+  int p = 0;
+  for (int i = 0; i < K_; ++i)
+    for (int k = i; k < K_; ++k) y[p++] = 0.5 * (o.Q(i, k) + o.Q(k, i));
+  for (int i = 0; i < K_; ++i)
+    for (int n = 0; n < M_; ++n) y[p++] = o.R(i, n);
+  for (int i = 0; i < K_; ++i) y[p++] = o.v(i);
+}
+
+Overlaps System::unpack(const double* y) const {
+  Overlaps o;
+  o.Q.resize(K_, K_);
+  o.R.resize(K_, M_);
+  o.v.resize(K_);
+  int p = 0;
+  for (int i = 0; i < K_; ++i)
+    for (int k = i; k < K_; ++k) o.Q(i, k) = o.Q(k, i) = y[p++];
+  for (int i = 0; i < K_; ++i)
+    for (int n = 0; n < M_; ++n) o.R(i, n) = y[p++];
+  for (int i = 0; i < K_; ++i) o.v(i) = y[p++];
+  o.T = T_;
+  o.v_star = v_star_;
+  return o;
+}
+
+void System::load(const double* y) {
+  int p = 0;
+  for (int i = 0; i < K_; ++i)
+    for (int k = i; k < K_; ++k) C_(i, k) = C_(k, i) = y[p++];
+  for (int i = 0; i < K_; ++i)
+    for (int n = 0; n < M_; ++n) C_(i, K_ + n) = C_(K_ + n, i) = y[p++];
+  C_.bottomRightCorner(M_, M_) = T_;
+  for (int i = 0; i < K_; ++i) v_(i) = y[p++];
+  u_.head(K_) = -v_;
+  u_.tail(M_) = v_star_;
+}
+
+void System::rhs(const double* y, double* dy) {
+  load(y);
+  if (p_.g_student == Activation::Erf && p_.g_teacher == Activation::Erf) rhs_erf(dy);
+  else rhs_generic(dy);
+}
+
+void System::rhs_erf(double* dy) {
+  const int n = n_;
+  // I3 (Saad & Solla): I3(a,b,c) = (2/pi) [C_bc (1+C_aa) - C_ab C_ac] / [(1+C_aa) sqrt(L3_ac)],
+  // so sum_c u_c I3(a,b,c) = (2/pi) [(C y_a)_b - C_ab / (1+C_aa) (C y_a)_a] with y_a,c = u_c / sqrt(L3_ac).
+  for (int a = 0; a < K_; ++a) {
+    const double da = 1.0 + C_(a, a);
+    for (int c = 0; c < n; ++c) ya_(c) = u_(c) / std::sqrt(da * (1.0 + C_(c, c)) - C_(a, c) * C_(a, c));
+    auto col = i3sum_.row(a);
+    col.noalias() = ya_.transpose() * C_;  // = (C y_a)^T, C symmetric
+    const double saa = col(a);
+    for (int b = 0; b < n; ++b) col(b) = k2OverPi * (col(b) - C_(a, b) / da * saa);
+  }
+  // I4 and J2 by Gaussian reweighting (see gaussian/averages.cpp, i4): per pair (i, k) the
+  // normalisation Z = L4^(-1/2) and the Woodbury factors alpha, beta depend on (i, k) only,
+  // 1/sqrt(1 + C'_cc) on (i, k, c); the double sum over (c, d) is then one asin per term.
+  const double sigma2 = p_.noise * p_.noise;
+  const auto npairs = static_cast<std::int64_t>(pairs_.size());
+  const bool threads = static_cast<double>(npairs) * n * n > 4e4;  // K >~ 8 at M = 2
+  parallel_for(npairs, threads, [&](std::int64_t q) {
+    const int a = pairs_[q].first, b = pairs_[q].second;
+    const double s00 = 1.0 + C_(a, a), s11 = 1.0 + C_(b, b), s01 = C_(a, b);
+    const double l4 = s00 * s11 - s01 * s01, inv_l4 = 1.0 / l4;
+    double* alpha = pair_ws_.col(q).data();
+    double* beta = alpha + n;
+    double* s = beta + n;
+    const double* Ca = C_.col(a).data();
+    const double* Cb = C_.col(b).data();
+    for (int c = 0; c < n; ++c) {
+      alpha[c] = (s11 * Ca[c] - s01 * Cb[c]) * inv_l4;
+      beta[c] = (s00 * Cb[c] - s01 * Ca[c]) * inv_l4;
+      s[c] = 1.0 / std::sqrt(1.0 + C_(c, c) - Ca[c] * alpha[c] - Cb[c] * beta[c]);
+    }
+    double qf = 0.0;
+    for (int c = 0; c < n; ++c) {
+      const double* Cc = C_.col(c).data();
+      const double ac = Ca[c], bc = Cb[c], sc = s[c];
+      double row = 0.5 * u_(c) * std::asin((Cc[c] - ac * alpha[c] - bc * beta[c]) * sc * sc);
+      for (int d = c + 1; d < n; ++d) row += u_(d) * std::asin((Cc[d] - ac * alpha[d] - bc * beta[d]) * sc * s[d]);
+      qf += u_(c) * row;
+    }
+    // qf holds half the symmetric double sum; I4 = (4/pi^2) Z asin(...), J2 = (2/pi) Z.
+    const double z = std::sqrt(inv_l4);
+    eta2_(q) = k2OverPi * z * (k2OverPi * 2.0 * qf + sigma2);
+  });
+  if (p_.lr_v != 0.0) {
+    for (int i = 0; i < K_; ++i) {
+      double acc = 0.0;
+      for (int c = 0; c < n; ++c)
+        acc += u_(c) * std::asin(C_(i, c) / std::sqrt((1.0 + C_(i, i)) * (1.0 + C_(c, c))));
+      dv_(i) = k2OverPi * acc;
+    }
+  }
+  assemble(dy);
+}
+
+void System::rhs_generic(double* dy) {
+  using namespace gaussian;
+  const int n = n_;
+  const Activation gs = p_.g_student;
+  auto act = [&](int c) { return c < K_ ? gs : p_.g_teacher; };
+  // I3 by integration by parts: I3(a,b,c) = C_ab E[g''(a) g(c)] + C_bc E[g'(a) g'(c)];
+  // the two 2-D averages depend on (a, c) only.
+  parallel_for(K_, K_ >= 4, [&](std::int64_t a) {
+    for (int c = 0; c < n; ++c) {
+      e1_(a, c) = e_d2g_g(gs, act(c), C_(a, a), C_(c, c), C_(a, c));
+      e2_(a, c) = j2(gs, act(c), C_(a, a), C_(c, c), C_(a, c));
+    }
+  });
+  for (int a = 0; a < K_; ++a) {
+    const double s1 = e1_.row(a).dot(u_);
+    ya_ = e2_.row(a).transpose().cwiseProduct(u_);
+    for (int b = 0; b < n; ++b) i3sum_(a, b) = C_(a, b) * s1 + C_.row(b).dot(ya_);
+  }
+  const double sigma2 = p_.noise * p_.noise;
+  const auto npairs = static_cast<std::int64_t>(pairs_.size());
+  parallel_for(npairs, true, [&](std::int64_t q) {
+    const int a = pairs_[q].first, b = pairs_[q].second;
+    int idx[4] = {a, b, 0, 0};
+    Eigen::Matrix4d C4;
+    double acc = 0.0;
+    for (int c = 0; c < n; ++c)
+      for (int d = c; d < n; ++d) {
+        const double w = (c == d ? 1.0 : 2.0) * u_(c) * u_(d);
+        if (w == 0.0) continue;
+        idx[2] = c;
+        idx[3] = d;
+        for (int x = 0; x < 4; ++x)
+          for (int z = 0; z < 4; ++z) C4(x, z) = C_(idx[x], idx[z]);
+        acc += w * i4(gs, gs, act(c), act(d), C4);
+      }
+    eta2_(q) = acc + sigma2 * j2(gs, gs, C_(a, a), C_(b, b), C_(a, b));
+  });
+  if (p_.lr_v != 0.0) {
+    for (int i = 0; i < K_; ++i) {
+      double acc = 0.0;
+      for (int c = 0; c < n; ++c) acc += u_(c) * i2(gs, act(c), C_(i, i), C_(c, c), C_(i, c));
+      dv_(i) = acc;
+    }
+  }
+  assemble(dy);
+}
+
+void System::assemble(double* dy) const {
+  const double eta = p_.lr / p_.batch, eta2 = eta * eta;
+  int p = 0;
+  for (std::size_t q = 0; q < pairs_.size(); ++q) {
+    const int i = pairs_[q].first, k = pairs_[q].second;
+    dy[p++] = eta * (v_(i) * i3sum_(i, k) + v_(k) * i3sum_(k, i)) + eta2 * v_(i) * v_(k) * eta2_(q);
+  }
+  for (int i = 0; i < K_; ++i)
+    for (int n = 0; n < M_; ++n) dy[p++] = eta * v_(i) * i3sum_(i, K_ + n);
+  const double eta_v = p_.lr_v / p_.batch;
+  for (int i = 0; i < K_; ++i) dy[p++] = eta_v == 0.0 ? 0.0 : eta_v * dv_(i);
+}
+
+}  // namespace onlinesgd::ode

@@ -1,0 +1,145 @@
+"""The N -> infinity theory: the ODEs for the order parameters (THEORY.md), integrated in C++."""
+
+from __future__ import annotations
+
+from typing import Mapping, Optional, Sequence, Union
+
+import numpy as np
+
+from . import _core
+from .config import Config
+from .simulate import Simulator, check_t_max, check_times, default_times
+from .trajectory import Trajectory
+
+_NAMES = ("Q", "R", "T", "v", "v_star")
+InitLike = Union[Trajectory, Mapping[str, np.ndarray], Sequence[np.ndarray], None]
+
+
+def initial_overlaps(config: Config, init: InitLike = None) -> tuple[dict, float]:
+    """Validated starting overlaps and their time.
+
+    Parameters
+    ----------
+    config : the model; fixes K and M.
+    init : a :class:`Trajectory` (its first recorded overlaps and time), a mapping or a
+        5-sequence of ``Q, R, T, v, v_star``, or None: the overlaps of the weights that
+        :func:`onlinesgd.simulate` draws for ``config`` (same seed).
+
+    Returns
+    -------
+    (overlaps, t0) : dict of float64 arrays and the time they belong to.
+
+    Raises
+    ------
+    ValueError
+        naming the field, for a wrong shape, non-finite values, a non-symmetric Q or T, or a
+        covariance [[Q, R], [R^T, T]] that is not positive semi-definite.
+    """
+    t0 = 0.0
+    if init is None:
+        raw = Simulator(config).overlaps()
+    elif isinstance(init, Trajectory):
+        if len(init) == 0:
+            raise ValueError("init: the trajectory is empty")
+        if (init.config.K, init.config.M) != (config.K, config.M):
+            raise ValueError(f"init: the trajectory has K, M = {init.config.K}, {init.config.M}, "
+                             f"the config {config.K}, {config.M}")
+        raw, t0 = init.initial_overlaps(), float(init.times[0])
+    elif isinstance(init, Mapping):
+        missing = [k for k in _NAMES if k not in init]
+        if missing:
+            raise ValueError(f"init is missing {', '.join(missing)}")
+        raw = {k: init[k] for k in _NAMES}
+    elif isinstance(init, (tuple, list)) and len(init) == 5:
+        raw = dict(zip(_NAMES, init))
+    else:
+        raise ValueError("init must be a Trajectory, a mapping or 5-tuple (Q, R, T, v, v_star), or None")
+    K, M = config.K, config.M
+    shapes = {"Q": (K, K), "R": (K, M), "T": (M, M), "v": (K,), "v_star": (M,)}
+    out = {}
+    for name, shape in shapes.items():
+        arr = np.asarray(raw[name], dtype=np.float64)
+        if arr.shape != shape:
+            raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be finite")
+        out[name] = arr.copy()
+    C = np.block([[out["Q"], out["R"]], [out["R"].T, out["T"]]])
+    scale = max(1.0, float(np.max(np.abs(C))))
+    for name in ("Q", "T"):
+        if not np.allclose(out[name], out[name].T, rtol=0, atol=1e-10 * scale):
+            raise ValueError(f"{name} must be symmetric")
+    if np.linalg.eigvalsh(0.5 * (C + C.T))[0] < -1e-9 * scale:
+        raise ValueError("Q, R, T: the covariance [[Q, R], [R^T, T]] must be positive semi-definite")
+    return out, t0
+
+
+def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
+        times: Optional[Sequence[float]] = None, *, method: str = "dopri5", rtol: float = 1e-9,
+        atol: float = 1e-11, dt: float = 0.01, max_dt: float = 1.0) -> Trajectory:
+    """Integrates the order-parameter ODEs of THEORY.md for ``config`` and returns a
+    :class:`Trajectory` with ``kind="ode"`` and the same fields as :func:`onlinesgd.simulate`.
+
+    Time is the simulation's: t = samples / N. With a minibatch B the drift terms carry
+    eta / B and the eta^2 terms (eta / B)^2, as one step of B samples does to leading order
+    in 1/N; so batch B at eta follows batch 1 at eta / B. ``config.N`` only sets the default
+    recording times; the theory is N-independent.
+
+    Parameters
+    ----------
+    config : the model (activations, lr, lr_v (0 freezes v), noise, batch).
+    init : starting overlaps; see :func:`initial_overlaps`. None uses the overlaps of the
+        weights ``simulate(config)`` starts from, so the two runs compare directly.
+    t_max : final time; with ``times`` None the recording times are the start plus ~100
+        log-spaced times up to ``t_max``, like simulate().
+    times : explicit, strictly increasing recording times >= the start time.
+    method : "dopri5" (Dormand-Prince 5(4), adaptive, default) or "rk4" (fixed step ``dt``).
+    rtol, atol : dopri5 error tolerances per component; the defaults keep the time-stepping
+        error of eg below 1e-8 over t <= 50 (tests/test_ode_integrator.py).
+    dt : rk4 step, or dopri5 first trial step.
+    max_dt : dopri5 longest step.
+
+    Returns
+    -------
+    Trajectory with ``info`` holding the method, tolerances, ``steps``, ``rejected``,
+    ``rhs_evaluations``, ``dt_min``, ``dt_max``, the wall time, and ``diverged_at`` when the
+    state became non-finite (the trajectory then stops at the last finite time).
+
+    Notes
+    -----
+    erf (both networks) uses the Saad-Solla closed forms, threaded over student pairs; ReLU
+    and linear use exact closed forms and the orthant recursion for I4; other activations use
+    Gauss-Hermite quadrature whose 4-D I4 costs O((K (K + M))^2 16^4) per step, which makes
+    K of a few units practical there.
+    """
+    import time as _time
+
+    if not isinstance(config, Config):
+        raise ValueError(f"config must be an onlinesgd.Config, got {type(config).__name__}")
+    if method not in ("dopri5", "rk4"):
+        raise ValueError(f"method must be 'dopri5' or 'rk4', got {method!r}")
+    for name, value in (("rtol", rtol), ("atol", atol), ("dt", dt), ("max_dt", max_dt)):
+        if not (isinstance(value, (int, float, np.floating)) and np.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
+    o, t0 = initial_overlaps(config, init)
+    if times is None:
+        if t_max is None:
+            raise ValueError("t_max or times must be given")
+        times = default_times(check_t_max(t_max), config.N, config.batch, t0)
+    else:
+        if t_max is not None:
+            check_t_max(t_max)
+        times = check_times(times, t_max, t0)
+    tic = _time.perf_counter()
+    res = _core.ode_integrate(o["Q"], o["R"], o["T"], o["v"], o["v_star"], config.student_g, config.teacher_g,
+                              config.lr, config.lr_v, config.noise, config.batch, list(np.asarray(times) - t0),
+                              method, rtol, atol, dt, max_dt)
+    wall = _time.perf_counter() - tic
+    n = len(res["times"])
+    info = {"method": method, "rtol": rtol, "atol": atol, "dt": dt, "max_dt": max_dt, "wall_s": wall}
+    info.update({k: res[k] for k in ("steps", "rejected", "rhs_evaluations", "dt_min", "dt_max")})
+    if res["diverged"]:
+        info["diverged_at"] = t0 + res["diverged_at"]
+    return Trajectory(times=np.asarray(times, dtype=np.float64)[:n], Q=res["Q"], R=res["R"],
+                      T=np.repeat(o["T"][None], n, axis=0), v=res["v"], v_star=np.repeat(o["v_star"][None], n, axis=0),
+                      eg=res["eg"], config=config, version=_core.__version__, kind="ode", info=info)
