@@ -14,7 +14,7 @@ from onlinesgd import Config, ode, simulate
 
 NS = (1000, 4000, 16000)
 # Fewer seeds where fluctuations are smaller, so each N costs about the same time.
-SEEDS = {1000: 4, 4000: 2, 16000: 1}
+SEEDS = {1000: 8, 4000: 4, 16000: 2}
 
 CASES = {
     "erf K=M=2 (soft committee)": (Config(K=2, M=2, lr=0.5), 2.0),
