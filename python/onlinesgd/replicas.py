@@ -82,6 +82,23 @@ def simulate_replicas(config: Config, replicas: int, t_max: Optional[float] = No
     the replicas one after another, each threaded along N (``_core.advance_replicas``).
     Each replica's trajectory is the same as a single :func:`onlinesgd.simulate` with its seed,
     whatever the number of threads. Ctrl-C stops all replicas and keeps what was recorded.
+
+    Parameters
+    ----------
+    config : the model; replica r uses seed ``config.seed + r``.
+    replicas : number of replicas R >= 1.
+    t_max, times : as for :func:`onlinesgd.simulate` (one of them).
+    progress : None shows a bar once the run takes over 2 s, True always, False never.
+
+    Returns
+    -------
+    Replicas
+        every trajectory, their common times, mean and standard error.
+
+    Raises
+    ------
+    ValueError
+        naming ``replicas``, ``t_max`` or ``times`` when one is invalid.
     """
     from tqdm.auto import tqdm
 
