@@ -138,7 +138,15 @@ void System::rhs_generic(double* dy) {
   auto act = [&](int c) { return c < K_ ? gs : p_.g_teacher; };
   // I3 by integration by parts: I3(a,b,c) = C_ab E[g''(a) g(c)] + C_bc E[g'(a) g'(c)];
   // the two 2-D averages depend on (a, c) only.
-  parallel_for(K_, K_ >= 4, [&](std::int64_t a) {
+  // Threads only when a region has ~100 us of work or more: on a busy 2-core machine a
+  // parallel region can wait a whole time slice for its second thread.
+  auto closed_form = [](Activation g) {
+    return g == Activation::Erf || g == Activation::Relu || g == Activation::Linear;
+  };
+  const bool cheap = closed_form(gs) && closed_form(p_.g_teacher);  // ~1-5 us per I4, else ~ms
+  const auto npairs = static_cast<std::int64_t>(pairs_.size());
+  const bool threads = !cheap || static_cast<double>(npairs) * n * n >= 200;
+  parallel_for(K_, !cheap && K_ > 1, [&](std::int64_t a) {
     for (int c = 0; c < n; ++c) {
       e1_(a, c) = e_d2g_g(gs, act(c), C_(a, a), C_(c, c), C_(a, c));
       e2_(a, c) = j2(gs, act(c), C_(a, a), C_(c, c), C_(a, c));
@@ -150,8 +158,7 @@ void System::rhs_generic(double* dy) {
     for (int b = 0; b < n; ++b) i3sum_(a, b) = C_(a, b) * s1 + C_.row(b).dot(ya_);
   }
   const double sigma2 = p_.noise * p_.noise;
-  const auto npairs = static_cast<std::int64_t>(pairs_.size());
-  parallel_for(npairs, true, [&](std::int64_t q) {
+  parallel_for(npairs, threads, [&](std::int64_t q) {
     const int a = pairs_[q].first, b = pairs_[q].second;
     int idx[4] = {a, b, 0, 0};
     Eigen::Matrix4d C4;
