@@ -9,3 +9,11 @@ from .trajectory import Trajectory, load
 
 __all__ = ["ACTIVATIONS", "Config", "DivergenceWarning", "Simulator", "Trajectory", "__version__", "load",
            "max_threads", "ode", "set_max_threads", "simulate"]
+
+# Sweeps, their store, and checkpoints of long runs.
+from .checkpoint import resume  # noqa: E402
+from .store import Store  # noqa: E402
+from .sweep import SweepError, sweep  # noqa: E402
+from .sweep_result import SweepResult  # noqa: E402
+
+__all__ += ["Store", "SweepError", "SweepResult", "resume", "sweep"]

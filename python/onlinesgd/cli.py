@@ -108,7 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="skip the ODE (by default it runs from the simulation's initial overlaps)")
     _add_config_flags(run)
     run.set_defaults(func=cmd_run)
+    _add_sweep_commands(sub)
     return parser
+
+
+def _add_sweep_commands(sub) -> None:
+    from .sweep_cli import add_commands  # sweep and plot live in their own module
+
+    add_commands(sub)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

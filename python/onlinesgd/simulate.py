@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time as _time
 import warnings
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 
@@ -119,6 +120,10 @@ class Simulator:
         times up to ``t_max``). Times are rounded to whole steps; the recorded ``times`` are
         exact. ``progress``: None shows a bar once the run takes over 2 s, True always, False never.
         Ctrl-C stops the run and returns what was recorded so far (``info['interrupted']``)."""
+        return self._record(self._targets(t_max, times), progress)
+
+    def _targets(self, t_max: Optional[float], times: Optional[Sequence[float]]) -> np.ndarray:
+        """The step counts at which ``run`` records."""
         c, start = self.config, self.time
         if times is None:
             if t_max is None:
@@ -128,18 +133,24 @@ class Simulator:
             if t_max is not None:
                 check_t_max(t_max)
             times = check_times(times, t_max, start)
-        targets = np.unique(np.rint(times * c.N / c.batch).astype(np.int64))
-        return self._record(targets, progress)
+        return np.unique(np.rint(times * c.N / c.batch).astype(np.int64))
 
-    def _record(self, targets: np.ndarray, progress: Optional[bool]) -> Trajectory:
+    def _record(self, targets: np.ndarray, progress: Optional[bool], rows: Optional[list] = None,
+                hook: Optional[Callable[["Simulator", list, dict, bool], None]] = None) -> Trajectory:
+        """Advances to each target step count and records a row there, appending to ``rows``.
+        ``hook(self, rows, info, final)`` is called after every chunk of steps and every row
+        (final=False), and once at the end (final=True): checkpointing lives there."""
         from tqdm.auto import tqdm
 
         c, info = self.config, {}
-        rows = []
+        rows = [] if rows is None else rows
+        hook = hook or (lambda *args: None)
         scale = c.batch / c.N
-        # Count whole steps (no float drift); unit_scale shows them as t.
+        # Count whole steps (no float drift); unit_scale shows them as t. A resumed run that
+        # has no targets left has an empty bar.
         start = int(self._sim.steps)
-        bar = tqdm(total=int(targets[-1]) - start, unit_scale=scale, unit="t", disable=progress is False,
+        end = int(targets[-1]) if len(targets) else start
+        bar = tqdm(total=end - start, unit_scale=scale, unit="t", disable=progress is False,
                    delay=0 if progress else 2.0, mininterval=0.5, leave=False, desc="simulate",
                    bar_format="{desc}: {percentage:3.0f}%|{bar}| t = {n:.4g}/{total:.4g} [{elapsed}<{remaining}]")
         chunk = max(1, 2_000_000 // (c.N * (c.K + c.M) * c.batch))
@@ -156,11 +167,13 @@ class Simulator:
                         raise _Diverged
                     # Aim at ~0.1 s per call so Ctrl-C and the bar stay responsive.
                     chunk = int(np.clip(n * 0.1 / max(elapsed, 1e-6), 1, 4 * n))
+                    hook(self, rows, info, False)
                 row = self._snapshot()
                 if not all(np.all(np.isfinite(x)) for x in row):
                     info["diverged_at"] = self.time
                     raise _Diverged
                 rows.append(row)
+                hook(self, rows, info, False)
         except _Diverged:
             warnings.warn(f"weights became non-finite at t = {info['diverged_at']:.6g}; run stopped "
                           "(learning rate too large?)", DivergenceWarning, stacklevel=3)
@@ -170,6 +183,7 @@ class Simulator:
         finally:
             bar.close()
         info["steps"] = int(self._sim.steps)
+        hook(self, rows, info, True)
         return self._trajectory(rows, info)
 
     def _snapshot(self) -> tuple:
@@ -191,10 +205,20 @@ class _Diverged(Exception):
 
 def simulate(config: Config, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None, *,
              W: ArrayLike = None, v: ArrayLike = None, B: ArrayLike = None, v_star: ArrayLike = None,
-             progress: Optional[bool] = None) -> Trajectory:
+             progress: Optional[bool] = None, checkpoint: Union[str, os.PathLike, None] = None,
+             checkpoint_every: float = 600.0) -> Trajectory:
     """Runs online SGD from t = 0 and returns the recorded :class:`Trajectory`.
 
     Time is t = samples / N (with minibatches one step advances t by batch / N). The overlaps
     and eg are recomputed exactly from the weights at each recorded time.
+
+    With ``checkpoint`` (a ``.npz`` path), the full state is saved there atomically every
+    ``checkpoint_every`` seconds of wall time, on Ctrl-C and at the end; if that file already
+    holds this run, it continues from there (see :mod:`onlinesgd.checkpoint`).
     """
-    return Simulator(config, W=W, v=v, B=B, v_star=v_star).run(t_max, times, progress)
+    sim = Simulator(config, W=W, v=v, B=B, v_star=v_star)
+    if checkpoint is not None:
+        from .checkpoint import run_with_checkpoint
+
+        return run_with_checkpoint(sim, sim._targets(t_max, times), checkpoint, checkpoint_every, progress)
+    return sim.run(t_max, times, progress)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Mapping, Union
 
 import numpy as np
 
+from ._io import atomic_write
 from .config import Config
 
 _ARRAYS = ("times", "Q", "R", "T", "v", "v_star", "eg")
@@ -62,29 +62,26 @@ class Trajectory:
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
-        meta = {"config": self.config.to_dict(), "version": self.version, "kind": self.kind, "info": self.info}
-        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, meta=np.array(json.dumps(meta)), **{k: getattr(self, k) for k in _ARRAYS})
-            os.chmod(tmp, 0o666 & ~_umask())
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        with atomic_write(path) as f:
+            np.savez(f, meta=np.array(json.dumps(self.meta())), **self.arrays())
         return path
 
+    def meta(self) -> dict:
+        """Everything but the arrays, JSON-ready."""
+        return {"config": self.config.to_dict(), "version": self.version, "kind": self.kind, "info": self.info}
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    def arrays(self, prefix: str = "") -> dict:
+        """The recorded arrays by name (with ``prefix``, to store several in one file)."""
+        return {prefix + k: getattr(self, k) for k in _ARRAYS}
+
+    @classmethod
+    def from_parts(cls, meta: dict, arrays: Mapping[str, np.ndarray], prefix: str = "") -> "Trajectory":
+        """Inverse of :meth:`meta` and :meth:`arrays`."""
+        return cls(config=Config.from_dict(meta["config"]), version=meta["version"], kind=meta["kind"],
+                   info=meta["info"], **{k: np.asarray(arrays[prefix + k]) for k in _ARRAYS})
 
 
 def load(path: Union[str, os.PathLike]) -> Trajectory:
     """Reads a trajectory written by :meth:`Trajectory.save`."""
     with np.load(path, allow_pickle=False) as data:
-        meta: dict[str, Any] = json.loads(str(data["meta"]))
-        arrays = {k: data[k] for k in _ARRAYS}
-    return Trajectory(config=Config.from_dict(meta["config"]), version=meta["version"], kind=meta["kind"],
-                      info=meta["info"], **arrays)
+        return Trajectory.from_parts(json.loads(str(data["meta"])), data)

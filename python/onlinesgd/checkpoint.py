@@ -1,0 +1,119 @@
+"""Checkpoints of long simulations, and resuming them bit for bit.
+
+The random inputs and label noises are drawn from counter-based streams keyed by (seed,
+sample index), so there is no hidden generator state: the full state of a run is the weights
+(W, v, B, v*), the step counter, the rows recorded so far and the step counts still to record.
+Restoring those and stepping on gives exactly the numbers an uninterrupted run gives.
+
+A checkpoint is one ``.npz`` file, rewritten atomically (temporary file, then rename) every
+``checkpoint_every`` seconds of wall time, when the run is interrupted (Ctrl-C) and when it
+ends. A process killed at any moment therefore leaves the previous complete checkpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Optional, Union
+
+import numpy as np
+
+from . import _core
+from ._io import atomic_write
+from .config import Config
+from .simulate import Simulator, check_t_max
+from .trajectory import Trajectory
+
+PathLike = Union[str, os.PathLike]
+FORMAT = "onlinesgd-checkpoint-1"
+_WEIGHTS = ("W", "v", "B", "v_star")
+
+
+def weights_digest(sim: Simulator) -> str:
+    """Fingerprint of the weights, to tell whether a checkpoint belongs to a run."""
+    h = hashlib.sha256()
+    for name in _WEIGHTS:
+        h.update(np.ascontiguousarray(getattr(sim, name), dtype=np.float64).tobytes())
+    return h.hexdigest()
+
+
+class Checkpointer:
+    """The ``hook`` of :meth:`Simulator._record` that writes checkpoints to ``path``."""
+
+    def __init__(self, path: PathLike, every: float, targets: np.ndarray, origin: str) -> None:
+        self.path = Path(path)
+        self.every = check_t_max(every)  # any finite number >= 0 (0: at every chunk and row)
+        self.targets = np.asarray(targets, dtype=np.int64)
+        self.origin = origin  # digest of the initial weights, to match a later simulate() call
+        self.last = time.perf_counter()
+
+    def __call__(self, sim: Simulator, rows: list, info: dict, final: bool) -> None:
+        if final:
+            self.save(sim, rows, info, done=not info.get("interrupted", False))
+        elif time.perf_counter() - self.last >= self.every:
+            self.save(sim, rows, info, done=False)
+
+    def save(self, sim: Simulator, rows: list, info: dict, done: bool) -> None:
+        meta = {"format": FORMAT, "config": sim.config.to_dict(), "version": _core.__version__,
+                "every": self.every, "origin": self.origin, "done": done, "info": info if done else {}}
+        state = {name: getattr(sim, name) for name in _WEIGHTS}
+        recorded = sim._trajectory(list(rows), {})
+        with atomic_write(self.path) as f:
+            np.savez(f, meta=np.array(json.dumps(meta)), steps=np.uint64(sim.steps), targets=self.targets,
+                     **state, **recorded.arrays(prefix="rows_"))
+        self.last = time.perf_counter()
+
+
+def _read(path: PathLike) -> tuple:
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(str(data["meta"]))
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"{path} is not an onlinesgd checkpoint")
+        arrays = {k: data[k] for k in data.files if k != "meta"}
+    recorded = Trajectory.from_parts({**meta, "kind": "simulation"}, arrays, prefix="rows_")
+    return meta, arrays, recorded
+
+
+def _rows(recorded: Trajectory) -> list:
+    """The recorded rows, in the form :meth:`Simulator._snapshot` makes them."""
+    names = ("times", "Q", "R", "T", "v", "v_star", "eg")
+    return list(zip(*(getattr(recorded, name) for name in names)))
+
+
+def _continue(path: PathLike, meta: dict, arrays: dict, recorded: Trajectory, progress: Optional[bool]) -> Trajectory:
+    if meta["done"]:
+        return recorded  # its info is the finished run's
+    sim = Simulator(Config.from_dict(meta["config"]), **{name: arrays[name] for name in _WEIGHTS})
+    sim._sim.steps = int(arrays["steps"])
+    targets = arrays["targets"]
+    hook = Checkpointer(path, meta["every"], targets, meta["origin"])
+    return sim._record(targets[len(recorded):], progress, rows=_rows(recorded), hook=hook)
+
+
+def run_with_checkpoint(sim: Simulator, targets: np.ndarray, path: PathLike, every: float,
+                        progress: Optional[bool]) -> Trajectory:
+    """Runs ``sim`` (fresh, at step 0) to ``targets`` with checkpoints in ``path``; continues
+    from ``path`` instead when it already holds this run (same config, initial weights and
+    targets), so a requeued job just calls :func:`simulate` again."""
+    origin = weights_digest(sim)
+    if Path(path).exists():
+        meta, arrays, recorded = _read(path)
+        same = (meta["config"] == sim.config.to_dict() and meta["origin"] == origin
+                and np.array_equal(arrays["targets"], targets))
+        if not same:
+            raise ValueError(f"checkpoint {path} holds a different run (config, initial weights or "
+                             "times differ); remove it or choose another path")
+        return _continue(path, meta, arrays, recorded, progress)
+    return sim._record(targets, progress, hook=Checkpointer(path, every, targets, origin))
+
+
+def resume(path: PathLike, progress: Optional[bool] = None) -> Trajectory:
+    """Continues the run saved in the checkpoint ``path`` (written by ``simulate(...,
+    checkpoint=path)``) and returns its full :class:`Trajectory`: the same, bit for bit, as the
+    uninterrupted run. A finished checkpoint returns its trajectory at once. The checkpoint
+    keeps being updated as before."""
+    meta, arrays, recorded = _read(path)
+    return _continue(path, meta, arrays, recorded, progress)
