@@ -207,8 +207,9 @@ def test_smooth_quadrature_against_trapezoid(ga, gc):
     # activations. The C++ rules (steps 0.25 / 0.35 / 0.4 in 2-D / 3-D / 4-D) err by
     # exp(-2 pi d / h) with d ~ pi / (2 s) the pole distance: tolerances 1e-6 (4-D, variances
     # up to ~2) and 1e-9 (2-D, 3-D); both far below finite-N fluctuations of a simulation.
-    # J2 with an erf partner reduces to a 1-D mean of g' by the 48-point Gauss-Hermite rule of
-    # i2.hpp, whose error for tanh reaches ~1e-9: tolerance 1e-8 there.
+    # J2 with an erf partner is exactly a 1-D mean of g' (Gaussian reweighting), taken by
+    # mean_dg of i2.hpp, whose trapezoid (h = 0.4 / max(1, s)) errs by ~1e-9 for tanh at
+    # s ~ 1.1 (checked against scipy.integrate.quad): tolerance 1e-8 there.
     for C in random_covariances(4, 1, seed=20):
         assert i4_cpp(ga, gc, C) == pytest.approx(trapezoid_reference(i4_integrand(ga, gc), C, 0.35, 7.0), abs=1e-6)
         assert _core.gaussian_i3(ga, gc, C[:3, :3]) == pytest.approx(

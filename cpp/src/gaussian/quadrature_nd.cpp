@@ -7,14 +7,12 @@
 #include <algorithm>
 #include <cmath>
 
-#include "onlinesgd/gaussian/legendre.hpp"
 #include "term.hpp"
 
 namespace onlinesgd::gaussian::detail {
 
 namespace {
 
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;
 constexpr double kTail = 9.0;  // phi(9) ~ 1e-18: the split rule integrates z over [z0, 9]
 
 bool kinked(const Term& t, int v) {
@@ -44,7 +42,7 @@ double relu_poly_mean(int p, double mu, double s) {
     default: break;
   }
   // Higher powers never arise from I2..I4; integrate on the split rule for completeness.
-  const auto& gl = gauss_legendre<64>();
+  const auto& gl = unit_legendre<64>();
   const double lo = std::max(-u, -kTail);
   double acc = 0.0;
   for (std::size_t i = 0; i < gl.u.size(); ++i) {
@@ -86,7 +84,7 @@ double nested(const Plan& p, int l, double* z, double weight) {
   double acc = 0.0;
   if (kink && s > 0.0) {
     // Only x > 0 contributes and the factor is a polynomial there: Gauss-Legendre on [z0, 9].
-    const auto& gl = gauss_legendre<40>();
+    const auto& gl = unit_legendre<40>();
     const double lo = std::max(-mu / s, -kTail);
     if (lo >= kTail) return 0.0;
     for (std::size_t i = 0; i < gl.u.size(); ++i) {
