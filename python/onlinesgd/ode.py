@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _core
 from .config import Config
-from .simulate import Simulator, check_t_max, check_times, default_times
+from .simulate import Simulator, recording_times
 from .trajectory import Trajectory
 
 _NAMES = ("Q", "R", "T", "v", "v_star")
@@ -125,14 +125,7 @@ def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
         if not (isinstance(value, (int, float, np.floating)) and np.isfinite(value) and value > 0):
             raise ValueError(f"{name} must be a positive number, got {value!r}")
     o, t0 = initial_overlaps(config, init)
-    if times is None:
-        if t_max is None:
-            raise ValueError("t_max or times must be given")
-        times = default_times(check_t_max(t_max), config.N, config.batch, t0)
-    else:
-        if t_max is not None:
-            check_t_max(t_max)
-        times = check_times(times, t_max, t0)
+    times = recording_times(t_max, times, config.N, config.batch, t0)
     tic = _time.perf_counter()
     res = _core.ode_integrate(o["Q"], o["R"], o["T"], o["v"], o["v_star"], config.student_g, config.teacher_g,
                               config.lr, config.lr_v, config.noise, config.batch, list(np.asarray(times) - t0),
