@@ -137,6 +137,20 @@ def test_linear_and_relu_closed_forms(C):
     assert _core.gaussian_i3("relu", "relu", C[:3, :3]) == pytest.approx(i3, abs=1e-13)
 
 
+@pytest.mark.parametrize("C", random_covariances(4, 6, seed=5))
+def test_relu_i4_exact_special_cases(C):
+    # Two cases where I4 = E[th(a) th(b) c+ d+] factorises into closed forms, so the Stein /
+    # orthant recursion (including Plackett's 4-D integral) must match to ~1e-10:
+    # (a, b) independent of (c, d): I4 = J2(a, b) I2(c, d);  c = a, d = b: I4 = I2(a, b).
+    relu_i2 = lambda C, i, j: _core.i2("relu", "relu", C[i, i], C[j, j], C[i, j])  # noqa: E731
+    block = C.copy()
+    block[:2, 2:] = block[2:, :2] = 0.0
+    expected = _core.gaussian_j2("relu", "relu", C[0, 0], C[1, 1], C[0, 1]) * relu_i2(C, 2, 3)
+    assert i4_cpp("relu", "relu", block) == pytest.approx(expected, abs=1e-10)
+    same = coincident(C, [(0, 2), (1, 3)])
+    assert i4_cpp("relu", "relu", same) == pytest.approx(relu_i2(C, 0, 1), abs=1e-12)
+
+
 # ---------------------------------------------------------------- orthant probabilities
 @pytest.mark.parametrize("C", random_covariances(4, 12, seed=3))
 def test_orthant_probability_against_genz(C):
