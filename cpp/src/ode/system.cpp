@@ -95,7 +95,7 @@ void System::rhs_erf(double* dy) {
   const auto npairs = static_cast<std::int64_t>(pairs_.size());
   // Threads only for regions of >~2 ms (K >~ 28 at M = 2): on a shared 2-core machine a
   // parallel region can wait a whole scheduler slice (~5 ms) for its second thread, which
-  // made K = 20 30x slower under load; single-threaded K = 20 takes ~0.012 s per unit t.
+  // made K = 20 30x slower under load; single-threaded K = 20 takes ~0.01 s per unit t.
   const bool threads = static_cast<double>(npairs) * n * n > 8e5;
   parallel_for(npairs, threads, [&](std::int64_t q) {
     const int a = pairs_[q].first, b = pairs_[q].second;
@@ -139,8 +139,6 @@ void System::rhs_generic(double* dy) {
   const int n = n_;
   const Activation gs = p_.g_student;
   auto act = [&](int c) { return c < K_ ? gs : p_.g_teacher; };
-  // I3 by integration by parts: I3(a,b,c) = C_ab E[g''(a) g(c)] + C_bc E[g'(a) g'(c)];
-  // the two 2-D averages depend on (a, c) only.
   // Threads only for regions of >~2 ms of work (see rhs_erf).
   auto closed_form = [](Activation g) {
     return g == Activation::Erf || g == Activation::Relu || g == Activation::Linear;
@@ -148,6 +146,8 @@ void System::rhs_generic(double* dy) {
   const bool cheap = closed_form(gs) && closed_form(p_.g_teacher);  // ~1-5 us per I4, else ~ms
   const auto npairs = static_cast<std::int64_t>(pairs_.size());
   const bool threads = !cheap || static_cast<double>(npairs) * n * n >= 2000;
+  // I3 by integration by parts: I3(a,b,c) = C_ab E[g''(a) g(c)] + C_bc E[g'(a) g'(c)];
+  // the two 2-D averages depend on (a, c) only.
   parallel_for(K_, !cheap && K_ > 1, [&](std::int64_t a) {
     for (int c = 0; c < n; ++c) {
       e1_(a, c) = e_d2g_g(gs, act(c), C_(a, a), C_(c, c), C_(a, c));
