@@ -75,6 +75,7 @@ struct Plan {
 constexpr double kPrune = 1e-14;
 
 double nested(const Plan& p, int l, double* z, double weight) {
+  if (l >= 4) return 1.0;  // never reached (D <= 4); bounds the recursion for the compiler
   const int v = p.var[l];
   double mu = 0.0;
   for (int j = 0; j < l; ++j) mu += p.L[l][j] * z[j];
@@ -110,26 +111,24 @@ double nested(const Plan& p, int l, double* z, double weight) {
 }  // namespace
 
 double quadrature(const Term& t) {
-  Plan p;
+  Plan p{};
   p.t = &t;
-  p.D = 0;
-  for (int v = 0; v < t.n; ++v)
+  const int n = std::min(t.n, 4);  // a Term never holds more than 4 variables
+  for (int v = 0; v < n; ++v)
     if (!kinked(t, v)) p.var[p.D++] = v;
-  for (int v = 0; v < t.n; ++v)
+  for (int v = 0; v < n; ++v)
     if (kinked(t, v)) p.var[p.D++] = v;
   if (p.D == 0) return 1.0;
   // Cholesky that tolerates a semi-definite covariance (a zero pivot gives a zero column).
   double scale = 0.0;
   for (int v = 0; v < t.n; ++v) scale = std::max(scale, t.C[v][v]);
   const double tiny = 1e-14 * scale;
-  for (int i = 0; i < 4; ++i)
-    for (int j = 0; j < 4; ++j) p.L[i][j] = 0.0;
-  for (int j = 0; j < p.D; ++j) {
+  for (int j = 0; j < n; ++j) {
     double d = t.C[p.var[j]][p.var[j]];
     for (int k = 0; k < j; ++k) d -= p.L[j][k] * p.L[j][k];
     if (d <= tiny) continue;
     p.L[j][j] = std::sqrt(d);
-    for (int i = j + 1; i < p.D; ++i) {
+    for (int i = j + 1; i < n; ++i) {
       double c = t.C[p.var[i]][p.var[j]];
       for (int k = 0; k < j; ++k) c -= p.L[i][k] * p.L[j][k];
       p.L[i][j] = c / p.L[j][j];
