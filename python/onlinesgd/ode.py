@@ -112,7 +112,7 @@ def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
     every average to closed forms or 1-D/2-D rules by Gaussian reweighting. ReLU and linear
     use exact closed forms and Stein's lemma down to orthant probabilities (Plackett's
     identity for four variables). sigmoid and tanh use 2-D to 4-D trapezoidal rules after a
-    Cholesky factorisation (accuracy ~1e-7); the 4-D I4 costs a few ms each, so their ODE is
+    Cholesky factorisation (accuracy ~1e-9); the 4-D I4 costs ~1.5 ms each, so their ODE is
     practical for K + M up to about 6 (seconds to minutes per unit t beyond).
     """
     import time as _time

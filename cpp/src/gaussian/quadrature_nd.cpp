@@ -3,7 +3,7 @@
 // rule in z ~ N(0, 1), not Gauss-Hermite: sigmoid and tanh have poles at distance ~pi/(2 s)
 // from the real axis (s the field's scale), where Gauss-Hermite converges only like
 // exp(-c sqrt(n)) (40^4 points still err by 1e-4 for tanh I4) but the trapezoidal rule like
-// exp(-2 pi d / h): 40 points per dimension give ~1e-7 at variances up to ~2.
+// exp(-2 pi d / h): a step of 0.3 (54 points) gives ~1e-9 at variances up to ~2.
 #include <algorithm>
 #include <cmath>
 
@@ -63,12 +63,29 @@ struct Trapezoid {
   }
 };
 
+/// The innermost smooth average F(mu) = E[f(mu + s Z)] on a uniform grid in mu: s is fixed
+/// per integral, so one table of the (entire, Gaussian-smoothed) F replaces an inner rule at
+/// every outer node; 4-point cubic interpolation at spacing 0.02 errs by ~1e-9.
+struct InnerTable {
+  double mu0 = 0.0, inv_delta = 0.0;
+  std::vector<double> F;
+  double operator()(double mu) const {
+    const double x = (mu - mu0) * inv_delta;
+    const auto j = std::clamp(static_cast<std::ptrdiff_t>(x), std::ptrdiff_t(1), static_cast<std::ptrdiff_t>(F.size()) - 3);
+    const double u = x - static_cast<double>(j);
+    const double* f = F.data() + j - 1;  // Lagrange through f[0..3] at -1, 0, 1, 2
+    return -u * (u - 1.0) * (u - 2.0) / 6.0 * f[0] + (u + 1.0) * (u - 1.0) * (u - 2.0) / 2.0 * f[1] -
+           (u + 1.0) * u * (u - 2.0) / 2.0 * f[2] + (u + 1.0) * u * (u - 1.0) / 6.0 * f[3];
+  }
+};
+
 struct Plan {
   const Term* t;
   int D;
   int var[4];  // integration order: smooth variables first, kinked ones last
   double L[4][4];
   const Trapezoid* rule;
+  const InnerTable* inner;  // for the last level, when tabulated
 };
 
 // weight below which a branch of the tensor rule is dropped (the corners of the cube)
@@ -82,6 +99,7 @@ double nested(const Plan& p, int l, double* z, double weight) {
   const double s = p.L[l][l];
   const bool kink = kinked(*p.t, v);
   if (l == p.D - 1 && kink) return relu_poly_mean(p.t->pow_x[v] + p.t->n_g[v], mu, s);
+  if (l == p.D - 1 && p.inner) return (*p.inner)(mu);
   double acc = 0.0;
   if (kink && s > 0.0) {
     // Only x > 0 contributes and the factor is a polynomial there: Gauss-Legendre on [z0, 9].
@@ -134,10 +152,32 @@ double quadrature(const Term& t) {
       p.L[i][j] = c / p.L[j][j];
     }
   }
-  // Coarser steps as the dimension grows: the error exp(-2 pi d / h) stays below ~1e-8 for
-  // fields of variance <~ 2 (tests/test_gaussian_averages.py); the cost is ~(16/h)^D.
-  static const Trapezoid fine(0.25), medium(0.35), coarse(0.4);
+  // Steps: the error exp(-2 pi d / h) stays below ~1e-9 for fields of variance <~ 2
+  // (tests/test_gaussian_averages.py); the cost is ~(16/h)^(D-1) with the innermost tabulated.
+  static const Trapezoid fine(0.25), medium(0.3), coarse(0.3);
   p.rule = p.D <= 2 ? &fine : p.D == 3 ? &medium : &coarse;
+  // 3-D and 4-D: tabulate the innermost smooth average once instead of at every outer node
+  // (~7x fewer activation evaluations). Reused per thread: no allocation once grown.
+  thread_local InnerTable table;
+  const int last = p.D - 1;
+  if (p.D >= 3 && !kinked(t, p.var[last])) {
+    double reach = 0.0;
+    for (int j = 0; j < last; ++j) reach += std::abs(p.L[last][j]);
+    reach = reach * 8.0 + 0.1;  // outer nodes lie in [-8, 8]
+    constexpr double delta = 0.02;
+    const int m = 2 * static_cast<int>(std::ceil(reach / delta)) + 5;  // 2 guard points a side
+    table.mu0 = -0.5 * (m - 1) * delta;
+    table.inv_delta = 1.0 / delta;
+    table.F.resize(m);
+    const double s_last = p.L[last][last];
+    for (int j = 0; j < m; ++j) {
+      const double mu = table.mu0 + j * delta;
+      double acc = 0.0;
+      for (std::size_t i = 0; i < fine.z.size(); ++i) acc += fine.w[i] * factor(t, p.var[last], mu + s_last * fine.z[i]);
+      table.F[j] = acc;
+    }
+    p.inner = &table;
+  }
   double z[4] = {};
   return nested(p, 0, z, 1.0);
 }
