@@ -22,6 +22,8 @@ CASES = {
     "relu K=M=2": (Config(activation="relu", K=2, M=2, lr=0.2), 2.0),
     "linear K=M=2": (Config(activation="linear", K=2, M=2, lr=0.2), 2.0),
     "erf, noise 0.1, batch 4": (Config(K=2, M=2, lr=0.5, noise=0.1, batch=4), 1.0),
+    # beyond the list: the quadrature path (4-D trapezoidal I4) against the simulation
+    "tanh K=M=2": (Config(activation="tanh", K=2, M=2, lr=0.2), 1.0),
 }
 
 
