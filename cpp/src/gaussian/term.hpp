@@ -1,9 +1,31 @@
 #pragma once
 // Internal: a product of activation factors over <= 4 distinct jointly Gaussian variables,
 // E[prod_v x_v^pow_x * g_v^n_g * g_v'^n_dg * g_v''^n_d2g], and its two evaluators.
+#include <vector>
+
 #include "onlinesgd/activation.hpp"
+#include "onlinesgd/gaussian/quadrature.hpp"
 
 namespace onlinesgd::gaussian::detail {
+
+/// The n-point Gauss-Legendre rule moved to [0, 1]: integral_0^1 f ~ sum_i w_i f(u_i).
+struct UnitRule {
+  std::vector<double> u, w;
+};
+
+template <int n>
+const UnitRule& unit_legendre() {
+  static const UnitRule rule = [] {
+    const GaussLegendre gl = make_gauss_legendre(n);
+    UnitRule r;
+    for (int i = 0; i < n; ++i) {
+      r.u.push_back(0.5 * (gl.x[i] + 1.0));
+      r.w.push_back(0.5 * gl.w[i]);
+    }
+    return r;
+  }();
+  return rule;
+}
 
 /// Which function of a variable a factor is: g, g', g'', or the variable itself.
 enum class Fn { G, DG, D2G, X };

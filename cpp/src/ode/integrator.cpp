@@ -19,6 +19,10 @@ constexpr double b1 = 35.0 / 384, b3 = 500.0 / 1113, b4 = 125.0 / 192, b5 = -218
 // error weights: b (5th order) minus b-hat (4th order)
 constexpr double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920, e5 = -17253.0 / 339200,
                  e6 = 22.0 / 525, e7 = -1.0 / 40;
+// dense output (Hairer & Wanner's DOPRI5 code): a 4th-order interpolant inside each step
+constexpr double d1 = -12715105075.0 / 11282082432, d3 = 87487479700.0 / 32700410799,
+                 d4 = -10690763975.0 / 1880347072, d5 = 701980252875.0 / 199316789632,
+                 d6 = -1453857185.0 / 822651844, d7 = 69997945.0 / 29380423;
 
 bool finite(const std::vector<double>& y) {
   for (double x : y)
@@ -29,13 +33,21 @@ bool finite(const std::vector<double>& y) {
 class Stepper {
  public:
   Stepper(System& sys, const Options& opt) : sys_(sys), opt_(opt), n_(sys.size()) {
-    for (auto* v : {&k1_, &k2_, &k3_, &k4_, &k5_, &k6_, &k7_, &tmp_, &ynew_}) v->assign(n_, 0.0);
+    for (auto* v : {&k1_, &k2_, &k3_, &k4_, &k5_, &k6_, &k7_, &tmp_, &ynew_, &r1_, &r2_, &r3_, &r4_, &r5_})
+      v->assign(n_, 0.0);
   }
 
   /// Advances y from t to t_end. Returns false on a non-finite state (y, t stay at the last good one).
-  bool advance(std::vector<double>& y, double& t, double t_end, Result& res) {
-    if (opt_.method == "rk4") return advance_rk4(y, t, t_end, res);
-    return advance_dopri(y, t, t_end, res);
+  /// Advances the state (y, t) and writes the state at t_out (<= t_last) into out. Returns
+  /// false on a non-finite state (y, t then stay at the last good one).
+  bool advance(std::vector<double>& y, double& t, double t_out, double t_last, std::vector<double>& out,
+               Result& res) {
+    if (opt_.method == "rk4") {
+      if (!advance_rk4(y, t, t_out, res)) return false;
+      out = y;
+      return true;
+    }
+    return advance_dopri(y, t, t_out, t_last, out, res);
   }
 
   double dt_ = 0.0;  // dopri5: the step proposed for the next attempt
@@ -79,16 +91,18 @@ class Stepper {
     return true;
   }
 
-  bool advance_dopri(std::vector<double>& y, double& t, double t_end, Result& res) {
-    if (t >= t_end) return true;
+  /// dopri5: steps freely (only the last step is cut to end exactly at t_last) and writes
+  /// y(t_out) into out by the dense-output interpolant of the step containing t_out.
+  bool advance_dopri(std::vector<double>& y, double& t, double t_out, double t_last, std::vector<double>& out,
+                     Result& res) {
     if (!have_k1_) {
       eval(y, k1_, res);
       have_k1_ = true;
     }
-    while (t < t_end) {
+    while (t < t_out) {
       const double h_full = std::min(dt_, opt_.max_dt);
-      const bool last = t + h_full * (1.0 + 1e-9) >= t_end;
-      const double h = last ? t_end - t : h_full;
+      const bool last = t + h_full * (1.0 + 1e-9) >= t_last;
+      const double h = last ? t_last - t : h_full;
       stage(y, h, {{a21, &k1_}});
       eval(tmp_, k2_, res);
       stage(y, h, {{a31, &k1_}, {a32, &k2_}});
@@ -117,18 +131,34 @@ class Stepper {
         continue;
       }
       const double factor = std::clamp(0.9 * std::pow(std::max(err, 1e-10), -0.2), 0.2, 5.0);
-      if (err <= 1.0) {
-        y.swap(ynew_);
-        k1_.swap(k7_);
-        t = last ? t_end : t + h;
-        record_dt(h, res);
-        // a step cut short to land on an output time does not shrink the next one
-        dt_ = last ? std::max(dt_, h * factor) : h * factor;
-      } else {
-        dt_ = h * std::max(factor, 0.2);
+      if (err > 1.0) {
+        dt_ = h * factor;
         ++res.rejected;
         if (dt_ < 1e-12 * std::max(1.0, t)) return false;
+        continue;
       }
+      // accepted: keep what the interpolant needs (y0, y1, k1, k7 and the d-combination)
+      for (int i = 0; i < n_; ++i) {
+        const double dy = ynew_[i] - y[i];
+        r1_[i] = y[i];
+        r2_[i] = dy;
+        r3_[i] = h * k1_[i] - dy;
+        r4_[i] = dy - h * k7_[i] - r3_[i];
+        r5_[i] = h * (d1 * k1_[i] + d3 * k3_[i] + d4 * k4_[i] + d5 * k5_[i] + d6 * k6_[i] + d7 * k7_[i]);
+      }
+      t_prev_ = t;
+      h_prev_ = h;
+      y.swap(ynew_);
+      k1_.swap(k7_);
+      t = last ? t_last : t + h;
+      record_dt(h, res);
+      if (!last) dt_ = h * factor;  // a step cut short at the end does not set the next one
+    }
+    if (t_out == t) {
+      out = y;
+    } else {
+      const double th = (t_out - t_prev_) / h_prev_, th1 = 1.0 - th;
+      for (int i = 0; i < n_; ++i) out[i] = r1_[i] + th * (r2_[i] + th1 * (r3_[i] + th * (r4_[i] + th1 * r5_[i])));
     }
     return true;
   }
@@ -138,6 +168,8 @@ class Stepper {
   int n_;
   bool have_k1_ = false;
   std::vector<double> k1_, k2_, k3_, k4_, k5_, k6_, k7_, tmp_, ynew_;
+  std::vector<double> r1_, r2_, r3_, r4_, r5_;  // dense output of the last accepted step
+  double t_prev_ = 0.0, h_prev_ = 0.0;
 };
 
 }  // namespace
@@ -148,18 +180,19 @@ Result integrate(System& system, const Overlaps& init, const std::vector<double>
   if (opt.method == "dopri5" && !(opt.rtol > 0.0 && opt.atol > 0.0)) throw std::invalid_argument("rtol and atol must be > 0");
   const Activation gs = system.params().g_student, gt = system.params().g_teacher;
   Result res;
-  std::vector<double> y(system.size());
+  std::vector<double> y(system.size()), y_out(system.size());
   system.pack(init, y.data());
   Stepper stepper(system, opt);
   stepper.dt_ = opt.dt;
   double t = 0.0;
+  const double t_last = times.empty() ? 0.0 : times.back();
   for (double t_out : times) {
-    if (!stepper.advance(y, t, t_out, res)) {
+    if (!stepper.advance(y, t, t_out, t_last, y_out, res)) {
       res.diverged = true;
       res.diverged_at = t;
       return res;
     }
-    Overlaps o = system.unpack(y.data());
+    Overlaps o = system.unpack(y_out.data());
     const double eg = generalisation_error(o, gs, gt);
     if (!std::isfinite(eg)) {
       res.diverged = true;

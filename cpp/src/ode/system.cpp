@@ -93,7 +93,10 @@ void System::rhs_erf(double* dy) {
   // 1/sqrt(1 + C'_cc) on (i, k, c); the double sum over (c, d) is then one asin per term.
   const double sigma2 = p_.noise * p_.noise;
   const auto npairs = static_cast<std::int64_t>(pairs_.size());
-  const bool threads = static_cast<double>(npairs) * n * n > 4e4;  // K >~ 8 at M = 2
+  // Threads only for regions of >~2 ms (K >~ 28 at M = 2): on a shared 2-core machine a
+  // parallel region can wait a whole scheduler slice (~5 ms) for its second thread, which
+  // made K = 20 30x slower under load; single-threaded K = 20 takes ~0.01 s per unit t.
+  const bool threads = static_cast<double>(npairs) * n * n > 8e5;
   parallel_for(npairs, threads, [&](std::int64_t q) {
     const int a = pairs_[q].first, b = pairs_[q].second;
     const double s00 = 1.0 + C_(a, a), s11 = 1.0 + C_(b, b), s01 = C_(a, b);
@@ -136,9 +139,16 @@ void System::rhs_generic(double* dy) {
   const int n = n_;
   const Activation gs = p_.g_student;
   auto act = [&](int c) { return c < K_ ? gs : p_.g_teacher; };
+  // Threads only for regions of >~2 ms of work (see rhs_erf).
+  auto closed_form = [](Activation g) {
+    return g == Activation::Erf || g == Activation::Relu || g == Activation::Linear;
+  };
+  const bool cheap = closed_form(gs) && closed_form(p_.g_teacher);  // ~1-5 us per I4, else ~ms
+  const auto npairs = static_cast<std::int64_t>(pairs_.size());
+  const bool threads = !cheap || static_cast<double>(npairs) * n * n >= 2000;
   // I3 by integration by parts: I3(a,b,c) = C_ab E[g''(a) g(c)] + C_bc E[g'(a) g'(c)];
   // the two 2-D averages depend on (a, c) only.
-  parallel_for(K_, K_ >= 4, [&](std::int64_t a) {
+  parallel_for(K_, !cheap && K_ > 1, [&](std::int64_t a) {
     for (int c = 0; c < n; ++c) {
       e1_(a, c) = e_d2g_g(gs, act(c), C_(a, a), C_(c, c), C_(a, c));
       e2_(a, c) = j2(gs, act(c), C_(a, a), C_(c, c), C_(a, c));
@@ -150,8 +160,7 @@ void System::rhs_generic(double* dy) {
     for (int b = 0; b < n; ++b) i3sum_(a, b) = C_(a, b) * s1 + C_.row(b).dot(ya_);
   }
   const double sigma2 = p_.noise * p_.noise;
-  const auto npairs = static_cast<std::int64_t>(pairs_.size());
-  parallel_for(npairs, true, [&](std::int64_t q) {
+  parallel_for(npairs, threads, [&](std::int64_t q) {
     const int a = pairs_[q].first, b = pairs_[q].second;
     int idx[4] = {a, b, 0, 0};
     Eigen::Matrix4d C4;

@@ -4,7 +4,7 @@
 /// Closed forms for erf, linear and ReLU pairs; a linear partner reduces to a 1-D average
 /// by Stein's lemma; a ReLU partner b to a half-line average over b of the smooth
 /// E[g(a) | b]; two smooth activations to a nested trapezoid rule (quadrature.hpp) after a
-/// Cholesky factorisation. Quadrature paths are accurate to ~1e-10 (tests/test_overlaps_eg.py).
+/// Cholesky factorisation. Quadrature paths are accurate to ~1e-9 (tests/test_overlaps_eg.py).
 #include <algorithm>
 #include <cmath>
 

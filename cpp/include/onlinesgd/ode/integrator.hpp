@@ -1,6 +1,7 @@
 #pragma once
-/// Time stepping of the ODE system: Dormand-Prince 5(4) with error control (default) or
-/// classical RK4 with a fixed step; steps are shortened to land exactly on the output times.
+/// Time stepping of the ODE system: Dormand-Prince 5(4) with error control and its 4th-order
+/// dense output at the requested times (default), or classical RK4 with a fixed step whose
+/// steps are shortened to land exactly on the output times.
 #include <string>
 #include <vector>
 
