@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 
 from .config import Config
 
-DEFAULT_T_MAX = 50.0
+DEFAULT_T_MAX = 400.0
 RUN_KEYS = {"t_max": float, "out": str}
 
 
