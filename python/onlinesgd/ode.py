@@ -108,7 +108,7 @@ def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
     Notes
     -----
     erf (both networks) uses the Saad-Solla closed forms, threaded over student pairs
-    (K = 20 costs ~0.015 s per unit t on 2 cores). An erf student with any teacher reduces
+    from K ~ 28 on (K = 20 costs ~0.010 s per unit t on one core). An erf student with any teacher reduces
     every average to closed forms or 1-D/2-D rules by Gaussian reweighting. ReLU and linear
     use exact closed forms and Stein's lemma down to orthant probabilities (Plackett's
     identity for four variables). sigmoid and tanh use 2-D to 4-D trapezoidal rules after a
