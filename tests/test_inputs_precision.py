@@ -54,9 +54,7 @@ def test_rademacher_gap_to_gaussian_shrinks_like_inverse_sqrt_n():
 def test_rademacher_and_float32_agree_with_the_ode_like_gaussian_float64(precision):
     """Per replica, the ODE from that replica's own initial overlaps; the deviation of eg from
     it must be as small for Rademacher inputs (and float32 storage) as for Gaussian float64."""
-    ode = getattr(onlinesgd, "ode", None)
-    if ode is None:
-        pytest.skip("onlinesgd.ode is not in this build yet (issue 3)")
+    ode = onlinesgd.ode
     times = np.linspace(0, 3.0, 7)
     rms = {}
     for inputs in ("gaussian", "rademacher"):

@@ -15,7 +15,7 @@ import onlinesgd
 from onlinesgd import Config, Store, SweepError, simulate, sweep
 from onlinesgd.sweep import FAULT_ENV, expand_grid
 
-pd = pytest.importorskip("pandas")
+import pandas as pd  # the test extra installs it
 
 BASE = Config(N=200, K=2, M=2, lr=0.5, noise=0.05)
 GRID = {"lr": [0.2, 0.8], "K": [1, 2]}
@@ -110,7 +110,7 @@ def test_summary_has_one_row_per_run(local_result):
 # ---------------------------------------------------------------- Dask
 
 def test_dask_local_cluster_gives_the_same_frame(tmp_path, local_result):
-    distributed = pytest.importorskip("distributed")
+    import distributed
     with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=":0") \
             as cluster, distributed.Client(cluster) as client:
         result = sweep(BASE, GRID, seeds=2, t_max=T_MAX, with_ode=False, store=tmp_path, client=client,
@@ -210,7 +210,6 @@ def test_process_killed_mid_write_leaves_only_a_temporary(tmp_path):
 # ---------------------------------------------------------------- with the ODE
 
 def test_sweep_with_ode(tmp_path):
-    pytest.importorskip("onlinesgd.ode")
     grid = {"lr": [0.3, 0.6]}
     result = sweep(BASE.replace(N=500), grid, seeds=1, t_max=3.0, store=tmp_path, workers=2, progress=False)
     frame = result.frame

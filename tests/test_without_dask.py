@@ -10,7 +10,6 @@ import pytest
 
 from onlinesgd import Config, simulate, sweep
 
-pytest.importorskip("pandas")
 
 
 @pytest.fixture
