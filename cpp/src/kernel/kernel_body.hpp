@@ -5,10 +5,15 @@
 // by the linker for another target. No #pragma once: each target includes it exactly once.
 //
 // Generator (documented for users in rng.hpp): a block key seeds 16 xoshiro256++ lanes via
-// splitmix64; Box-Muller with our own polynomial log (fdlibm/musl coefficients) and sin/cos
-// on [0, pi/4) (fdlibm kernels in double, Cephes in float), the angle's octant chosen by
-// three random bits (swap and two signs: the dihedral symmetries of the square map [0, pi/4)
-// onto the whole circle, uniformly).
+// splitmix64. Double normals: Marsaglia-Tsang ziggurat with 256 layers (tables in ziggurat.hpp),
+// one xoshiro output per normal on the fast path (multiply, compare, two gathered table reads);
+// the ~1.5% rejected elements (wedges, tail) are completed exactly in scalar code from their own
+// counter-based words splitmix_at(key ^ kZigSalt, (index << 32) + t). Float normals: Box-Muller
+// with our own polynomial log (fdlibm/musl coefficients) and sin/cos on [0, pi/4) (Cephes),
+// the angle's octant chosen by three random bits (swap and two signs: the dihedral symmetries
+// of the square map [0, pi/4) onto the whole circle, uniformly). A float ziggurat was measured
+// slower than float Box-Muller here (one mispredicted rejection branch per 128-normal chunk
+// costs more than the float polynomials), so float keeps Box-Muller.
 #include <cstdint>
 
 #include "onlinesgd/kernel.hpp"
@@ -262,7 +267,7 @@ void chunk_d(Gen& g, double* __restrict out) {
   ++g.chunks;
 }
 
-// ---- float Box-Muller: one 64-bit output per pair ----
+// ---- float Box-Muller: pair i < 64 of a chunk fills columns i and 64 + i ----
 constexpr float kLg1f = 0.66666662693f, kLg2f = 0.40000972152f, kLg3f = 0.28498786688f, kLg4f = 0.24279078841f;
 constexpr float kLn2Hif = 6.9313812256e-01f, kLn2Lof = 9.0580006145e-06f;
 constexpr float kS1f = -1.6666654611e-1f, kS2f = 8.3321608736e-3f, kS3f = -1.9515295891e-4f;
