@@ -7,19 +7,21 @@
 /// and block index) seeds 16 independent xoshiro256++ generators laid out lane-parallel
 /// (lane l starts from splitmix64 outputs 4l .. 4l+3 of the key; "output t" below means the
 /// t-th value in lane-interleaved order: step t / 16 of lane t mod 16). Then:
-///   double normals  in chunks of 128 columns: chunk c takes outputs [128 c, 128 c + 128);
-///                   its pair i < 64 uses outputs a = 128 c + i and b = 128 c + 64 + i and
-///                   fills columns 128 c + i and 128 c + 64 + i by Box-Muller: radius
-///                   sqrt(-2 log u) with u = 1 - (a >> 12) 2^-52 in (0, 1], angle
-///                   (b >> 12) 2^-52 pi/4 in [0, pi/4) mapped onto the whole circle by bits
-///                   11 (swap cos/sin), 10 and 9 (signs) of a.
+///   double normals  ziggurat (Marsaglia-Tsang, 256 layers of equal area, tail from r = 3.6542;
+///                   tables computed once in double, cpp/src/kernel/ziggurat.hpp): column j
+///                   takes output a = j: layer i = bits 0..7, sign = bit 8, u = (a >> 12) 2^-52;
+///                   z = u x_i is the value when z < x_{i+1} (~98.5%). Otherwise column j is
+///                   completed exactly (wedge test, new attempts, tail) from its own words
+///                   splitmix64 at (key ^ salt, (j << 32) + t), t = 0, 1, ...: still a pure
+///                   function of (key, column), whatever the thread count or vector width.
 ///   float normals   chunk c takes outputs [64 c, 64 c + 64) read as 128 little-endian 32-bit
 ///                   words a_0..a_127: pair i uses a_i (u from bits 9..31, octant from bits
 ///                   8, 7, 6) and a_{64+i} (angle from bits 9..31).
 ///   Rademacher      outputs 0..15; double: element 16 j + w is -1 when bit j of output w is
 ///                   set, else +1; float: element 32 j + w, bit j of 32-bit word w.
 /// log and sin/cos are our own polynomials (fdlibm/musl coefficients; kernel_body.hpp), the
-/// same operations on every instruction-set target, so the streams are bit-identical everywhere.
+/// ziggurat's fast path is a multiply and a compare; the same operations on every
+/// instruction-set target, so the streams are bit-identical everywhere.
 ///
 /// Which stream draws what:
 ///   Teacher   counter = teacher row n          (first-layer weights B, double normals)

@@ -5,13 +5,26 @@
 // by the linker for another target. No #pragma once: each target includes it exactly once.
 //
 // Generator (documented for users in rng.hpp): a block key seeds 16 xoshiro256++ lanes via
-// splitmix64; Box-Muller with our own polynomial log (fdlibm/musl coefficients) and sin/cos
-// on [0, pi/4) (fdlibm kernels in double, Cephes in float), the angle's octant chosen by
-// three random bits (swap and two signs: the dihedral symmetries of the square map [0, pi/4)
-// onto the whole circle, uniformly).
+// splitmix64. Double normals: Marsaglia-Tsang ziggurat with 256 layers (tables in ziggurat.hpp),
+// one xoshiro output per normal on the fast path (multiply, compare, two gathered table reads);
+// the ~1.5% rejected elements (wedges, tail) are completed exactly in scalar code from their own
+// counter-based words splitmix_at(key ^ kZigSalt, (index << 32) + t). Float normals: Box-Muller
+// with our own polynomial log (fdlibm/musl coefficients) and sin/cos on [0, pi/4) (Cephes),
+// the angle's octant chosen by three random bits (swap and two signs: the dihedral symmetries
+// of the square map [0, pi/4) onto the whole circle, uniformly). A float ziggurat was measured
+// slower than float Box-Muller here (one mispredicted rejection branch per 128-normal chunk
+// costs more than the float polynomials), so float keeps Box-Muller.
 #include <cstdint>
 
 #include "onlinesgd/kernel.hpp"
+#include "ziggurat.hpp"
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+// GCC 12's AVX-512 intrinsics start from _mm512_undefined_*(), which -Wuninitialized flags.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace onlinesgd::kernel::ONLINESGD_KERNEL_NS {
 namespace {
@@ -70,8 +83,12 @@ inline vu64 rotl(vu64 x, int k) { return (x << k) | (x >> (64 - k)); }
 /// kLanes xoshiro256++ generators; lane l starts from splitmix64 outputs 4l .. 4l+3 of the key.
 struct Gen {
   vu64 s0[kVecs], s1[kVecs], s2[kVecs], s3[kVecs];
+  u64 key;                 ///< block key (seeds the ziggurat's rejection words)
+  int chunks = 0;          ///< normal chunks drawn so far
+  const ZigTables* zig;    ///< ziggurat tables
 
-  explicit Gen(u64 key) {
+  explicit Gen(u64 key_) : key(key_), zig(&zig_tables()) {
+    const u64 key = key_;
     u64 a[kLanes], b[kLanes], c[kLanes], d[kLanes];
     for (int l = 0; l < kLanes; ++l) {
       a[l] = splitmix_at(key, 4 * l + 0);
@@ -103,67 +120,154 @@ struct Gen {
   }
 };
 
-// A block's normals are drawn in chunks of 128 (64 Box-Muller pairs), so that the fused step
-// can stream the weights chunk by chunk while the generator works (overlapping memory traffic
-// with arithmetic). Chunk c is columns [128 c, 128 c + 128); pair i < 64 of a chunk fills
-// columns i and 64 + i.
+// A block's normals are drawn in chunks of 128, so that the fused step can stream the weights
+// chunk by chunk while the generator works (overlapping memory traffic with arithmetic). Chunk c
+// is columns [128 c, 128 c + 128); element i of a chunk is column 128 c + i.
 constexpr int kChunk = 128;
-constexpr int kPairs = kChunk / 2;
 
-// ---- double Box-Muller: pair i uses outputs i and 512 + i, writes out[i] and out[512 + i] ----
+// ---- Ziggurat (tables in ziggurat.hpp) ----
+// Fast path, one random word per normal: layer i = bits 0..7, sign = bit 8, u in [0, 1) from the
+// top bits (52 of a 64-bit word, 23 of a 32-bit word); z = u x[i], accepted when z < x[i + 1]
+// (about 99% of draws): a multiply, a compare and two table lookups, vectorised with gathers.
+// Rejected elements (tail, wedges) are redone in scalar code with their own counter-based words
+// splitmix_at(key ^ kZigSalt, (index << 32) + t), t = 0, 1, ...: index is the element's position
+// in the block, so the value is still a pure function of (key, position).
+constexpr u64 kZigSalt = 0x5A16C0DE7A11F00DULL;
+
 constexpr double kLg1 = 6.666666666666735130e-01, kLg2 = 3.999999999940941908e-01,
                  kLg3 = 2.857142874366239149e-01, kLg4 = 2.222219843214978396e-01,
                  kLg5 = 1.818357216161805012e-01, kLg6 = 1.531383769920937332e-01,
                  kLg7 = 1.479819860511658591e-01;
 constexpr double kLn2Hi = 6.93147180369123816490e-01, kLn2Lo = 1.90821492927058770002e-10;
-constexpr double kS1 = -1.66666666666666324348e-01, kS2 = 8.33333333332248946124e-03,
-                 kS3 = -1.98412698298579493134e-04, kS4 = 2.75573137070700676789e-06,
-                 kS5 = -2.50507602534068634195e-08, kS6 = 1.58969099521155010221e-10;
-constexpr double kC1 = 4.16666666666666019037e-02, kC2 = -1.38888888888741095749e-03,
-                 kC3 = 2.48015872894767294178e-05, kC4 = -2.75573143513906633035e-07,
-                 kC5 = 2.08757232129817482790e-09, kC6 = -1.13596475577881948265e-11;
-constexpr double kPiOver4 = 0.78539816339744830962;
 
-/// One chunk of double normals: 16 xoshiro steps; pair i uses outputs i and 64 + i.
-void chunk_d(Gen& g, double* __restrict out) {
-  alignas(64) u64 buf[kChunk];
-  g.next(buf, kChunk / kLanes);
-  constexpr int kHalf = kPairs;
-  for (int i = 0; i < kHalf; ++i) {
-    const u64 a = buf[i], b = buf[kHalf + i];
-    // u1 in (0, 1] from the top 52 bits of a, so log(u1) is finite.
-    const double u1 = 2.0 - as_double((a >> 12) | kOneBitsD);
-    // log(u1) as in fdlibm/musl: u1 = 2^k (1 + f), 1 + f in [sqrt(2)/2, sqrt(2)).
-    const u64 ix = bits(u1) + (kOneBitsD - 0x3FE6A09E00000000ULL);
-    const double dk = as_double(0x4330000000000000ULL | (ix >> 52)) - (4503599627370496.0 + 1023.0);
-    const double f = as_double((ix & 0x000FFFFFFFFFFFFFULL) + 0x3FE6A09E00000000ULL) - 1.0;
-    const double hfsq = 0.5 * f * f;
-    const double s = f / (2.0 + f);
-    const double z = s * s, w = z * z;
-    const double t1 = w * __builtin_fma(w, __builtin_fma(w, kLg6, kLg4), kLg2);
-    const double t2 = z * __builtin_fma(w, __builtin_fma(w, __builtin_fma(w, kLg7, kLg5), kLg3), kLg1);
-    const double logu = s * (hfsq + (t2 + t1)) + dk * kLn2Lo - hfsq + f + dk * kLn2Hi;
-    const double r = __builtin_sqrt(-2.0 * logu);
-    // angle in [0, pi/4) from the top 52 bits of b
-    const double x = (as_double((b >> 12) | kOneBitsD) - 1.0) * kPiOver4;
-    const double x2 = x * x;
-    const double ps = __builtin_fma(
-        x2, __builtin_fma(x2, __builtin_fma(x2, __builtin_fma(x2, __builtin_fma(x2, kS6, kS5), kS4), kS3), kS2), kS1);
-    const double sn = __builtin_fma(x * x2, ps, x);
-    const double pc = __builtin_fma(
-        x2, __builtin_fma(x2, __builtin_fma(x2, __builtin_fma(x2, __builtin_fma(x2, kC6, kC5), kC4), kC3), kC2), kC1);
-    const double cs = __builtin_fma(x2 * x2, pc, __builtin_fma(-0.5, x2, 1.0));
-    // octant: bit 11 of a swaps (cos, sin), bits 10 and 9 flip their signs
-    const u64 swap = u64(0) - ((a >> 11) & 1);
-    const u64 cb = bits(cs), sb = bits(sn);
-    const u64 p = ((cb & ~swap) | (sb & swap)) ^ (((a >> 10) & 1) << 63);
-    const u64 q = ((sb & ~swap) | (cb & swap)) ^ (((a >> 9) & 1) << 63);
-    out[i] = r * as_double(p);
-    out[kHalf + i] = r * as_double(q);
+/// log(y) for normal y > 0 (fdlibm/musl polynomial; explicit fma, same bits on every target).
+inline double log_d(double y) {
+  const u64 ix = bits(y) + (kOneBitsD - 0x3FE6A09E00000000ULL);
+  const double dk = static_cast<double>(static_cast<int>(ix >> 52) - 1023);
+  const double f = as_double((ix & 0x000FFFFFFFFFFFFFULL) + 0x3FE6A09E00000000ULL) - 1.0;
+  const double hfsq = 0.5 * f * f;
+  const double s = f / (2.0 + f);
+  const double z = s * s, w = z * z;
+  const double t1 = w * __builtin_fma(w, __builtin_fma(w, kLg6, kLg4), kLg2);
+  const double t2 = z * __builtin_fma(w, __builtin_fma(w, __builtin_fma(w, kLg7, kLg5), kLg3), kLg1);
+  return s * (hfsq + (t2 + t1)) + dk * kLn2Lo - hfsq + f + dk * kLn2Hi;
+}
+
+/// Exact completion of a rejected draw: layer i, candidate z = u x[i], sign neg. Returns the
+/// signed normal. Word t = 0, 1, ... of the element's own sequence is splitmix_at(key ^ kZigSalt,
+/// (index << 32) + t). Loop: accept z if z < x[i + 1]; layer 0 samples the tail beyond r
+/// (Marsaglia 1964: two words per try); other layers take one word for the wedge test (y uniform
+/// in [f(x[i]), f(x[i + 1])), accept when y < exp(-z^2 / 2)) and, if it fails, the next word
+/// for a new layer, sign and u as in the fast path.
+/// The chord through the layer's corners and the bound e decide most wedge points without the
+/// logarithm (slack 1e-14 covers rounding; points that close take the exact test), and the
+/// common outcomes are selected without branches.
+__attribute__((noinline)) double zig_slow(const ZigTables& T, u64 key, u64 index, int i, double z, bool neg) {
+  const u64 k = key ^ kZigSalt;
+  u64 t = index << 32;
+  auto open01 = [&]() { return 1.0 - static_cast<double>(splitmix_at(k, t++) >> 11) * 0x1p-53; };  // (0, 1]
+  constexpr double kSlack = 1e-14;
+  constexpr double kInf = __builtin_inf();
+  for (;;) {
+    if (z < T.x[i + 1]) return neg ? -z : z;
+    if (i == 0) {  // tail beyond r
+      double a, y;
+      do {
+        a = -log_d(open01()) / T.r;
+        y = -log_d(open01());
+      } while (y + y < a * a);
+      const double v = T.r + a;
+      return neg ? -v : v;
+    }
+    const double y = T.f[i] + static_cast<double>(splitmix_at(k, t) >> 11) * 0x1p-53 * (T.f[i + 1] - T.f[i]);
+    const double yc = T.f[i + 1] + (z - T.x[i + 1]) * T.slope[i];
+    const int kind = T.kind[i];
+    // accept when y < lo, reject when y >= hi, exact test between
+    const double lo = kind > 0 ? yc - T.e[i] - kSlack : kind < 0 ? yc - kSlack : -kInf;
+    const double hi = kind > 0 ? yc + kSlack : kind < 0 ? yc + T.e[i] + kSlack : kInf;
+    bool acc = y < lo;
+    if (!acc && y < hi) acc = -2.0 * log_d(y) > z * z;
+    // next attempt, drawn whether needed or not (selected without a branch)
+    const u64 w = splitmix_at(k, t + 1);
+    const int i2 = static_cast<int>(w & 0xFF);
+    const double z2 = (as_double((w >> 12) | kOneBitsD) - 1.0) * T.x[i2];
+    const bool ok2 = z2 < T.x[i2 + 1];
+    const u64 sel = u64(0) - static_cast<u64>(acc);
+    const u64 zb = (bits(z) & sel) | (bits(z2) & ~sel);
+    const u64 sb = ((static_cast<u64>(neg) & sel) | (((w >> 8) & 1) & ~sel)) << 63;
+    if (acc | ok2) return as_double(zb | sb);
+    t += 2;
+    i = i2;
+    neg = (w >> 8) & 1;
+    z = z2;
   }
 }
 
-// ---- float Box-Muller: one 64-bit output per pair ----
+// Fast paths: out[i] = the signed candidate, bit i of rej[i / 64] set when element i is
+// rejected. GCC 12 does not emit gathers on its own (it emulates them with scalar loads), so the
+// x86 targets use the gather intrinsics; the arithmetic (or, subtract, multiply, compare) is the
+// same as the generic loop's, so every target gives the same bits.
+#if defined(__AVX512F__) && ONLINESGD_KERNEL_VEC == 64
+void zig_fast_d(const u64* __restrict buf, const double* __restrict tx, double* __restrict out, u64* rej) {
+  const __m512i mask = _mm512_set1_epi64(0xFF), one = _mm512_set1_epi64(static_cast<long long>(kOneBitsD));
+  const __m512d onef = _mm512_set1_pd(1.0);
+  for (int i = 0; i < kChunk; i += 8) {
+    const __m512i a = _mm512_load_si512(buf + i);
+    const __m512i l = _mm512_and_si512(a, mask);
+    const __m512d u = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(_mm512_srli_epi64(a, 12), one)), onef);
+    const __m512d z = _mm512_mul_pd(u, _mm512_i64gather_pd(l, tx, 8));
+    const __mmask8 ok = _mm512_cmp_pd_mask(z, _mm512_i64gather_pd(l, tx + 1, 8), _CMP_LT_OQ);
+    const __m512i sgn = _mm512_slli_epi64(_mm512_srli_epi64(a, 8), 63);
+    _mm512_storeu_pd(out + i, _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(z), sgn)));
+    rej[i >> 6] |= static_cast<u64>(static_cast<unsigned char>(~ok)) << (i & 63);
+  }
+}
+#elif defined(__AVX2__)
+void zig_fast_d(const u64* __restrict buf, const double* __restrict tx, double* __restrict out, u64* rej) {
+  const __m256i mask = _mm256_set1_epi64x(0xFF), one = _mm256_set1_epi64x(static_cast<long long>(kOneBitsD));
+  const __m256d onef = _mm256_set1_pd(1.0);
+  for (int i = 0; i < kChunk; i += 4) {
+    const __m256i a = _mm256_load_si256(reinterpret_cast<const __m256i*>(buf + i));
+    const __m256i l = _mm256_and_si256(a, mask);
+    const __m256d u = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(a, 12), one)), onef);
+    const __m256d z = _mm256_mul_pd(u, _mm256_i64gather_pd(tx, l, 8));
+    const __m256d ok = _mm256_cmp_pd(z, _mm256_i64gather_pd(tx + 1, l, 8), _CMP_LT_OQ);
+    const __m256i sgn = _mm256_slli_epi64(_mm256_srli_epi64(a, 8), 63);
+    _mm256_storeu_pd(out + i, _mm256_castsi256_pd(_mm256_or_si256(_mm256_castpd_si256(z), sgn)));
+    rej[i >> 6] |= static_cast<u64>(~_mm256_movemask_pd(ok) & 0xF) << (i & 63);
+  }
+}
+#else
+void zig_fast_d(const u64* __restrict buf, const double* __restrict tx, double* __restrict out, u64* rej) {
+  for (int i = 0; i < kChunk; ++i) {
+    const u64 a = buf[i];
+    const u64 l = a & 0xFF;
+    const double z = (as_double((a >> 12) | kOneBitsD) - 1.0) * tx[l];
+    rej[i >> 6] |= static_cast<u64>(!(z < tx[l + 1])) << (i & 63);
+    out[i] = as_double(bits(z) | ((a >> 8) << 63));
+  }
+}
+#endif
+
+/// One chunk of double normals: 8 xoshiro steps; element i uses output i.
+void chunk_d(Gen& g, double* __restrict out) {
+  alignas(64) u64 buf[kChunk];
+  g.next(buf, kChunk / kLanes);
+  const ZigTables& T = *g.zig;
+  u64 rej[2] = {0, 0};
+  zig_fast_d(buf, T.x, out, rej);
+  for (u64 m0 = rej[0], m1 = rej[1]; m0 | m1;) {
+    const int i = m0 ? __builtin_ctzll(m0) : 64 + __builtin_ctzll(m1);
+    m0 ? (m0 &= m0 - 1) : (m1 &= m1 - 1);
+    const u64 a = buf[i];
+    const int l = static_cast<int>(a & 0xFF);
+    const double z = (as_double((a >> 12) | kOneBitsD) - 1.0) * T.x[l];
+    out[i] = zig_slow(T, g.key, static_cast<u64>(g.chunks) * kChunk + i, l, z, (a >> 8) & 1);
+  }
+  ++g.chunks;
+}
+
+// ---- float Box-Muller: pair i < 64 of a chunk fills columns i and 64 + i ----
 constexpr float kLg1f = 0.66666662693f, kLg2f = 0.40000972152f, kLg3f = 0.28498786688f, kLg4f = 0.24279078841f;
 constexpr float kLn2Hif = 6.9313812256e-01f, kLn2Lof = 9.0580006145e-06f;
 constexpr float kS1f = -1.6666654611e-1f, kS2f = 8.3321608736e-3f, kS3f = -1.9515295891e-4f;
@@ -174,7 +278,7 @@ constexpr float kC1f = 4.166664568298827e-2f, kC2f = -1.388731625493765e-3f, kC3
 void chunk_f(Gen& g, float* __restrict out) {
   alignas(64) u64 buf64[kChunk / 2];
   g.next(buf64, kChunk / 2 / kLanes);
-  constexpr int kHalf = kPairs;
+  constexpr int kHalf = kChunk / 2;
   alignas(64) u32 buf[kChunk];
   __builtin_memcpy(buf, buf64, sizeof buf);
   for (int i = 0; i < kHalf; ++i) {

@@ -1,0 +1,30 @@
+#pragma once
+// Ziggurat tables (Marsaglia & Tsang 2000, 256 layers) for the standard normal, shared by every
+// kernel target. Computed once, in double, by ziggurat.cpp (compiled with the default flags), so
+// every target reads the very same numbers.
+//
+// Half-density f(x) = exp(-x^2 / 2). Layers of equal area v: x[0] = v / f(r) (base strip, whose
+// tail beyond r is sampled exactly), x[1] = r, x[i + 1] = f^-1(f(x[i]) + v / x[i]), x[256] = 0.
+// Layer i is the rectangle [0, x[i]) x [f(x[i]), f(x[i + 1])) (layer 0: [0, x[0]) x [0, f(r))
+// plus the tail). A draw picks a layer i and u in [0, 1), sets z = u x[i] and accepts when
+// z < x[i + 1]; otherwise layer 0 goes to the tail and the others to the wedge test.
+namespace onlinesgd::kernel {
+
+struct ZigTables {
+  static constexpr int kLayers = 256;
+  double x[kLayers + 1];    ///< x[i]: width of layer i; x[256] = 0
+  double f[kLayers + 1];    ///< f(x[i]); f[256] = 1
+  float xf[kLayers + 1];    ///< x rounded to float (float fast path)
+  /// Wedge squeezes (layers 1..255): chord slope (f[i] - f[i + 1]) / (x[i] - x[i + 1]) and an
+  /// upper bound e of the curve's distance from the chord (dx^2 / 8 max |f''|, with margin);
+  /// kind +1 where f is convex on the layer (curve below the chord), -1 where concave, 0 both.
+  double slope[kLayers + 1];
+  double e[kLayers + 1];
+  int kind[kLayers + 1];
+  double r;                 ///< tail start x[1]
+};
+
+/// The tables, built on first use (thread-safe static).
+const ZigTables& zig_tables();
+
+}  // namespace onlinesgd::kernel
