@@ -15,12 +15,6 @@ void normal_row(std::uint64_t seed, Stream stream, std::uint64_t counter, double
   }
 }
 
-double scalar_normal(std::uint64_t seed, Stream stream, std::uint64_t counter) {
-  double z[1];
-  normal_block(seed, stream, counter, 0, z, 1);
-  return z[0];
-}
-
 namespace {
 template <class Real, class Draw>
 void row(std::uint64_t seed, std::uint64_t sample, Real* out, std::size_t n, Draw draw) {

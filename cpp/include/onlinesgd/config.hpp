@@ -7,12 +7,6 @@
 
 namespace onlinesgd {
 
-/// Which vector multiplies g'(lambda) Delta in the first-layer update.
-enum class UpdateRule {
-  Backprop,           ///< the student's own second layer v (plain SGD)
-  FeedbackAlignment,  ///< a fixed random vector (reserved: drawn from rng::Stream::Feedback)
-};
-
 struct ModelConfig {
   std::int64_t N = 10000;  ///< input dimension
   int K = 2;               ///< student hidden units
@@ -27,7 +21,6 @@ struct ModelConfig {
   double init_std = 1.0;   ///< std of the student's first-layer weights
   double v_init = 1.0;     ///< initial student second-layer weights
   double teacher_v = 1.0;  ///< teacher second-layer weights v*
-  UpdateRule rule = UpdateRule::Backprop;
   /// Storage of W, B and the inputs; fields and overlaps always accumulate in double.
   kernel::Precision precision = kernel::Precision::Float64;
   kernel::Inputs inputs = kernel::Inputs::Gaussian;  ///< distribution of the input components

@@ -8,8 +8,6 @@
 
 namespace onlinesgd {
 
-using MatrixXdR = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
 struct Overlaps {
   Eigen::MatrixXd Q;       ///< K x K
   Eigen::MatrixXd R;       ///< K x M

@@ -68,9 +68,6 @@ void normal_block(std::uint64_t seed, Stream stream, std::uint64_t counter, std:
 /// n double normals of row `counter` in `stream`: block b covers columns [b kBlock, (b+1) kBlock).
 void normal_row(std::uint64_t seed, Stream stream, std::uint64_t counter, double* out, std::size_t n);
 
-/// One standard normal keyed by (seed, stream, counter), for scalar draws such as label noise.
-double scalar_normal(std::uint64_t seed, Stream stream, std::uint64_t counter);
-
 /// Input row of one sample in the given precision and distribution (as the simulator draws it).
 void input_row(std::uint64_t seed, std::uint64_t sample, kernel::Inputs inputs, double* out, std::size_t n);
 void input_row(std::uint64_t seed, std::uint64_t sample, kernel::Inputs inputs, float* out, std::size_t n);

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "onlinesgd/gaussian/hermite.hpp"
 #include "onlinesgd/gaussian/i2.hpp"
 #include "term.hpp"
 

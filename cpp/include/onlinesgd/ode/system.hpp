@@ -11,6 +11,7 @@
 #include <Eigen/Dense>
 
 #include "onlinesgd/activation.hpp"
+#include "onlinesgd/network.hpp"
 #include "onlinesgd/overlaps.hpp"
 
 namespace onlinesgd::ode {
@@ -59,7 +60,7 @@ class System {
   Eigen::VectorXd u_;       // n: (-v, v*)
   Eigen::VectorXd ya_;      // n: scratch for the I3 sums
   Eigen::VectorXd v_;       // K
-  MatrixXdR i3sum_;         // K x n: sum_c u_c I3(a, b, c)
+  RowMatrix i3sum_;         // K x n: sum_c u_c I3(a, b, c)
   Eigen::VectorXd eta2_;    // per pair: sum_{cd} u_c u_d I4 + sigma^2 J2
   Eigen::VectorXd dv_;      // K: sum_c u_c I2(i, c)
   Eigen::MatrixXd pair_ws_; // 3n x pairs: per-pair Woodbury factors (erf path)
