@@ -7,10 +7,10 @@
 /// and block index) seeds 16 independent xoshiro256++ generators laid out lane-parallel
 /// (lane l starts from splitmix64 outputs 4l .. 4l+3 of the key; "output t" below means the
 /// t-th value in lane-interleaved order: step t / 16 of lane t mod 16). Then:
-///   double normals  ziggurat (Marsaglia-Tsang, 256 layers of equal area, tail from r = 3.6542;
+///   double normals  ziggurat (Marsaglia-Tsang, 2048 layers of equal area, tail from r = 4.2164;
 ///                   tables computed once in double, cpp/src/kernel/ziggurat.hpp): column j
-///                   takes output a = j: layer i = bits 0..7, sign = bit 8, u = (a >> 12) 2^-52;
-///                   z = u x_i is the value when z < x_{i+1} (~98.5%). Otherwise column j is
+///                   takes output a = j: layer i = bits 0..10, sign = bit 11, u = (a >> 12) 2^-52;
+///                   z = u x_i is the value when z < x_{i+1} (99.77%). Otherwise column j is
 ///                   completed exactly (wedge test, new attempts, tail) from its own words
 ///                   splitmix64 at (key ^ salt, (j << 32) + t), t = 0, 1, ...: still a pure
 ///                   function of (key, column), whatever the thread count or vector width.

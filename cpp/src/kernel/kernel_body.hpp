@@ -5,9 +5,9 @@
 // by the linker for another target. No #pragma once: each target includes it exactly once.
 //
 // Generator (documented for users in rng.hpp): a block key seeds 16 xoshiro256++ lanes via
-// splitmix64. Double normals: Marsaglia-Tsang ziggurat with 256 layers (tables in ziggurat.hpp),
+// splitmix64. Double normals: Marsaglia-Tsang ziggurat with 2048 layers (tables in ziggurat.hpp),
 // one xoshiro output per normal on the fast path (multiply, compare, two gathered table reads);
-// the ~1.5% rejected elements (wedges, tail) are completed exactly in scalar code from their own
+// the ~0.23% rejected elements (wedges, tail) are completed exactly in scalar code from their own
 // counter-based words splitmix_at(key ^ kZigSalt, (index << 32) + t). Float normals: Box-Muller
 // with our own polynomial log (fdlibm/musl coefficients) and sin/cos on [0, pi/4) (Cephes),
 // the angle's octant chosen by three random bits (swap and two signs: the dihedral symmetries
@@ -126,13 +126,18 @@ struct Gen {
 constexpr int kChunk = 128;
 
 // ---- Ziggurat (tables in ziggurat.hpp) ----
-// Fast path, one random word per normal: layer i = bits 0..7, sign = bit 8, u in [0, 1) from the
+// Fast path, one random word per normal: layer i = bits 0..10, sign = bit 11, u in [0, 1) from the
 // top bits (52 of a 64-bit word, 23 of a 32-bit word); z = u x[i], accepted when z < x[i + 1]
-// (about 99% of draws): a multiply, a compare and two table lookups, vectorised with gathers.
+// (99.77% of draws): a multiply, a compare and two table lookups, vectorised with gathers.
 // Rejected elements (tail, wedges) are redone in scalar code with their own counter-based words
 // splitmix_at(key ^ kZigSalt, (index << 32) + t), t = 0, 1, ...: index is the element's position
 // in the block, so the value is still a pure function of (key, position).
+// 2048 layers rather than the classic 256: the rejections (whose scalar completion and mispredicted
+// branches cost 0.36 ns per normal at 256 layers) fall from 1.5% to 0.23%, and the 16 KiB table
+// still sits in L1 for the gathers: a double normal went from 1.00 to 0.77 ns here.
 constexpr u64 kZigSalt = 0x5A16C0DE7A11F00DULL;
+constexpr int kZigBits = ZigTables::kBits;  // layer = bits 0 .. kZigBits - 1, sign = bit kZigBits
+constexpr u64 kZigMask = ZigTables::kLayers - 1;
 
 constexpr double kLg1 = 6.666666666666735130e-01, kLg2 = 3.999999999940941908e-01,
                  kLg3 = 2.857142874366239149e-01, kLg4 = 2.222219843214978396e-01,
@@ -189,16 +194,16 @@ __attribute__((noinline)) double zig_slow(const ZigTables& T, u64 key, u64 index
     if (!acc && y < hi) acc = -2.0 * log_d(y) > z * z;
     // next attempt, drawn whether needed or not (selected without a branch)
     const u64 w = splitmix_at(k, t + 1);
-    const int i2 = static_cast<int>(w & 0xFF);
+    const int i2 = static_cast<int>(w & kZigMask);
     const double z2 = (as_double((w >> 12) | kOneBitsD) - 1.0) * T.x[i2];
     const bool ok2 = z2 < T.x[i2 + 1];
     const u64 sel = u64(0) - static_cast<u64>(acc);
     const u64 zb = (bits(z) & sel) | (bits(z2) & ~sel);
-    const u64 sb = ((static_cast<u64>(neg) & sel) | (((w >> 8) & 1) & ~sel)) << 63;
+    const u64 sb = ((static_cast<u64>(neg) & sel) | (((w >> kZigBits) & 1) & ~sel)) << 63;
     if (acc | ok2) return as_double(zb | sb);
     t += 2;
     i = i2;
-    neg = (w >> 8) & 1;
+    neg = (w >> kZigBits) & 1;
     z = z2;
   }
 }
@@ -209,7 +214,7 @@ __attribute__((noinline)) double zig_slow(const ZigTables& T, u64 key, u64 index
 // same as the generic loop's, so every target gives the same bits.
 #if defined(__AVX512F__) && ONLINESGD_KERNEL_VEC == 64
 void zig_fast_d(const u64* __restrict buf, const double* __restrict tx, double* __restrict out, u64* rej) {
-  const __m512i mask = _mm512_set1_epi64(0xFF), one = _mm512_set1_epi64(static_cast<long long>(kOneBitsD));
+  const __m512i mask = _mm512_set1_epi64(kZigMask), one = _mm512_set1_epi64(static_cast<long long>(kOneBitsD));
   const __m512d onef = _mm512_set1_pd(1.0);
   for (int i = 0; i < kChunk; i += 8) {
     const __m512i a = _mm512_load_si512(buf + i);
@@ -217,14 +222,14 @@ void zig_fast_d(const u64* __restrict buf, const double* __restrict tx, double* 
     const __m512d u = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(_mm512_srli_epi64(a, 12), one)), onef);
     const __m512d z = _mm512_mul_pd(u, _mm512_i64gather_pd(l, tx, 8));
     const __mmask8 ok = _mm512_cmp_pd_mask(z, _mm512_i64gather_pd(l, tx + 1, 8), _CMP_LT_OQ);
-    const __m512i sgn = _mm512_slli_epi64(_mm512_srli_epi64(a, 8), 63);
+    const __m512i sgn = _mm512_slli_epi64(_mm512_srli_epi64(a, kZigBits), 63);
     _mm512_storeu_pd(out + i, _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(z), sgn)));
     rej[i >> 6] |= static_cast<u64>(static_cast<unsigned char>(~ok)) << (i & 63);
   }
 }
 #elif defined(__AVX2__)
 void zig_fast_d(const u64* __restrict buf, const double* __restrict tx, double* __restrict out, u64* rej) {
-  const __m256i mask = _mm256_set1_epi64x(0xFF), one = _mm256_set1_epi64x(static_cast<long long>(kOneBitsD));
+  const __m256i mask = _mm256_set1_epi64x(kZigMask), one = _mm256_set1_epi64x(static_cast<long long>(kOneBitsD));
   const __m256d onef = _mm256_set1_pd(1.0);
   for (int i = 0; i < kChunk; i += 4) {
     const __m256i a = _mm256_load_si256(reinterpret_cast<const __m256i*>(buf + i));
@@ -232,7 +237,7 @@ void zig_fast_d(const u64* __restrict buf, const double* __restrict tx, double* 
     const __m256d u = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(a, 12), one)), onef);
     const __m256d z = _mm256_mul_pd(u, _mm256_i64gather_pd(tx, l, 8));
     const __m256d ok = _mm256_cmp_pd(z, _mm256_i64gather_pd(tx + 1, l, 8), _CMP_LT_OQ);
-    const __m256i sgn = _mm256_slli_epi64(_mm256_srli_epi64(a, 8), 63);
+    const __m256i sgn = _mm256_slli_epi64(_mm256_srli_epi64(a, kZigBits), 63);
     _mm256_storeu_pd(out + i, _mm256_castsi256_pd(_mm256_or_si256(_mm256_castpd_si256(z), sgn)));
     rej[i >> 6] |= static_cast<u64>(~_mm256_movemask_pd(ok) & 0xF) << (i & 63);
   }
@@ -241,10 +246,10 @@ void zig_fast_d(const u64* __restrict buf, const double* __restrict tx, double* 
 void zig_fast_d(const u64* __restrict buf, const double* __restrict tx, double* __restrict out, u64* rej) {
   for (int i = 0; i < kChunk; ++i) {
     const u64 a = buf[i];
-    const u64 l = a & 0xFF;
+    const u64 l = a & kZigMask;
     const double z = (as_double((a >> 12) | kOneBitsD) - 1.0) * tx[l];
     rej[i >> 6] |= static_cast<u64>(!(z < tx[l + 1])) << (i & 63);
-    out[i] = as_double(bits(z) | ((a >> 8) << 63));
+    out[i] = as_double(bits(z) | ((a >> kZigBits) << 63));
   }
 }
 #endif
@@ -260,9 +265,9 @@ void chunk_d(Gen& g, double* __restrict out) {
     const int i = m0 ? __builtin_ctzll(m0) : 64 + __builtin_ctzll(m1);
     m0 ? (m0 &= m0 - 1) : (m1 &= m1 - 1);
     const u64 a = buf[i];
-    const int l = static_cast<int>(a & 0xFF);
+    const int l = static_cast<int>(a & kZigMask);
     const double z = (as_double((a >> 12) | kOneBitsD) - 1.0) * T.x[l];
-    out[i] = zig_slow(T, g.key, static_cast<u64>(g.chunks) * kChunk + i, l, z, (a >> 8) & 1);
+    out[i] = zig_slow(T, g.key, static_cast<u64>(g.chunks) * kChunk + i, l, z, (a >> kZigBits) & 1);
   }
   ++g.chunks;
 }

@@ -25,7 +25,7 @@ double residual(double r, double* x) {
 
 ZigTables build() {
   ZigTables t{};
-  double lo = 3.0, hi = 4.5;  // residual(lo) > 0 > residual(hi)
+  double lo = 3.0, hi = 5.0;  // residual(lo) > 0 > residual(hi)
   for (int it = 0; it < 200; ++it) {
     const double mid = 0.5 * (lo + hi);
     if (mid <= lo || mid >= hi) break;

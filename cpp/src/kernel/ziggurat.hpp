@@ -1,19 +1,20 @@
 #pragma once
-// Ziggurat tables (Marsaglia & Tsang 2000, 256 layers) for the standard normal, shared by every
+// Ziggurat tables (Marsaglia & Tsang 2000, with 2048 layers) for the standard normal, shared by every
 // kernel target. Computed once, in double, by ziggurat.cpp (compiled with the default flags), so
 // every target reads the very same numbers.
 //
 // Half-density f(x) = exp(-x^2 / 2). Layers of equal area v: x[0] = v / f(r) (base strip, whose
-// tail beyond r is sampled exactly), x[1] = r, x[i + 1] = f^-1(f(x[i]) + v / x[i]), x[256] = 0.
+// tail beyond r is sampled exactly), x[1] = r, x[i + 1] = f^-1(f(x[i]) + v / x[i]), x[2048] = 0.
 // Layer i is the rectangle [0, x[i]) x [f(x[i]), f(x[i + 1])) (layer 0: [0, x[0]) x [0, f(r))
 // plus the tail). A draw picks a layer i and u in [0, 1), sets z = u x[i] and accepts when
 // z < x[i + 1]; otherwise layer 0 goes to the tail and the others to the wedge test.
 namespace onlinesgd::kernel {
 
 struct ZigTables {
-  static constexpr int kLayers = 256;
-  double x[kLayers + 1];    ///< x[i]: width of layer i; x[256] = 0
-  double f[kLayers + 1];    ///< f(x[i]); f[256] = 1
+  static constexpr int kBits = 11;               ///< layer index bits of a draw
+  static constexpr int kLayers = 1 << kBits;
+  double x[kLayers + 1];    ///< x[i]: width of layer i; x[kLayers] = 0
+  double f[kLayers + 1];    ///< f(x[i]); f[kLayers] = 1
   float xf[kLayers + 1];    ///< x rounded to float (float fast path)
   /// Wedge squeezes (layers 1..255): chord slope (f[i] - f[i + 1]) / (x[i] - x[i + 1]) and an
   /// upper bound e of the curve's distance from the chord (dx^2 / 8 max |f''|, with margin);
