@@ -19,6 +19,16 @@ void bind_simulator(py::module_& m) {
       .def_property_readonly("v_star", [](const Simulator& s) { return Eigen::VectorXd(s.v_star()); })
       .def("set_student", &Simulator::set_student, py::arg("W"), py::arg("v"))
       .def("set_teacher", &Simulator::set_teacher, py::arg("B"), py::arg("v_star"))
+      .def_property_readonly("in_teacher_frame", &Simulator::in_teacher_frame)
+      .def_property(
+          "W_stored", &Simulator::stored_W,
+          [](Simulator& s, const RowMatrix& W) {
+            if (W.rows() != s.config().K || W.cols() != s.config().N)
+              throw py::value_error("W_stored must have shape (K, N)");
+            s.set_stored_W(W);
+          },
+          "first layer as stored: W O in the teacher frame, else W (checkpoints)")
+      .def("input", &Simulator::input, py::arg("sample"), "input of one sample in the input basis")
       .def_property("steps", &Simulator::steps, &Simulator::set_steps)
       .def_property_readonly("time", &Simulator::time)
       .def_property_readonly("diverged", &Simulator::diverged)

@@ -34,11 +34,14 @@ void FastStepper<Real>::resize(const ModelConfig& cfg) {
 template <class Real>
 std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::int64_t ldw, const Real* B,
                                          std::int64_t ldb, Eigen::VectorXd& v, const Eigen::VectorXd& v_star,
-                                         std::uint64_t step0, std::uint64_t n, int threads) {
+                                         std::uint64_t step0, std::uint64_t n, int threads,
+                                         const Eigen::MatrixXd* frame_L) {
   if (n == 0) return 0;
   if (blocks_ != (cfg.N + kernel::kBlock - 1) / kernel::kBlock || x_[0].size() != std::size_t(ldx_ * cfg.batch))
     resize(cfg);
   const int K = cfg.K, M = cfg.M, P = K + M, batch = cfg.batch;
+  // Rows the kernel streams: the student's, plus the teacher's unless the frame gives its fields.
+  const int Mk = frame_L ? 0 : M, Pk = K + Mk;
   const int T = threads > 0 ? threads : step_threads(cfg, max_threads());
   // Scratch is sized here, once per call, never inside the step loop.
   if (scratch_.size() < std::size_t(T)) scratch_.resize(T);
@@ -73,7 +76,7 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
     auto pass = [&](const Real* coef, int cur, bool draw, std::uint64_t step) {
       kernel::BlockArgs<Real> a{};
       a.K = K;
-      a.M = M;
+      a.M = Mk;
       a.ldw = ldw;
       a.ldb = ldb;
       a.ldx = ldx_;
@@ -86,10 +89,10 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
         const std::int64_t c0 = blk * kernel::kBlock;
         a.count = static_cast<int>(std::min<std::int64_t>(kernel::kBlock, cfg.N - c0));
         a.W = W + c0;
-        a.B = B + c0;
+        a.B = frame_L ? nullptr : B + c0;
         a.x_cur = x_[cur].data() + c0;
         a.x_next = x_[cur ^ 1].data() + c0;
-        a.partial = partial_[cur ^ 1].data() + blk * batch * P;
+        a.partial = partial_[cur ^ 1].data() + blk * batch * Pk;
         if (draw)
           for (int b = 0; b < batch; ++b)
             s.keys[b] = rng::block_key(cfg.seed, rng::Stream::Inputs, step * ub + b, static_cast<std::uint64_t>(blk));
@@ -106,7 +109,17 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
       std::fill(s.fields.begin(), s.fields.end(), 0.0);
       const double* part = partial_[cur].data();
       for (std::int64_t blk = 0; blk < blocks_; ++blk)
-        for (int j = 0; j < batch * P; ++j) s.fields[j] += part[blk * batch * P + j];
+        for (int b = 0; b < batch; ++b)
+          for (int r = 0; r < Pk; ++r) s.fields[b * P + r] += part[(blk * batch + b) * Pk + r];
+      if (frame_L)  // teacher fields from the first M inputs of each sample (L lower triangular)
+        for (int b = 0; b < batch; ++b) {
+          const Real* x = x_[cur].data() + b * ldx_;
+          for (int m = 0; m < M; ++m) {
+            double nu = 0.0;
+            for (int j = 0; j <= m; ++j) nu += (*frame_L)(m, j) * static_cast<double>(x[j]);
+            s.fields[b * P + K + m] = nu;
+          }
+        }
       bool ok = true;
       std::fill(s.dv.begin(), s.dv.end(), 0.0);
       for (int b = 0; b < batch && ok; ++b) {

@@ -48,11 +48,17 @@ Simulator::Simulator(const ModelConfig& cfg) : cfg_(cfg) {
     student_.W = gaussian_rows<RowMatrix>(cfg.seed, rng::Stream::Student, cfg.K, cfg.N, cfg.init_std);
     fast_d_.resize(cfg);
   }
+  if (uses_teacher_frame(cfg)) {
+    frame_ = TeacherFrame(teacher().W);
+    if (is_float()) frame_.rows_to_frame(Wf_);
+    else frame_.rows_to_frame(student_.W);
+  }
 }
 
 TwoLayerNet Simulator::student() const {
-  if (!is_float()) return student_;
-  return TwoLayerNet{Wf_.cast<double>(), student_.v};
+  TwoLayerNet s{stored_W(), student_.v};
+  frame_.rows_from_frame(s.W);
+  return s;
 }
 
 TwoLayerNet Simulator::teacher() const {
@@ -60,26 +66,59 @@ TwoLayerNet Simulator::teacher() const {
   return TwoLayerNet{Bf_.cast<double>(), teacher_.v};
 }
 
-void Simulator::set_student(const RowMatrix& W, const Eigen::VectorXd& v) {
+RowMatrix Simulator::stored_W() const { return is_float() ? RowMatrix(Wf_.cast<double>()) : student_.W; }
+
+void Simulator::set_stored_W(const RowMatrix& W) {
   if (is_float()) Wf_ = W.cast<float>();
   else student_.W = W;
+  diverged_ = false;
+}
+
+template <class Matrix>
+void Simulator::store_student(Matrix W) {
+  frame_.rows_to_frame(W);
+  if (is_float()) Wf_ = W.template cast<float>();
+  else student_.W = W.template cast<double>();
+}
+
+void Simulator::set_student(const RowMatrix& W, const Eigen::VectorXd& v) {
+  store_student(W);
   student_.v = v;
   diverged_ = false;
 }
 
 void Simulator::set_teacher(const RowMatrix& B, const Eigen::VectorXd& v_star) {
+  const RowMatrix W = student().W;  // in the input basis, before the frame changes
   if (is_float()) Bf_ = B.cast<float>();
   else teacher_.W = B;
   teacher_.v = v_star;
+  if (uses_teacher_frame(cfg_)) {
+    frame_ = TeacherFrame(teacher().W);
+    store_student(W);
+  }
+}
+
+Eigen::VectorXd Simulator::input(std::uint64_t sample) const {
+  Eigen::VectorXd x(cfg_.N);
+  if (is_float()) {
+    Eigen::VectorXf xf(cfg_.N);
+    rng::input_row(cfg_.seed, sample, cfg_.inputs, xf.data(), static_cast<std::size_t>(cfg_.N));
+    x = xf.cast<double>();
+  } else {
+    rng::input_row(cfg_.seed, sample, cfg_.inputs, x.data(), static_cast<std::size_t>(cfg_.N));
+  }
+  if (in_teacher_frame()) frame_.from_frame(x.data());  // x = O x', drawn in the frame
+  return x;
 }
 
 std::uint64_t Simulator::advance(std::uint64_t n, int threads) {
   if (diverged_) return 0;
+  const Eigen::MatrixXd* L = in_teacher_frame() ? &frame_.L() : nullptr;
   const std::uint64_t done =
       is_float() ? fast_f_.advance(cfg_, Wf_.data(), cfg_.N, Bf_.data(), cfg_.N, student_.v, teacher_.v, steps_, n,
-                                   threads)
+                                   threads, L)
                  : fast_d_.advance(cfg_, student_.W.data(), cfg_.N, teacher_.W.data(), cfg_.N, student_.v,
-                                   teacher_.v, steps_, n, threads);
+                                   teacher_.v, steps_, n, threads, L);
   steps_ += done;
   if (done < n) diverged_ = true;
   return done;
@@ -91,11 +130,11 @@ bool Simulator::step_on(const RowMatrix& X, const Eigen::VectorXd& zeta) {
   ws.X = X;
   ws.zeta = zeta;
   bool ok;
-  if (is_float()) {
+  if (is_float() || in_teacher_frame()) {  // in the input basis, then stored again
     TwoLayerNet s = student(), t = teacher();
     ok = sgd_step(s, t, s.v, cfg_, ws);
     if (ok) {
-      Wf_ = s.W.cast<float>();
+      store_student(s.W);
       student_.v = s.v;
     }
   } else {
@@ -108,15 +147,18 @@ bool Simulator::step_on(const RowMatrix& X, const Eigen::VectorXd& zeta) {
 
 Overlaps Simulator::overlaps() const {
   Overlaps o;
+  const double inv_n = 1.0 / static_cast<double>(cfg_.N);
+  // Q is the same in any basis; in the teacher frame W B^T = W' (B O)^T = W'[:, :M] L^T.
   if (is_float()) {
     o.Q = gram(Wf_, Wf_);
-    o.R = gram(Wf_, Bf_);
     o.T = gram(Bf_, Bf_);
+    if (!in_teacher_frame()) o.R = gram(Wf_, Bf_);
+    else o.R = inv_n * (Wf_.leftCols(cfg_.M).cast<double>() * frame_.L().transpose());
   } else {
-    const double inv_n = 1.0 / static_cast<double>(cfg_.N);
     o.Q = inv_n * (student_.W * student_.W.transpose());
-    o.R = inv_n * (student_.W * teacher_.W.transpose());
     o.T = inv_n * (teacher_.W * teacher_.W.transpose());
+    if (!in_teacher_frame()) o.R = inv_n * (student_.W * teacher_.W.transpose());
+    else o.R = inv_n * (student_.W.leftCols(cfg_.M) * frame_.L().transpose());
   }
   o.v = student_.v;
   o.v_star = teacher_.v;

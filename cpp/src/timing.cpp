@@ -8,6 +8,7 @@
 #include "onlinesgd/kernel.hpp"
 #include "onlinesgd/parallel.hpp"
 #include "onlinesgd/rng.hpp"
+#include "onlinesgd/teacher_frame.hpp"
 
 namespace onlinesgd {
 namespace {
@@ -60,7 +61,7 @@ double weight_pass(const ModelConfig& cfg, std::uint64_t passes, int threads) {
 template <class Real>
 PhaseSeconds phases(const ModelConfig& cfg, std::uint64_t steps) {
   const std::int64_t N = cfg.N;
-  const int rows = cfg.K + cfg.M;
+  const int rows = cfg.K + (uses_teacher_frame(cfg) ? 0 : cfg.M);  // rows the step streams
   std::vector<Real> W(static_cast<std::size_t>(N * rows)), x(static_cast<std::size_t>(N));
   rng::input_row(cfg.seed, 0, kernel::Inputs::Gaussian, x.data(), N);
   for (int r = 0; r < rows; ++r) rng::input_row(cfg.seed, 1 + r, kernel::Inputs::Gaussian, W.data() + r * N, N);

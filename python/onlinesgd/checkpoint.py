@@ -3,7 +3,10 @@
 The random inputs and label noises are drawn from counter-based streams keyed by (seed,
 sample index), so there is no hidden generator state: the full state of a run is the weights
 (W, v, B, v*), the step counter, the rows recorded so far and the step counts still to record.
-Restoring those and stepping on gives exactly the numbers an uninterrupted run gives.
+Restoring those and stepping on gives exactly the numbers an uninterrupted run gives. The
+student's first layer is saved twice: ``W`` in the input basis, to read, and ``W_stored`` as the
+simulator keeps it (in the teacher frame for Gaussian inputs), which is what resuming restores,
+so that no rotation rounds it.
 
 A checkpoint is one ``.npz`` file, rewritten atomically (temporary file, then rename) every
 ``checkpoint_every`` seconds of wall time, when the run is interrupted (Ctrl-C) and when it
@@ -28,7 +31,7 @@ from .simulate import Simulator, check_t_max
 from .trajectory import Trajectory
 
 PathLike = Union[str, os.PathLike]
-FORMAT = "onlinesgd-checkpoint-1"
+FORMAT = "onlinesgd-checkpoint-2"
 _WEIGHTS = ("W", "v", "B", "v_star")
 
 
@@ -60,6 +63,7 @@ class Checkpointer:
         meta = {"format": FORMAT, "config": sim.config.to_dict(), "version": _core.__version__,
                 "every": self.every, "origin": self.origin, "done": done, "info": info if done else {}}
         state = {name: getattr(sim, name) for name in _WEIGHTS}
+        state["W_stored"] = sim._sim.W_stored
         recorded = sim._trajectory(list(rows), {})
         with atomic_write(self.path) as f:
             np.savez(f, meta=np.array(json.dumps(meta)), steps=np.uint64(sim.steps), targets=self.targets,
@@ -87,6 +91,7 @@ def _continue(path: PathLike, meta: dict, arrays: dict, recorded: Trajectory, pr
     if meta["done"]:
         return recorded  # its info is the finished run's
     sim = Simulator(Config.from_dict(meta["config"]), **{name: arrays[name] for name in _WEIGHTS})
+    sim._sim.W_stored = arrays["W_stored"]  # bit for bit (after the teacher, which sets the frame)
     sim._sim.steps = int(arrays["steps"])
     targets = arrays["targets"]
     hook = Checkpointer(path, meta["every"], targets, meta["origin"])

@@ -108,6 +108,14 @@ class Simulator:
     steps = property(lambda self: self._sim.steps, doc="steps done")
     time = property(lambda self: self._sim.time, doc="samples seen / N")
 
+    def input(self, sample: int) -> np.ndarray:
+        """The input x (length N, input basis) of sample ``sample`` as the steps see it; step s
+        uses samples s*batch .. s*batch + batch - 1. Gaussian runs draw it in the teacher frame
+        (docs/model.md), so this is the drawn vector rotated back."""
+        if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 0:
+            raise ValueError(f"sample must be an integer >= 0, got {sample!r}")
+        return self._sim.input(int(sample))
+
     def overlaps(self) -> dict:
         """Current Q, R, T, v, v_star."""
         return dict(zip(("Q", "R", "T", "v", "v_star"), self._sim.overlaps()))

@@ -28,12 +28,14 @@ class FastStepper {
 
   /// Runs up to n steps numbered step0, step0 + 1, ... on the student's first layer W (K rows,
   /// leading dimension ldw) and second layer v, with teacher rows B (ldb) and v_star.
+  /// With `frame_L` set (the teacher frame, teacher_frame.hpp), W is stored in that frame, B is
+  /// not read (pass null) and the teacher's fields are L x[0:M] of the drawn inputs.
   /// `threads` = 0 chooses by step_threads(). Returns the steps done; fewer than n means the
   /// next step's error or a local field exceeded 1e100 in magnitude or was not finite (that step is
   /// not applied; the overlaps, ~ field^2, are then still finite).
   std::uint64_t advance(const ModelConfig& cfg, Real* W, std::int64_t ldw, const Real* B, std::int64_t ldb,
                         Eigen::VectorXd& v, const Eigen::VectorXd& v_star, std::uint64_t step0, std::uint64_t n,
-                        int threads = 0);
+                        int threads = 0, const Eigen::MatrixXd* frame_L = nullptr);
 
  private:
   struct ThreadScratch {
@@ -46,7 +48,7 @@ class FastStepper {
 
   std::int64_t ldx_ = 0, blocks_ = 0;
   std::vector<Real> x_[2];            // batch x ldx inputs of the current and the next step
-  std::vector<double> partial_[2];    // blocks x batch x (K + M) partial dot products
+  std::vector<double> partial_[2];    // blocks x batch x rows partial dot products (rows = K, or K + M)
   std::vector<ThreadScratch> scratch_;
 };
 

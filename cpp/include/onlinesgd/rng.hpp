@@ -27,7 +27,9 @@
 ///   Teacher   counter = teacher row n          (first-layer weights B, double normals)
 ///   Student   counter = student row k          (first-layer weights W, double normals)
 ///   Inputs    counter = sample index s         (x_s, block = column block; the Config's
-///                                               precision and inputs choose the kind above)
+///                                               precision and inputs choose the kind above;
+///                                               Gaussian x_s is drawn in the teacher frame,
+///                                               teacher_frame.hpp)
 ///   Labels    counter = s / 1024               (label noise zeta_s = double normal s mod 1024 of
 ///                                               block 0: one block serves 1024 samples)
 ///   Feedback  counter = 0                      (fixed random feedback vector, reserved)

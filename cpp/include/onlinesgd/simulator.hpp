@@ -10,6 +10,7 @@
 #include "onlinesgd/network.hpp"
 #include "onlinesgd/overlaps.hpp"
 #include "onlinesgd/step.hpp"
+#include "onlinesgd/teacher_frame.hpp"
 
 namespace onlinesgd {
 
@@ -20,15 +21,27 @@ class Simulator {
   explicit Simulator(const ModelConfig& cfg);
 
   const ModelConfig& config() const { return cfg_; }
-  /// The networks in double (a copy, widened from float in float32 precision).
+  /// The networks in double, in the input basis (a copy, widened from float in float32
+  /// precision, and rotated back from the teacher frame when the run uses it).
   TwoLayerNet student() const;
   TwoLayerNet teacher() const;
   const Eigen::VectorXd& v() const { return student_.v; }
   const Eigen::VectorXd& v_star() const { return teacher_.v; }
   /// Replaces the weights (shapes must match the config; checked by the caller; rounded to
-  /// float in float32 precision).
+  /// float in float32 precision). A new teacher rebuilds the teacher frame and carries the
+  /// student over into it.
   void set_student(const RowMatrix& W, const Eigen::VectorXd& v);
   void set_teacher(const RowMatrix& B, const Eigen::VectorXd& v_star);
+
+  /// Whether the student is stored in the teacher frame (teacher_frame.hpp).
+  bool in_teacher_frame() const { return !frame_.empty(); }
+  /// The student's first layer as stored (W O in the teacher frame, else W), widened to double;
+  /// set_stored_W restores it bit for bit (checkpoints), given the same teacher.
+  RowMatrix stored_W() const;
+  void set_stored_W(const RowMatrix& W);
+  /// The input x of one sample (step s uses samples s B .. s B + B - 1) in the input basis, as
+  /// advance() steps on it, widened to double.
+  Eigen::VectorXd input(std::uint64_t sample) const;
 
   std::uint64_t steps() const { return steps_; }
   /// Samples seen / N.
@@ -55,9 +68,15 @@ class Simulator {
   bool is_float() const { return cfg_.precision == kernel::Precision::Float32; }
 
   ModelConfig cfg_;
+  /// The student's first layer with the kernel's storage type (in the frame when it is used).
+  template <class Matrix>
+  void store_student(Matrix W);
+
   // float64: everything lives here. float32: only v and v_star here, the first layers in Wf_, Bf_.
+  // The student's first layer is stored in the teacher frame when frame_ is not empty.
   TwoLayerNet teacher_, student_;
   RowMatrixF Wf_, Bf_;
+  TeacherFrame frame_;
   FastStepper<double> fast_d_;
   FastStepper<float> fast_f_;
   std::uint64_t steps_ = 0;
