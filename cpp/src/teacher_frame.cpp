@@ -36,25 +36,24 @@ void TeacherFrame::from_frame(double* w) const {
 }
 
 template <class Matrix>
-void TeacherFrame::rows_to_frame(Matrix& W) const {
+void TeacherFrame::rows(Matrix& W, bool into) const {
   if (empty()) return;
   Eigen::VectorXd row(W.cols());
   for (Eigen::Index k = 0; k < W.rows(); ++k) {
     row = W.row(k).transpose().template cast<double>();
-    to_frame(row.data());
+    into ? to_frame(row.data()) : from_frame(row.data());
     W.row(k) = row.transpose().cast<typename Matrix::Scalar>();
   }
 }
 
 template <class Matrix>
+void TeacherFrame::rows_to_frame(Matrix& W) const {
+  rows(W, true);
+}
+
+template <class Matrix>
 void TeacherFrame::rows_from_frame(Matrix& W) const {
-  if (empty()) return;
-  Eigen::VectorXd row(W.cols());
-  for (Eigen::Index k = 0; k < W.rows(); ++k) {
-    row = W.row(k).transpose().template cast<double>();
-    from_frame(row.data());
-    W.row(k) = row.transpose().cast<typename Matrix::Scalar>();
-  }
+  rows(W, false);
 }
 
 template void TeacherFrame::rows_to_frame(RowMatrix&) const;

@@ -46,6 +46,8 @@ class TeacherFrame {
 
  private:
   void reflect(int m, double* w) const;
+  template <class Matrix>
+  void rows(Matrix& W, bool into) const;
 
   Eigen::MatrixXd qr_;   // N x M: Eigen's packed QR; below the diagonal, the reflectors' tails
   Eigen::VectorXd tau_;  // M reflector coefficients: H_m = I - tau_m u_m u_m^T, u_m[m] = 1
