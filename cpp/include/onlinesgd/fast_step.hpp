@@ -47,7 +47,9 @@ class FastStepper {
   };
 
   std::int64_t ldx_ = 0, blocks_ = 0;
-  std::vector<Real> x_[2];            // batch x ldx inputs of the current and the next step
+  // batch x ldx inputs of the current and the next step, on 64-byte boundaries (see the
+  // EIGEN_MAX_ALIGN_BYTES note in cpp/CMakeLists.txt)
+  std::vector<Real, Eigen::aligned_allocator<Real>> x_[2];
   std::vector<double> partial_[2];    // blocks x batch x rows partial dot products (rows = K, or K + M)
   std::vector<ThreadScratch> scratch_;
 };
