@@ -5,6 +5,8 @@
 #include <type_traits>
 #include <vector>
 
+#include <Eigen/Core>
+
 #include "onlinesgd/kernel.hpp"
 #include "onlinesgd/parallel.hpp"
 #include "onlinesgd/rng.hpp"
@@ -13,6 +15,10 @@
 namespace onlinesgd {
 namespace {
 
+// Buffers aligned like the simulator's (64 bytes), so that the floors compare like with like.
+template <class Real>
+using Buffer = std::vector<Real, Eigen::aligned_allocator<Real>>;
+
 double now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -20,7 +26,7 @@ double now() {
 template <class Real>
 double generation(const ModelConfig& cfg, std::uint64_t samples, int threads) {
   const std::int64_t blocks = (cfg.N + kernel::kBlock - 1) / kernel::kBlock;
-  std::vector<Real> x(static_cast<std::size_t>(cfg.N));
+  Buffer<Real> x(static_cast<std::size_t>(cfg.N));
   const auto& kt = kernel::active();
   void (*draw)(std::uint64_t, Real*, int);
   if constexpr (std::is_same_v<Real, double>) draw = cfg.inputs == kernel::Inputs::Rademacher ? kt.sign_d : kt.normal_d;
@@ -41,7 +47,7 @@ double generation(const ModelConfig& cfg, std::uint64_t samples, int threads) {
 template <class Real>
 double weight_pass(const ModelConfig& cfg, std::uint64_t passes, int threads) {
   const std::int64_t N = cfg.N, blocks = (N + kernel::kBlock - 1) / kernel::kBlock;
-  std::vector<Real> W(static_cast<std::size_t>(N * cfg.K), Real(1)), x(static_cast<std::size_t>(N), Real(1e-9));
+  Buffer<Real> W(static_cast<std::size_t>(N * cfg.K), Real(1)), x(static_cast<std::size_t>(N), Real(1e-9));
   const auto& kt = kernel::active();
   const double t0 = now();
   parallel_team(threads, [&](int tid, int team) {
@@ -62,7 +68,7 @@ template <class Real>
 PhaseSeconds phases(const ModelConfig& cfg, std::uint64_t steps) {
   const std::int64_t N = cfg.N;
   const int rows = cfg.K + (uses_teacher_frame(cfg) ? 0 : cfg.M);  // rows the step streams
-  std::vector<Real> W(static_cast<std::size_t>(N * rows)), x(static_cast<std::size_t>(N));
+  Buffer<Real> W(static_cast<std::size_t>(N * rows)), x(static_cast<std::size_t>(N));
   rng::input_row(cfg.seed, 0, kernel::Inputs::Gaussian, x.data(), N);
   for (int r = 0; r < rows; ++r) rng::input_row(cfg.seed, 1 + r, kernel::Inputs::Gaussian, W.data() + r * N, N);
   const auto& kt = kernel::active();
