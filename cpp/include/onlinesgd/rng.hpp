@@ -19,7 +19,7 @@
 ///                   8, 7, 6) and a_{64+i} (angle from bits 9..31).
 ///   Rademacher      outputs 0..15; double: element 16 j + w is -1 when bit j of output w is
 ///                   set, else +1; float: element 32 j + w, bit j of 32-bit word w.
-/// log and sin/cos are our own polynomials (fdlibm/musl coefficients; kernel_body.hpp), the
+/// log and sin/cos are our own polynomials (kernel_body.hpp), the
 /// ziggurat's fast path is a multiply and a compare; the same operations on every
 /// instruction-set target, so the streams are bit-identical everywhere.
 ///

@@ -9,7 +9,7 @@
 // one xoshiro output per normal on the fast path (multiply, compare, two gathered table reads);
 // the ~0.23% rejected elements (wedges, tail) are completed exactly in scalar code from their own
 // counter-based words splitmix_at(key ^ kZigSalt, (index << 32) + t). Float normals: Box-Muller
-// with our own polynomial log (fdlibm/musl coefficients) and sin/cos on [0, pi/4) (Cephes),
+// with our own division-free polynomial log and sin/cos on [0, pi/4) (Cephes),
 // the angle's octant chosen by three random bits (swap and two signs: the dihedral symmetries
 // of the square map [0, pi/4) onto the whole circle, uniformly). A float ziggurat was measured
 // slower than float Box-Muller here (one mispredicted rejection branch per 128-normal chunk
@@ -273,7 +273,12 @@ void chunk_d(Gen& g, double* __restrict out) {
 }
 
 // ---- float Box-Muller: pair i < 64 of a chunk fills columns i and 64 + i ----
-constexpr float kLg1f = 0.66666662693f, kLg2f = 0.40000972152f, kLg3f = 0.28498786688f, kLg4f = 0.24279078841f;
+// log(1 + f) = f - f^2 / 2 + f^3 P(f) on [sqrt(1/2) - 1, sqrt(2) - 1]: P of degree 7, a Chebyshev
+// least-squares fit of (log1p(f) - f + f^2 / 2) / f^3, rounded to float. Checked exhaustively over
+// all 2^23 values of u1: r = sqrt(-2 log u1) is within 6.2e-8 relative of its double-precision value.
+// It replaced fdlibm's f / (2 + f) form, whose division made a float normal 0.50 instead of 0.43 ns.
+constexpr float kLogP[8] = {3.333332837e-01f, -2.500029504e-01f, 2.000147104e-01f, -1.664225012e-01f,
+                            1.420211494e-01f, -1.297214478e-01f, 1.271267831e-01f, -8.102270216e-02f};
 constexpr float kLn2Hif = 6.9313812256e-01f, kLn2Lof = 9.0580006145e-06f;
 constexpr float kS1f = -1.6666654611e-1f, kS2f = 8.3321608736e-3f, kS3f = -1.9515295891e-4f;
 constexpr float kC1f = 4.166664568298827e-2f, kC2f = -1.388731625493765e-3f, kC3f = 2.443315711809948e-5f;
@@ -292,12 +297,10 @@ void chunk_f(Gen& g, float* __restrict out) {
     const u32 ix = bits(u1) + (kOneBitsF - 0x3F3504F3u);
     const float dk = static_cast<float>(static_cast<int>(ix >> 23) - 0x7f);
     const float f = as_float((ix & 0x007FFFFFu) + 0x3F3504F3u) - 1.0f;
-    const float hfsq = 0.5f * f * f;
-    const float s = f / (2.0f + f);
-    const float z = s * s, w = z * z;
-    const float t1 = w * __builtin_fmaf(w, kLg4f, kLg2f);
-    const float t2 = z * __builtin_fmaf(w, kLg3f, kLg1f);
-    const float logu = s * (hfsq + (t2 + t1)) + dk * kLn2Lof - hfsq + f + dk * kLn2Hif;
+    const float f2 = f * f, f3 = f2 * f;
+    float poly = kLogP[7];
+    for (int j = 6; j >= 0; --j) poly = __builtin_fmaf(poly, f, kLogP[j]);
+    const float logu = dk * kLn2Hif + (__builtin_fmaf(f3, poly, __builtin_fmaf(-0.5f, f2, f)) + dk * kLn2Lof);
     const float r = __builtin_sqrtf(-2.0f * logu);
     const float x = (as_float((b >> 9) | kOneBitsF) - 1.0f) * 0.78539816339f;  // bits 9..31 of b
     const float x2 = x * x;
