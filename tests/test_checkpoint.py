@@ -87,6 +87,15 @@ def test_simulate_continues_its_own_checkpoint_and_refuses_another(tmp_path):
     with pytest.raises(ValueError, match="not an onlinesgd checkpoint"):
         reference.save(tmp_path / "traj.npz")
         resume(tmp_path / "traj.npz")
+    # a checkpoint of the earlier format (no W_stored) is refused with the reason
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta["format"] = "onlinesgd-checkpoint-1"
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "old.npz", **arrays)
+    with pytest.raises(ValueError, match="another onlinesgd version"):
+        resume(tmp_path / "old.npz")
 
 
 def test_ctrl_c_saves_a_checkpoint_to_resume_from(tmp_path, monkeypatch):

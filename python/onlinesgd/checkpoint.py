@@ -74,7 +74,11 @@ class Checkpointer:
 def _read(path: PathLike) -> tuple:
     with np.load(path, allow_pickle=False) as data:
         meta = json.loads(str(data["meta"]))
-        if meta.get("format") != FORMAT:
+        found = str(meta.get("format", ""))
+        if found.startswith("onlinesgd-checkpoint-") and found != FORMAT:
+            raise ValueError(f"{path} is a checkpoint of another onlinesgd version ({found}; this one reads "
+                             f"{FORMAT}): finish it with that version or start the run again")
+        if found != FORMAT:
             raise ValueError(f"{path} is not an onlinesgd checkpoint")
         arrays = {k: data[k] for k in data.files if k != "meta"}
     recorded = Trajectory.from_parts({**meta, "kind": "simulation"}, arrays, prefix="rows_")
