@@ -1,5 +1,7 @@
 """Type stubs for the compiled core (private: use the onlinesgd package)."""
 
+from typing import Callable, Optional
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -29,7 +31,8 @@ def gaussian_orthant(C: NDArray[np.float64]) -> float: ...
 def ode_integrate(Q: NDArray[np.float64], R: NDArray[np.float64], T: NDArray[np.float64], v: NDArray[np.float64],
                   v_star: NDArray[np.float64], g_student: str, g_teacher: str, lr: float, lr_v: float, noise: float,
                   batch: int, times: list[float], method: str = ..., rtol: float = ..., atol: float = ...,
-                  dt: float = ..., max_dt: float = ...) -> dict: ...
+                  dt: float = ..., max_dt: float = ...,
+                  progress: Optional[Callable[[float], object]] = ...) -> dict: ...
 
 class ModelConfig:
     N: int

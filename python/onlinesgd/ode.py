@@ -76,7 +76,8 @@ def initial_overlaps(config: Config, init: InitLike = None) -> tuple[dict, float
 
 def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
         times: Optional[Sequence[float]] = None, *, method: str = "dopri5", rtol: float = 1e-9,
-        atol: float = 1e-11, dt: float = 0.01, max_dt: float = 1.0) -> Trajectory:
+        atol: float = 1e-11, dt: float = 0.01, max_dt: float = 1.0,
+        progress: Optional[bool] = None) -> Trajectory:
     """Integrates the order-parameter ODEs of THEORY.md for ``config`` and returns a
     :class:`Trajectory` with ``kind="ode"`` and the same fields as :func:`onlinesgd.simulate`.
 
@@ -98,6 +99,9 @@ def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
         error of eg below 1e-8 over t <= 50 (tests/test_ode_integrator.py).
     dt : rk4 step, or dopri5 first trial step.
     max_dt : dopri5 longest step.
+    progress : None shows a progress bar once the integration takes over 2 s, True always,
+        False never. Ctrl-C stops the integration and returns the times reached so far
+        (``info['interrupted']``, ``info['interrupted_at']``), as :func:`onlinesgd.simulate` does.
 
     Returns
     -------
@@ -117,6 +121,8 @@ def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
     """
     import time as _time
 
+    from tqdm.auto import tqdm
+
     if not isinstance(config, Config):
         raise ValueError(f"config must be an onlinesgd.Config, got {type(config).__name__}")
     if method not in ("dopri5", "rk4"):
@@ -127,15 +133,24 @@ def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
     o, t0 = initial_overlaps(config, init)
     times = recording_times(t_max, times, config.N, config.batch, t0)
     tic = _time.perf_counter()
-    res = _core.ode_integrate(o["Q"], o["R"], o["T"], o["v"], o["v_star"], config.student_g, config.teacher_g,
-                              config.lr, config.lr_v, config.noise, config.batch, list(np.asarray(times) - t0),
-                              method, rtol, atol, dt, max_dt)
+    span = float(times[-1] - t0)
+    bar = tqdm(total=span, disable=progress is False, delay=0 if progress else 2.0, mininterval=0.5, leave=False,
+               desc="ode", bar_format="{desc}: {percentage:3.0f}%|{bar}| t = {n:.4g}/{total:.4g} [{elapsed}<{remaining}]")
+    try:
+        res = _core.ode_integrate(o["Q"], o["R"], o["T"], o["v"], o["v_star"], config.student_g, config.teacher_g,
+                                  config.lr, config.lr_v, config.noise, config.batch, list(np.asarray(times) - t0),
+                                  method, rtol, atol, dt, max_dt, progress=lambda t: bar.update(t - bar.n))
+    finally:
+        bar.close()
     wall = _time.perf_counter() - tic
     n = len(res["times"])
     info = {"method": method, "rtol": rtol, "atol": atol, "dt": dt, "max_dt": max_dt, "wall_s": wall}
     info.update({k: res[k] for k in ("steps", "rejected", "rhs_evaluations", "dt_min", "dt_max")})
     if res["diverged"]:
         info["diverged_at"] = t0 + res["diverged_at"]
+    if res["interrupted"]:
+        info["interrupted"] = True
+        info["interrupted_at"] = t0 + res["stopped_at"]
     return Trajectory(times=np.asarray(times, dtype=np.float64)[:n], Q=res["Q"], R=res["R"],
                       T=np.repeat(o["T"][None], n, axis=0), v=res["v"], v_star=np.repeat(o["v_star"][None], n, axis=0),
                       eg=res["eg"], config=config, version=_core.__version__, kind="ode", info=info)

@@ -51,6 +51,7 @@ class Stepper {
   }
 
   double dt_ = 0.0;  // dopri5: the step proposed for the next attempt
+  bool stopped_ = false;  // on_step asked to stop (advance then returns false)
 
  private:
   void eval(const std::vector<double>& y, std::vector<double>& k, Result& res) {
@@ -64,10 +65,13 @@ class Stepper {
       tmp_[i] = y[i] + h * s;
     }
   }
-  void record_dt(double h, Result& res) {
+  /// Counts a step that reached t; false when on_step asks to stop.
+  bool record_dt(double h, double t, Result& res) {
     res.dt_min = res.steps == 0 ? h : std::min(res.dt_min, h);
     res.dt_max = std::max(res.dt_max, h);
     ++res.steps;
+    stopped_ = opt_.on_step && !opt_.on_step(t);
+    return !stopped_;
   }
 
   bool advance_rk4(std::vector<double>& y, double& t, double t_end, Result& res) {
@@ -86,7 +90,7 @@ class Stepper {
       if (!finite(ynew_)) return false;
       y.swap(ynew_);
       t = (h == t_end - t) ? t_end : t + h;
-      record_dt(h, res);
+      if (!record_dt(h, t, res)) return false;
     }
     return true;
   }
@@ -151,8 +155,8 @@ class Stepper {
       y.swap(ynew_);
       k1_.swap(k7_);
       t = last ? t_last : t + h;
-      record_dt(h, res);
       if (!last) dt_ = h * factor;  // a step cut short at the end does not set the next one
+      if (!record_dt(h, t, res)) return false;
     }
     if (t_out == t) {
       out = y;
@@ -188,8 +192,8 @@ Result integrate(System& system, const Overlaps& init, const std::vector<double>
   const double t_last = times.empty() ? 0.0 : times.back();
   for (double t_out : times) {
     if (!stepper.advance(y, t, t_out, t_last, y_out, res)) {
-      res.diverged = true;
-      res.diverged_at = t;
+      (stepper.stopped_ ? res.stopped : res.diverged) = true;
+      (stepper.stopped_ ? res.stopped_at : res.diverged_at) = t;
       return res;
     }
     Overlaps o = system.unpack(y_out.data());

@@ -2,6 +2,7 @@
 /// Time stepping of the ODE system: Dormand-Prince 5(4) with error control and its 4th-order
 /// dense output at the requested times (default), or classical RK4 with a fixed step whose
 /// steps are shortened to land exactly on the output times.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,9 @@ struct Options {
   double atol = 1e-11;            ///< dopri5: absolute tolerance per component
   double dt = 0.01;               ///< rk4: the step; dopri5: the first trial step
   double max_dt = 1.0;            ///< dopri5: longest step (keeps plateaus resolved)
+  /// Called after every step with the time reached; returning false stops the integration
+  /// (progress bars, Ctrl-C). Empty: never stops.
+  std::function<bool(double)> on_step;
 };
 
 struct Result {
@@ -26,11 +30,14 @@ struct Result {
   double dt_min = 0.0, dt_max = 0.0;
   bool diverged = false;
   double diverged_at = 0.0;  ///< time of the last finite state when diverged
+  bool stopped = false;      ///< on_step returned false
+  double stopped_at = 0.0;   ///< the time reached then
 };
 
 /// Integrates from the overlaps init at t = 0 and records at times (non-decreasing, >= 0).
 /// eg comes from generalisation_error(), the simulator's formula. A non-finite state stops
-/// the run: the result then holds the times reached and diverged_at.
+/// the run: the result then holds the times reached and diverged_at; so does on_step returning
+/// false (stopped, stopped_at).
 Result integrate(System& system, const Overlaps& init, const std::vector<double>& times, const Options& opt);
 
 }  // namespace onlinesgd::ode
