@@ -70,12 +70,14 @@ def test_bit_identical_across_kernel_targets(variant, restore_target):
     assert not _core.select_kernel("no-such-target")
 
 
+# N = 1001: rows are stored padded to whole cache lines (1008 columns)
+@pytest.mark.parametrize("N", [3000, 1001])
 @pytest.mark.parametrize("batch,noise,lr_v", [(1, 0.0, 0.0), (2, 0.3, 0.1)])
-def test_fused_steps_match_the_exact_step(batch, noise, lr_v):
+def test_fused_steps_match_the_exact_step(batch, noise, lr_v, N):
     """advance() draws x_s (in the teacher frame; sim.input gives it in the input basis) and
     zeta_s from the Labels stream, then must do what the exact (NumPy-checked) step_on does, up
     to the summation order of the dot products and the rounding of the frame's rotation."""
-    cfg = onlinesgd.Config(N=3000, K=3, M=2, lr=0.8, lr_v=lr_v, noise=noise, batch=batch, seed=2,
+    cfg = onlinesgd.Config(N=N, K=3, M=2, lr=0.8, lr_v=lr_v, noise=noise, batch=batch, seed=2,
                            activation="tanh", teacher_activation="erf")
     fast, exact = onlinesgd.Simulator(cfg), onlinesgd.Simulator(cfg)
     assert fast._sim.in_teacher_frame
@@ -90,8 +92,9 @@ def test_fused_steps_match_the_exact_step(batch, noise, lr_v):
     np.testing.assert_allclose(fast.v, exact.v, rtol=0, atol=1e-12)
 
 
-def test_float32_steps_follow_the_double_step_to_float_rounding():
-    cfg = onlinesgd.Config(N=3000, K=2, M=2, lr=0.5, seed=4, precision="float32")
+@pytest.mark.parametrize("N", [3000, 1001])
+def test_float32_steps_follow_the_double_step_to_float_rounding(N):
+    cfg = onlinesgd.Config(N=N, K=2, M=2, lr=0.5, seed=4, precision="float32")
     fast, exact = onlinesgd.Simulator(cfg), onlinesgd.Simulator(cfg.replace(precision="float64"))
     # float32 starts from the draw rounded to float in the teacher frame: float rounding of
     # weights of size up to ~4

@@ -48,9 +48,11 @@ def test_the_teacher_spans_the_first_m_axes():
     np.testing.assert_allclose(stored[:, :3] @ stored[:, :3].T, sim.B @ sim.B.T, rtol=1e-12)
 
 
+@pytest.mark.parametrize("inputs", ["gaussian", "rademacher"])
 @pytest.mark.parametrize("precision", ["float64", "float32"])
-def test_overlaps_equal_those_of_the_weights_read_back(precision):
-    cfg = onlinesgd.Config(N=5000, K=4, M=3, lr=0.7, seed=2, precision=precision)
+def test_overlaps_equal_those_of_the_weights_read_back(precision, inputs):
+    # N = 5001: rows stored padded to whole cache lines; only the first N columns count
+    cfg = onlinesgd.Config(N=5001, K=4, M=3, lr=0.7, seed=2, precision=precision, inputs=inputs)
     sim = onlinesgd.Simulator(cfg)
     sim._sim.advance(2000)
     W, B, o = sim.W, sim.B, sim.overlaps()

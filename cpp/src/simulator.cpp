@@ -9,43 +9,52 @@
 namespace onlinesgd {
 namespace {
 
-/// Rows i.i.d. N(0, std^2) from double normals; in float the rows are rounded one at a time,
-/// so a float32 run never holds a double copy of its weights.
+/// Rows i.i.d. N(0, std^2) from double normals in the first N of ld columns (the rest zero); in
+/// float the rows are rounded one at a time, so a float32 run never holds a double copy.
 template <class Matrix>
-Matrix gaussian_rows(std::uint64_t seed, rng::Stream stream, int rows, std::int64_t N, double std) {
-  Matrix W(rows, N);
+Matrix gaussian_rows(std::uint64_t seed, rng::Stream stream, int rows, std::int64_t N, std::int64_t ld, double std) {
+  Matrix W = Matrix::Zero(rows, ld);
   Eigen::VectorXd row(N);
   for (int r = 0; r < rows; ++r) {
     rng::normal_row(seed, stream, static_cast<std::uint64_t>(r), row.data(), N);
-    W.row(r) = (std * row).cast<typename Matrix::Scalar>().transpose();
+    W.row(r).head(N) = (std * row).cast<typename Matrix::Scalar>().transpose();
   }
   return W;
 }
 
-/// A B^T / N in double, widening float rows a chunk of columns at a time (no N-sized temporary).
-Eigen::MatrixXd gram(const RowMatrixF& A, const RowMatrixF& B) {
+/// A B^T / N over the first N columns in double, widening float rows a chunk of columns at a
+/// time (no N-sized temporary).
+Eigen::MatrixXd gram(const RowMatrixF& A, const RowMatrixF& B, Eigen::Index N) {
   constexpr Eigen::Index kChunk = 1024;
   Eigen::MatrixXd G = Eigen::MatrixXd::Zero(A.rows(), B.rows());
-  for (Eigen::Index c = 0; c < A.cols(); c += kChunk) {
-    const Eigen::Index w = std::min(kChunk, A.cols() - c);
+  for (Eigen::Index c = 0; c < N; c += kChunk) {
+    const Eigen::Index w = std::min(kChunk, N - c);
     const RowMatrix a = A.middleCols(c, w).cast<double>(), b = B.middleCols(c, w).cast<double>();
     G.noalias() += a * b.transpose();
   }
-  return G / static_cast<double>(A.cols());
+  return G / static_cast<double>(N);
+}
+
+/// N rounded up to whole 64-byte lines of Real.
+template <class Real>
+std::int64_t padded(std::int64_t N) {
+  constexpr std::int64_t line = 64 / sizeof(Real);
+  return (N + line - 1) / line * line;
 }
 
 }  // namespace
 
-Simulator::Simulator(const ModelConfig& cfg) : cfg_(cfg) {
+Simulator::Simulator(const ModelConfig& cfg)
+    : cfg_(cfg), ld_(cfg.precision == kernel::Precision::Float32 ? padded<float>(cfg.N) : padded<double>(cfg.N)) {
   teacher_.v = Eigen::VectorXd::Constant(cfg.M, cfg.teacher_v);
   student_.v = Eigen::VectorXd::Constant(cfg.K, cfg.v_init);
   if (is_float()) {
-    Bf_ = gaussian_rows<RowMatrixF>(cfg.seed, rng::Stream::Teacher, cfg.M, cfg.N, 1.0);
-    Wf_ = gaussian_rows<RowMatrixF>(cfg.seed, rng::Stream::Student, cfg.K, cfg.N, cfg.init_std);
+    Bf_ = gaussian_rows<RowMatrixF>(cfg.seed, rng::Stream::Teacher, cfg.M, cfg.N, ld_, 1.0);
+    Wf_ = gaussian_rows<RowMatrixF>(cfg.seed, rng::Stream::Student, cfg.K, cfg.N, ld_, cfg.init_std);
     fast_f_.resize(cfg);
   } else {
-    teacher_.W = gaussian_rows<RowMatrix>(cfg.seed, rng::Stream::Teacher, cfg.M, cfg.N, 1.0);
-    student_.W = gaussian_rows<RowMatrix>(cfg.seed, rng::Stream::Student, cfg.K, cfg.N, cfg.init_std);
+    teacher_.W = gaussian_rows<RowMatrix>(cfg.seed, rng::Stream::Teacher, cfg.M, cfg.N, ld_, 1.0);
+    student_.W = gaussian_rows<RowMatrix>(cfg.seed, rng::Stream::Student, cfg.K, cfg.N, ld_, cfg.init_std);
     fast_d_.resize(cfg);
   }
   if (uses_teacher_frame(cfg)) {
@@ -62,23 +71,26 @@ TwoLayerNet Simulator::student() const {
 }
 
 TwoLayerNet Simulator::teacher() const {
-  if (!is_float()) return teacher_;
-  return TwoLayerNet{Bf_.cast<double>(), teacher_.v};
+  if (!is_float()) return TwoLayerNet{teacher_.W.leftCols(cfg_.N), teacher_.v};
+  return TwoLayerNet{Bf_.leftCols(cfg_.N).cast<double>(), teacher_.v};
 }
 
-RowMatrix Simulator::stored_W() const { return is_float() ? RowMatrix(Wf_.cast<double>()) : student_.W; }
+RowMatrix Simulator::stored_W() const {
+  if (is_float()) return Wf_.leftCols(cfg_.N).cast<double>();
+  return student_.W.leftCols(cfg_.N);
+}
 
 void Simulator::set_stored_W(const RowMatrix& W) {
-  if (is_float()) Wf_ = W.cast<float>();
-  else student_.W = W;
+  if (is_float()) Wf_.leftCols(cfg_.N) = W.cast<float>();
+  else student_.W.leftCols(cfg_.N) = W;
   diverged_ = false;
 }
 
 template <class Matrix>
 void Simulator::store_student(Matrix W) {
   frame_.rows_to_frame(W);
-  if (is_float()) Wf_ = W.template cast<float>();
-  else student_.W = W.template cast<double>();
+  if (is_float()) Wf_.leftCols(cfg_.N) = W.template cast<float>();
+  else student_.W.leftCols(cfg_.N) = W.template cast<double>();
 }
 
 void Simulator::set_student(const RowMatrix& W, const Eigen::VectorXd& v) {
@@ -89,8 +101,8 @@ void Simulator::set_student(const RowMatrix& W, const Eigen::VectorXd& v) {
 
 void Simulator::set_teacher(const RowMatrix& B, const Eigen::VectorXd& v_star) {
   const RowMatrix W = student().W;  // in the input basis, before the frame changes
-  if (is_float()) Bf_ = B.cast<float>();
-  else teacher_.W = B;
+  if (is_float()) Bf_.leftCols(cfg_.N) = B.cast<float>();
+  else teacher_.W.leftCols(cfg_.N) = B;
   teacher_.v = v_star;
   if (uses_teacher_frame(cfg_)) {
     frame_ = TeacherFrame(teacher().W);
@@ -115,10 +127,10 @@ std::uint64_t Simulator::advance(std::uint64_t n, int threads) {
   if (diverged_) return 0;
   const Eigen::MatrixXd* L = in_teacher_frame() ? &frame_.L() : nullptr;
   const std::uint64_t done =
-      is_float() ? fast_f_.advance(cfg_, Wf_.data(), cfg_.N, Bf_.data(), cfg_.N, student_.v, teacher_.v, steps_, n,
+      is_float() ? fast_f_.advance(cfg_, Wf_.data(), ld_, Bf_.data(), ld_, student_.v, teacher_.v, steps_, n,
                                    threads, L)
-                 : fast_d_.advance(cfg_, student_.W.data(), cfg_.N, teacher_.W.data(), cfg_.N, student_.v,
-                                   teacher_.v, steps_, n, threads, L);
+                 : fast_d_.advance(cfg_, student_.W.data(), ld_, teacher_.W.data(), ld_, student_.v, teacher_.v,
+                                   steps_, n, threads, L);
   steps_ += done;
   if (done < n) diverged_ = true;
   return done;
@@ -129,16 +141,12 @@ bool Simulator::step_on(const RowMatrix& X, const Eigen::VectorXd& zeta) {
   ws.resize(static_cast<int>(X.rows()), cfg_.N, cfg_.K, cfg_.M);
   ws.X = X;
   ws.zeta = zeta;
-  bool ok;
-  if (is_float() || in_teacher_frame()) {  // in the input basis, then stored again
-    TwoLayerNet s = student(), t = teacher();
-    ok = sgd_step(s, t, s.v, cfg_, ws);
-    if (ok) {
-      store_student(s.W);
-      student_.v = s.v;
-    }
-  } else {
-    ok = sgd_step(student_, teacher_, student_.v, cfg_, ws);
+  // on copies in the input basis (unpadded, double), then stored again
+  TwoLayerNet s = student(), t = teacher();
+  const bool ok = sgd_step(s, t, s.v, cfg_, ws);
+  if (ok) {
+    store_student(s.W);
+    student_.v = s.v;
   }
   if (ok) ++steps_;
   else diverged_ = true;
@@ -150,14 +158,16 @@ Overlaps Simulator::overlaps() const {
   const double inv_n = 1.0 / static_cast<double>(cfg_.N);
   // Q is the same in any basis; in the teacher frame W B^T = W' (B O)^T = W'[:, :M] L^T.
   if (is_float()) {
-    o.Q = gram(Wf_, Wf_);
-    o.T = gram(Bf_, Bf_);
-    if (!in_teacher_frame()) o.R = gram(Wf_, Bf_);
+    o.Q = gram(Wf_, Wf_, cfg_.N);
+    o.T = gram(Bf_, Bf_, cfg_.N);
+    if (!in_teacher_frame()) o.R = gram(Wf_, Bf_, cfg_.N);
     else o.R = inv_n * (Wf_.leftCols(cfg_.M).cast<double>() * frame_.L().transpose());
   } else {
-    o.Q = inv_n * (student_.W * student_.W.transpose());
-    o.T = inv_n * (teacher_.W * teacher_.W.transpose());
-    if (!in_teacher_frame()) o.R = inv_n * (student_.W * teacher_.W.transpose());
+    const auto W = student_.W.leftCols(cfg_.N);
+    const auto B = teacher_.W.leftCols(cfg_.N);
+    o.Q = inv_n * (W * W.transpose());
+    o.T = inv_n * (B * B.transpose());
+    if (!in_teacher_frame()) o.R = inv_n * (W * B.transpose());
     else o.R = inv_n * (student_.W.leftCols(cfg_.M) * frame_.L().transpose());
   }
   o.v = student_.v;

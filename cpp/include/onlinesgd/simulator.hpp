@@ -68,12 +68,15 @@ class Simulator {
   bool is_float() const { return cfg_.precision == kernel::Precision::Float32; }
 
   ModelConfig cfg_;
+  std::int64_t ld_;
   /// The student's first layer with the kernel's storage type (in the frame when it is used).
   template <class Matrix>
   void store_student(Matrix W);
 
   // float64: everything lives here. float32: only v and v_star here, the first layers in Wf_, Bf_.
-  // The student's first layer is stored in the teacher frame when frame_ is not empty.
+  // The student's first layer is stored in the teacher frame when frame_ is not empty. First
+  // layers have ld_ >= N columns (N rounded up to whole 64-byte lines, the rest zero), so that
+  // every row starts on a cache line: the kernels' 512-bit accesses then never straddle two.
   TwoLayerNet teacher_, student_;
   RowMatrixF Wf_, Bf_;
   TeacherFrame frame_;
