@@ -187,11 +187,11 @@ std::vector<std::uint64_t> advance_replicas(const std::vector<Simulator*>& sims,
   std::vector<std::uint64_t> done(sims.size(), 0);
   if (sims.empty()) return done;
   const int threads = max_threads();
-  if (step_threads(sims.front()->config(), threads) > 1 || sims.size() == 1) {
-    for (std::size_t r = 0; r < sims.size(); ++r) done[r] = sims[r]->advance(n);
-  } else {
+  if (replicas_in_parallel(sims.front()->config(), sims.size(), threads)) {
     parallel_for(static_cast<std::int64_t>(sims.size()), true,
                  [&](std::int64_t r) { done[r] = sims[r]->advance(n, 1); });
+  } else {
+    for (std::size_t r = 0; r < sims.size(); ++r) done[r] = sims[r]->advance(n);
   }
   return done;
 }

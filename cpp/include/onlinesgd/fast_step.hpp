@@ -6,6 +6,7 @@
 /// Threads own contiguous ranges of blocks; the per-block partial sums are added in block
 /// order by every thread after one barrier per step, so every thread computes the same
 /// errors, and the results are bit-identical for any thread count.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -19,6 +20,10 @@ namespace onlinesgd {
 /// Threads to use along N for this configuration when up to `available` may run: 1 unless a
 /// step has enough work for the per-step barrier (~1-2 us) to pay off.
 int step_threads(const ModelConfig& cfg, int available);
+
+/// Whether `replicas` simulations of cfg should run one per thread (each on one thread) rather
+/// than one after another, each threaded along N by step_threads().
+bool replicas_in_parallel(const ModelConfig& cfg, std::size_t replicas, int available);
 
 template <class Real>
 class FastStepper {
