@@ -35,10 +35,7 @@ ZigTables build() {
   t.r = hi;
   t.x[0] = area(hi) / pdf(hi);
   t.x[kN] = 0.0;
-  for (int i = 0; i <= kN; ++i) {
-    t.f[i] = i == kN ? 1.0 : pdf(t.x[i]);
-    t.xf[i] = static_cast<float>(t.x[i]);
-  }
+  for (int i = 0; i <= kN; ++i) t.f[i] = i == kN ? 1.0 : pdf(t.x[i]);
   for (int i = 1; i < kN; ++i) {
     const double a = t.x[i + 1], b = t.x[i], dx = b - a;
     t.slope[i] = (t.f[i] - t.f[i + 1]) / dx;

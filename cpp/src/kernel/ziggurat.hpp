@@ -15,7 +15,6 @@ struct ZigTables {
   static constexpr int kLayers = 1 << kBits;
   double x[kLayers + 1];    ///< x[i]: width of layer i; x[kLayers] = 0
   double f[kLayers + 1];    ///< f(x[i]); f[kLayers] = 1
-  float xf[kLayers + 1];    ///< x rounded to float (float fast path)
   /// Wedge squeezes (layers 1..255): chord slope (f[i] - f[i + 1]) / (x[i] - x[i + 1]) and an
   /// upper bound e of the curve's distance from the chord (dx^2 / 8 max |f''|, with margin);
   /// kind +1 where f is convex on the layer (curve below the chord), -1 where concave, 0 both.
