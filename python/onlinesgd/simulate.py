@@ -231,15 +231,14 @@ def simulate(config: Config, t_max: Optional[float] = None, times: Optional[Sequ
 
     With ``replicas=R`` it runs R independent seeds (``seed, seed + 1, ...``) in one call and
     returns a :class:`onlinesgd.replicas.Replicas` (every trajectory, mean and standard error);
-    initial weights and checkpoints cannot be given then.
+    initial weights cannot be given then, and a checkpoint holds all replicas.
     """
     if replicas is not None:
-        if any(a is not None for a in (W, v, B, v_star)) or checkpoint is not None:
-            raise ValueError("replicas draw their own weights and take no checkpoint: W, v, B, v_star and "
-                             "checkpoint must not be given")
+        if any(a is not None for a in (W, v, B, v_star)):
+            raise ValueError("replicas draw their own weights: W, v, B and v_star must not be given")
         from .replicas import simulate_replicas
 
-        return simulate_replicas(config, replicas, t_max, times, progress)
+        return simulate_replicas(config, replicas, t_max, times, progress, checkpoint, checkpoint_every)
     sim = Simulator(config, W=W, v=v, B=B, v_star=v_star)
     if checkpoint is not None:
         from .checkpoint import run_with_checkpoint
