@@ -1,7 +1,5 @@
 #include "onlinesgd/teacher_frame.hpp"
 
-#include <type_traits>
-
 namespace onlinesgd {
 
 bool uses_teacher_frame(const ModelConfig& cfg) {
