@@ -68,3 +68,24 @@ def test_replicas_reject_given_weights():
     cfg = onlinesgd.Config(N=10, K=1, M=1)
     with pytest.raises(ValueError, match="replicas"):
         onlinesgd.simulate(cfg, 1.0, replicas=2, W=np.ones((1, 10)))
+
+
+def test_plot_draws_the_mean_with_standard_error_bars(tmp_path):
+    from matplotlib.container import ErrorbarContainer
+
+    from onlinesgd.plot import plot_trajectories
+
+    cfg = onlinesgd.Config(N=300, K=2, M=1, seed=0)
+    reps = onlinesgd.simulate(cfg, 1.0, replicas=4, progress=False)
+    theory = onlinesgd.ode(cfg, reps.mean, times=reps.times, progress=False)
+    fig = plot_trajectories([reps, theory], tmp_path / "reps.png")
+    assert (tmp_path / "reps.png").stat().st_size > 0
+    ax_eg = fig.axes[0]
+    bars = [c for c in ax_eg.containers if isinstance(c, ErrorbarContainer)]
+    assert len(bars) == 1 and "4 simulations" in bars[0].get_label()
+    # the drawn bars are the standard errors of the recorded eg (t > 0: log axis)
+    segments = bars[0].lines[2][0].get_segments()
+    keep = reps.times > 0
+    half = np.array([abs(s[1, 1] - s[0, 1]) / 2 for s in segments])
+    np.testing.assert_allclose(half, reps.eg_stderr[keep], rtol=1e-12)
+    assert len(ax_eg.lines) >= 2  # the mean's markers and the ODE's line

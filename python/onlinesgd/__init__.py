@@ -4,12 +4,14 @@ from ._core import __version__
 from ._core import max_threads, set_max_threads
 from .config import ACTIVATIONS, INPUTS, PRECISIONS, Config
 from .ode import ode
+from .plot import plot_trajectories
 from .simulate import DivergenceWarning, Simulator, simulate
 from .replicas import Replicas, replica_seeds
 from .trajectory import Trajectory, load
 
 __all__ = ["ACTIVATIONS", "INPUTS", "PRECISIONS", "Config", "DivergenceWarning", "Replicas", "Simulator",
-           "Trajectory", "__version__", "load", "max_threads", "ode", "replica_seeds", "set_max_threads", "simulate"]
+           "Trajectory", "__version__", "load", "max_threads", "ode", "plot_trajectories", "replica_seeds",
+           "set_max_threads", "simulate"]
 
 # Sweeps, their store, and checkpoints of long runs.
 from .checkpoint import resume  # noqa: E402

@@ -7,14 +7,16 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
+from .replicas import Replicas
 from .trajectory import Trajectory
 
 
-def plot_trajectories(trajectories: Sequence[Trajectory], path: Union[str, os.PathLike, None] = None,
-                      title: Optional[str] = None):
+def plot_trajectories(trajectories: Sequence[Union[Trajectory, Replicas]],
+                      path: Union[str, os.PathLike, None] = None, title: Optional[str] = None):
     """eg(t), R_in(t) and Q_ik(t) on a log time axis. Simulations are drawn as markers,
-    ODE solutions as lines, so the two compare at a glance. Returns the figure; writes it to
-    ``path`` (PNG, PDF, ...) when given. Uses the non-interactive Agg backend when no display."""
+    ODE solutions as lines, so the two compare at a glance; a :class:`Replicas` is drawn as its
+    mean with standard-error bars. Returns the figure; writes it to ``path`` (PNG, PDF, ...)
+    when given. Uses the non-interactive Agg backend when no display."""
     import matplotlib
 
     if path is not None and not os.environ.get("DISPLAY"):
@@ -22,21 +24,30 @@ def plot_trajectories(trajectories: Sequence[Trajectory], path: Union[str, os.Pa
     import matplotlib.pyplot as plt
 
     fig, (ax_eg, ax_r, ax_q) = plt.subplots(1, 3, figsize=(15, 4.2))
-    for traj in trajectories:
+    for item in trajectories:
+        traj, err = (item.mean, item.stderr) if isinstance(item, Replicas) else (item, None)
         t = np.asarray(traj.times)
         keep = t > 0  # log axis
         is_ode = traj.kind == "ode"
         style = dict(lw=1.6) if is_ode else dict(ls="none", marker="o", ms=3, alpha=0.7)
-        label = "ODE" if is_ode else f"simulation (N = {traj.config.N})"
-        ax_eg.plot(t[keep], traj.eg[keep], color="k", label=label, **style)
+        label = ("ODE" if is_ode else f"simulation (N = {traj.config.N})" if err is None
+                 else f"mean of {len(item)} simulations (N = {traj.config.N}) ± s.e.")
+
+        def draw(ax, y, e, **kw):
+            if e is None:
+                ax.plot(t[keep], y[keep], **kw, **style)
+            else:
+                ax.errorbar(t[keep], y[keep], yerr=e[keep], elinewidth=0.8, **kw, **style)
+
+        draw(ax_eg, traj.eg, None if err is None else err["eg"], color="k", label=label)
         K, M = traj.R.shape[1:]
         for i in range(K):
             for n in range(M):
-                ax_r.plot(t[keep], traj.R[keep, i, n], color=f"C{i * M + n}",
-                          label=None if is_ode else f"R[{i},{n}]", **style)
+                draw(ax_r, traj.R[:, i, n], None if err is None else err["R"][:, i, n], color=f"C{i * M + n}",
+                     label=None if is_ode else f"R[{i},{n}]")
             for k in range(i, K):
-                ax_q.plot(t[keep], traj.Q[keep, i, k], color=f"C{i * K + k}",
-                          label=None if is_ode else f"Q[{i},{k}]", **style)
+                draw(ax_q, traj.Q[:, i, k], None if err is None else err["Q"][:, i, k], color=f"C{i * K + k}",
+                     label=None if is_ode else f"Q[{i},{k}]")
     ax_eg.set_yscale("log")
     for ax, name in ((ax_eg, "generalisation error $\\epsilon_g$"), (ax_r, "$R_{in}$"), (ax_q, "$Q_{ik}$")):
         ax.set_xscale("log")
