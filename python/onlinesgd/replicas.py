@@ -163,11 +163,11 @@ class ReplicaRun:
                     tic = _time.perf_counter()
                     # each replica from its own count: one that diverged unrecorded (an interrupt
                     # between the call and the check below) meets its diverging step again at once
-                    done = _core.advance_replicas([sims[r]._sim for r in live], n)
+                    _core.advance_replicas([sims[r]._sim for r in live], n)
                     elapsed = _time.perf_counter() - tic
                     steps += n
                     bar.update(n * scale)
-                    for r, d in zip(list(live), done):
+                    for r in list(live):
                         if sims[r]._sim.diverged:
                             self.infos[r]["diverged_at"] = (sims[r].steps + 1) * scale
                             live.remove(r)
