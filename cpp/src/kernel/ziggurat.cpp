@@ -44,10 +44,23 @@ ZigTables build() {
     t.kind[i] = a >= 1.0 ? 1 : b <= 1.0 ? -1 : 0;
     t.e[i] = dx * dx / 8.0 * m * 1.01 + 1e-12;
   }
+  for (double& q : t.q_group) q = 1.0;
+  for (int i = 0; i < kN; ++i) {
+    double& q = t.q_group[zig_group(i)];
+    q = std::fmin(q, t.x[i + 1] / t.x[i] * (1.0 - 0x1p-40));
+  }
   return t;
 }
 
 }  // namespace
+
+int zig_group(int layer) {
+  static_assert(ZigTables::kBits == 11, "12 leading-zero counts per half must fit 16 entries");
+  const bool upper = layer >= kN / 2;
+  const unsigned long long folded = upper ? kN - 1 - layer : layer;
+  const int lz = folded ? __builtin_clzll(folded) : 64;  // 53 .. 64: distinct modulo 16
+  return (upper ? 16 : 0) + (lz & 15);
+}
 
 const ZigTables& zig_tables() {
   static const ZigTables t = build();
