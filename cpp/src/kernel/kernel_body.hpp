@@ -438,37 +438,76 @@ inline float fma_r(float a, float b, float c) { return __builtin_fmaf(a, b, c); 
 // error of ~1e-7 relative to a local field, the size of the weights' own float rounding and far
 // below the 1/sqrt(N) fluctuations.
 
+// The kAcc lanes live in registers as kAcc / L vectors of L lanes (intrinsics: GCC's own
+// vectorisation of the lane loops kept the accumulators on the stack between iterations, and on
+// Zen 4 that store-to-load chain made the row passes 3x slower than their loads and stores).
+// Lane l of vector v is acc[v L + l], so the sums are the same on every target.
+#if defined(__AVX512F__) && ONLINESGD_KERNEL_VEC == 64
+inline __m512d vload(const double* p) { return _mm512_loadu_pd(p); }
+inline __m512 vload(const float* p) { return _mm512_loadu_ps(p); }
+inline void vstore(double* p, __m512d v) { _mm512_storeu_pd(p, v); }
+inline void vstore(float* p, __m512 v) { _mm512_storeu_ps(p, v); }
+inline __m512d vbroadcast(double c) { return _mm512_set1_pd(c); }
+inline __m512 vbroadcast(float c) { return _mm512_set1_ps(c); }
+inline __m512d vfma(__m512d a, __m512d b, __m512d c) { return _mm512_fmadd_pd(a, b, c); }
+inline __m512 vfma(__m512 a, __m512 b, __m512 c) { return _mm512_fmadd_ps(a, b, c); }
+template <class Real> constexpr int kLanesOf = 64 / sizeof(Real);
+#elif defined(__AVX2__) && defined(__FMA__)
+inline __m256d vload(const double* p) { return _mm256_loadu_pd(p); }
+inline __m256 vload(const float* p) { return _mm256_loadu_ps(p); }
+inline void vstore(double* p, __m256d v) { _mm256_storeu_pd(p, v); }
+inline void vstore(float* p, __m256 v) { _mm256_storeu_ps(p, v); }
+inline __m256d vbroadcast(double c) { return _mm256_set1_pd(c); }
+inline __m256 vbroadcast(float c) { return _mm256_set1_ps(c); }
+inline __m256d vfma(__m256d a, __m256d b, __m256d c) { return _mm256_fmadd_pd(a, b, c); }
+inline __m256 vfma(__m256 a, __m256 b, __m256 c) { return _mm256_fmadd_ps(a, b, c); }
+template <class Real> constexpr int kLanesOf = 32 / sizeof(Real);
+#else
+inline double vload(const double* p) { return *p; }
+inline float vload(const float* p) { return *p; }
+inline void vstore(double* p, double v) { *p = v; }
+inline void vstore(float* p, float v) { *p = v; }
+inline double vbroadcast(double c) { return c; }
+inline float vbroadcast(float c) { return c; }
+inline double vfma(double a, double b, double c) { return __builtin_fma(a, b, c); }
+inline float vfma(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
+template <class Real> constexpr int kLanesOf = 1;
+#endif
+
 /// acc += lanes of w . x over n columns (n from a multiple of 32).
 template <class Real>
 inline void dot_acc(const Real* __restrict w, const Real* __restrict x, int n, Real* __restrict acc_out) {
-  Real acc[kAcc];
-  for (int l = 0; l < kAcc; ++l) acc[l] = acc_out[l];
+  constexpr int L = kLanesOf<Real>, NV = kAcc / L;
+  decltype(vload(w)) acc[NV];
+  for (int v = 0; v < NV; ++v) acc[v] = vload(acc_out + v * L);
   int j = 0;
   for (; j + kAcc <= n; j += kAcc)
-    for (int l = 0; l < kAcc; ++l) acc[l] = fma_r(w[j + l], x[j + l], acc[l]);
-  for (int l = 0; j + l < n; ++l) acc[l] = fma_r(w[j + l], x[j + l], acc[l]);
-  for (int l = 0; l < kAcc; ++l) acc_out[l] = acc[l];
+    for (int v = 0; v < NV; ++v) acc[v] = vfma(vload(w + j + v * L), vload(x + j + v * L), acc[v]);
+  for (int v = 0; v < NV; ++v) vstore(acc_out + v * L, acc[v]);
+  for (int l = 0; j + l < n; ++l) acc_out[l] = fma_r(w[j + l], x[j + l], acc_out[l]);
 }
 
 /// w += c xc, then acc += lanes of (updated w) . xn: one pass over w.
 template <class Real>
 inline void axpy_dot_acc(Real* __restrict w, Real c, const Real* __restrict xc, const Real* __restrict xn, int n,
                          Real* __restrict acc_out) {
-  Real acc[kAcc];
-  for (int l = 0; l < kAcc; ++l) acc[l] = acc_out[l];
+  constexpr int L = kLanesOf<Real>, NV = kAcc / L;
+  decltype(vload(w)) acc[NV];
+  for (int v = 0; v < NV; ++v) acc[v] = vload(acc_out + v * L);
+  const auto cv = vbroadcast(c);
   int j = 0;
   for (; j + kAcc <= n; j += kAcc)
-    for (int l = 0; l < kAcc; ++l) {
-      const Real u = fma_r(c, xc[j + l], w[j + l]);
-      w[j + l] = u;
-      acc[l] = fma_r(u, xn[j + l], acc[l]);
+    for (int v = 0; v < NV; ++v) {
+      const auto u = vfma(cv, vload(xc + j + v * L), vload(w + j + v * L));
+      vstore(w + j + v * L, u);
+      acc[v] = vfma(u, vload(xn + j + v * L), acc[v]);
     }
+  for (int v = 0; v < NV; ++v) vstore(acc_out + v * L, acc[v]);
   for (int l = 0; j + l < n; ++l) {
     const Real u = fma_r(c, xc[j + l], w[j + l]);
     w[j + l] = u;
-    acc[l] = fma_r(u, xn[j + l], acc[l]);
+    acc_out[l] = fma_r(u, xn[j + l], acc_out[l]);
   }
-  for (int l = 0; l < kAcc; ++l) acc_out[l] = acc[l];
 }
 
 template <class Real>
