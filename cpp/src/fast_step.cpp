@@ -15,22 +15,34 @@ constexpr double kDivergence = 1e100;
 /// Rows a step streams per sample: the student's, and the teacher's unless the frame gives its fields.
 int streamed_rows(const ModelConfig& cfg) { return cfg.K + (uses_teacher_frame(cfg) ? 0 : cfg.M); }
 
-/// Rough one-thread time of a step in ns (bench/README.md, 2-core AVX-512 machine): a double
-/// normal 0.8 ns, a float one 0.45, a sign 0.05; a streamed row 0.2 ns per column in double, 0.1
-/// in float.
-double step_ns(const ModelConfig& cfg) {
+/// Rough one-thread time of a step over `columns` input columns in ns (bench/README.md): a
+/// double normal 0.8 ns, a float one 0.45, a sign 0.05; a streamed row 0.2 ns per column in
+/// double, 0.1 in float.
+double step_ns(const ModelConfig& cfg, std::int64_t columns) {
   const bool f = cfg.precision == kernel::Precision::Float32;
   const double draw = cfg.inputs == kernel::Inputs::Rademacher ? 0.05 : f ? 0.45 : 0.8;
-  return static_cast<double>(cfg.N) * cfg.batch * (draw + streamed_rows(cfg) * (f ? 0.1 : 0.2));
+  return static_cast<double>(columns) * cfg.batch * (draw + streamed_rows(cfg) * (f ? 0.1 : 0.2));
 }
 }  // namespace
 
 int step_threads(const ModelConfig& cfg, int available) {
-  // A second thread pays off from ~2.5 us per step: the per-step barrier and reduction cost
-  // ~1 us (measured crossover at K = M = 2: N ~ 2000 in float64, ~3000 in float32).
+  // More threads pay off when the largest share of blocks plus the per-step barrier and
+  // reduction (~0.6 us: measured ~1.2 us on a 2-vCPU Intel Xeon, ~0.2 us on a 2-vCPU AMD Zen 4)
+  // beats one thread doing all. Measured crossovers at K = M = 2: Zen 4 N ~ 1300 (float64) and
+  // ~1100 (float32); Intel N ~ 2000 and ~3000. This rule picks N ~ 1550 and ~2000.
+  constexpr double kSyncNs = 600.0;
   const std::int64_t blocks = (cfg.N + kernel::kBlock - 1) / kernel::kBlock;
-  if (available <= 1 || step_ns(cfg) < 2500.0 || blocks < 2) return 1;
-  return static_cast<int>(std::min<std::int64_t>(available, blocks));
+  int best = 1;
+  double best_ns = step_ns(cfg, cfg.N);
+  for (int t = 2; t <= available && t <= blocks; ++t) {
+    std::int64_t share = 0;  // columns of the busiest thread, blocks split as FastStepper splits them
+    for (int tid = 0; tid < t; ++tid)
+      share = std::max(share, std::min<std::int64_t>(cfg.N, blocks * (tid + 1) / t * kernel::kBlock) -
+                                  blocks * tid / t * kernel::kBlock);
+    const double ns = step_ns(cfg, share) + kSyncNs;
+    if (ns < best_ns) best = t, best_ns = ns;
+  }
+  return best;
 }
 
 bool replicas_in_parallel(const ModelConfig& cfg, std::size_t replicas, int available) {
