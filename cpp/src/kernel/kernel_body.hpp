@@ -6,7 +6,7 @@
 //
 // Generator (documented for users in rng.hpp): a block key seeds 16 xoshiro256++ lanes via
 // splitmix64. Double normals: Marsaglia-Tsang ziggurat with 2048 layers (tables in ziggurat.hpp),
-// one xoshiro output per normal on the fast path (multiply, compare, two gathered table reads);
+// one xoshiro output per normal on the fast path (multiply, compare, gathered table reads);
 // the ~0.23% rejected elements (wedges, tail) are completed exactly in scalar code from their own
 // counter-based words splitmix_at(key ^ kZigSalt, (index << 32) + t). Float normals: Box-Muller
 // with our own division-free polynomial log and sin/cos on [0, pi/4) (Cephes),
@@ -128,13 +128,14 @@ constexpr int kChunk = 128;
 // ---- Ziggurat (tables in ziggurat.hpp) ----
 // Fast path, one random word per normal: layer i = bits 0..10, sign = bit 11, u in [0, 1) from the
 // top 52 bits of the 64-bit word; z = u x[i], accepted when z < x[i + 1]
-// (99.77% of draws): a multiply, a compare and two table lookups, vectorised with gathers.
+// (99.77% of draws): a multiply, a compare and two table lookups, vectorised with gathers (one
+// gather and a conservative bound on AVX-512, see zig_fast_d).
 // Rejected elements (tail, wedges) are redone in scalar code with their own counter-based words
 // splitmix_at(key ^ kZigSalt, (index << 32) + t), t = 0, 1, ...: index is the element's position
 // in the block, so the value is still a pure function of (key, position).
 // 2048 layers rather than the classic 256: the rejections (whose scalar completion and mispredicted
 // branches cost 0.36 ns per normal at 256 layers) fall from 1.5% to 0.23%, and the 16 KiB table
-// still sits in L1 for the gathers: a double normal went from 1.00 to 0.77 ns here.
+// still sits in L1 for the gathers: a double normal went from 1.00 to 0.77 ns (Intel Xeon).
 constexpr u64 kZigSalt = 0x5A16C0DE7A11F00DULL;
 constexpr int kZigBits = ZigTables::kBits;  // layer = bits 0 .. kZigBits - 1, sign = bit kZigBits
 constexpr u64 kZigMask = ZigTables::kLayers - 1;
