@@ -220,7 +220,7 @@ __attribute__((noinline)) double zig_slow(const ZigTables& T, u64 key, u64 index
 // 32 entries held in four registers, looked up with permutes), so only x[i] is gathered. Draws
 // beyond their bound go to zig_slow, whose exact test z < x[i + 1] comes first, so every value
 // is the one the two-gather test gives. Gathers are slow on AMD Zen 4: a double normal went
-// from 1.75 to 0.95 ns there (this and the registers for the masks).
+// from 1.75 to 0.88 ns there (this and the registers for the masks).
 void zig_fast_d(const u64* __restrict buf, const ZigTables& T, double* __restrict out, u64* rej) {
   static_assert(ZigTables::kGroups == 32, "four registers of bounds");
   const double* tx = T.x;
