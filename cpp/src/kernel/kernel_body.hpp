@@ -443,25 +443,21 @@ inline float fma_r(float a, float b, float c) { return __builtin_fmaf(a, b, c); 
 // vectorisation of the lane loops kept the accumulators on the stack between iterations, and on
 // Zen 4 that store-to-load chain made the row passes 3x slower than their loads and stores).
 // Lane l of vector v is acc[v L + l], so the sums are the same on every target.
+// The same eight wrappers for each x86 width: P is the intrinsics' prefix, VD / VF the types.
+#define ONLINESGD_VECTOR_OPS(VD, VF, P)                                          \
+  inline VD vload(const double* p) { return P##_loadu_pd(p); }                  \
+  inline VF vload(const float* p) { return P##_loadu_ps(p); }                   \
+  inline void vstore(double* p, VD v) { P##_storeu_pd(p, v); }                  \
+  inline void vstore(float* p, VF v) { P##_storeu_ps(p, v); }                   \
+  inline VD vbroadcast(double c) { return P##_set1_pd(c); }                     \
+  inline VF vbroadcast(float c) { return P##_set1_ps(c); }                      \
+  inline VD vfma(VD a, VD b, VD c) { return P##_fmadd_pd(a, b, c); }            \
+  inline VF vfma(VF a, VF b, VF c) { return P##_fmadd_ps(a, b, c); }
 #if defined(__AVX512F__) && ONLINESGD_KERNEL_VEC == 64
-inline __m512d vload(const double* p) { return _mm512_loadu_pd(p); }
-inline __m512 vload(const float* p) { return _mm512_loadu_ps(p); }
-inline void vstore(double* p, __m512d v) { _mm512_storeu_pd(p, v); }
-inline void vstore(float* p, __m512 v) { _mm512_storeu_ps(p, v); }
-inline __m512d vbroadcast(double c) { return _mm512_set1_pd(c); }
-inline __m512 vbroadcast(float c) { return _mm512_set1_ps(c); }
-inline __m512d vfma(__m512d a, __m512d b, __m512d c) { return _mm512_fmadd_pd(a, b, c); }
-inline __m512 vfma(__m512 a, __m512 b, __m512 c) { return _mm512_fmadd_ps(a, b, c); }
+ONLINESGD_VECTOR_OPS(__m512d, __m512, _mm512)
 template <class Real> constexpr int kLanesOf = 64 / sizeof(Real);
 #elif defined(__AVX2__) && defined(__FMA__)
-inline __m256d vload(const double* p) { return _mm256_loadu_pd(p); }
-inline __m256 vload(const float* p) { return _mm256_loadu_ps(p); }
-inline void vstore(double* p, __m256d v) { _mm256_storeu_pd(p, v); }
-inline void vstore(float* p, __m256 v) { _mm256_storeu_ps(p, v); }
-inline __m256d vbroadcast(double c) { return _mm256_set1_pd(c); }
-inline __m256 vbroadcast(float c) { return _mm256_set1_ps(c); }
-inline __m256d vfma(__m256d a, __m256d b, __m256d c) { return _mm256_fmadd_pd(a, b, c); }
-inline __m256 vfma(__m256 a, __m256 b, __m256 c) { return _mm256_fmadd_ps(a, b, c); }
+ONLINESGD_VECTOR_OPS(__m256d, __m256, _mm256)
 template <class Real> constexpr int kLanesOf = 32 / sizeof(Real);
 #else
 inline double vload(const double* p) { return *p; }
@@ -474,6 +470,7 @@ inline double vfma(double a, double b, double c) { return __builtin_fma(a, b, c)
 inline float vfma(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
 template <class Real> constexpr int kLanesOf = 1;
 #endif
+#undef ONLINESGD_VECTOR_OPS
 
 /// acc += lanes of w . x over n columns (n from a multiple of 32).
 template <class Real>
