@@ -36,6 +36,7 @@ ZigTables build() {
   t.x[0] = area(hi) / pdf(hi);
   t.x[kN] = 0.0;
   for (int i = 0; i <= kN; ++i) t.f[i] = i == kN ? 1.0 : pdf(t.x[i]);
+  for (int i = 0; i < kN; ++i) t.x_scaled[i] = t.x[i] * 0x1p-52;
   for (int i = 1; i < kN; ++i) {
     const double a = t.x[i + 1], b = t.x[i], dx = b - a;
     t.slope[i] = (t.f[i] - t.f[i + 1]) / dx;

@@ -14,6 +14,7 @@ struct ZigTables {
   static constexpr int kBits = 11;               ///< layer index bits of a draw
   static constexpr int kLayers = 1 << kBits;
   double x[kLayers + 1];    ///< x[i]: width of layer i; x[kLayers] = 0
+  double x_scaled[kLayers]; ///< x[i] 2^-52 (exact): the AVX-512 fast path multiplies it by 2^52 u
   double f[kLayers + 1];    ///< f(x[i]); f[kLayers] = 1
   /// Wedge squeezes (layers 1..255): chord slope (f[i] - f[i + 1]) / (x[i] - x[i + 1]) and an
   /// upper bound e of the curve's distance from the chord (dx^2 / 8 max |f''|, with margin);
