@@ -526,34 +526,37 @@ template <class Real> constexpr int kLanesOf = 1;
 // order. Reducing from registers instead of from the stored lanes (scalar loads of just-stored
 // vectors) made a block's row passes 5-17% faster on Zen 4 (Rademacher steps, whose draw is
 // nearly free) and Gaussian steps 1-3% faster.
-#if defined(__AVX512F__) && ONLINESGD_KERNEL_VEC == 64
-inline double hsum(const __m512d* v) {  // 4 vectors: v[i] holds lanes 8 i .. 8 i + 7
-  const __m512d a = _mm512_add_pd(_mm512_add_pd(v[0], v[2]), _mm512_add_pd(v[1], v[3]));
-  const __m256d b = _mm256_add_pd(_mm512_castpd512_pd256(a), _mm512_extractf64x4_pd(a, 1));
+#if defined(__AVX2__) || defined(__AVX512F__)
+inline double hsum4(__m256d b) {  // the last two levels, on 4 lanes
   const __m128d c = _mm_add_pd(_mm256_castpd256_pd128(b), _mm256_extractf128_pd(b, 1));
   return _mm_cvtsd_f64(_mm_add_sd(c, _mm_unpackhi_pd(c, c)));
 }
-inline double hsum(const __m512* v) {  // 2 vectors of 16 floats, widened (exactly) to 4 of 8 doubles
-  __m512d d[4];
-  for (int i = 0; i < 2; ++i) {
-    d[2 * i] = _mm512_cvtps_pd(_mm512_castps512_ps256(v[i]));
-    d[2 * i + 1] = _mm512_cvtps_pd(_mm512_extractf32x8_ps(v[i], 1));
-  }
-  return hsum(d);
+#endif
+#if defined(__AVX512F__) && ONLINESGD_KERNEL_VEC == 64
+inline double hsum(const __m512d* v) {  // 4 vectors: v[i] holds lanes 8 i .. 8 i + 7
+  const __m512d a = _mm512_add_pd(_mm512_add_pd(v[0], v[2]), _mm512_add_pd(v[1], v[3]));
+  return hsum4(_mm256_add_pd(_mm512_castpd512_pd256(a), _mm512_extractf64x4_pd(a, 1)));
 }
+inline __m512d widen_lo(__m512 v) { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
+inline __m512d widen_hi(__m512 v) { return _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)); }
 #elif defined(__AVX2__) && defined(__FMA__)
 inline double hsum(const __m256d* v) {  // 8 vectors: v[i] holds lanes 4 i .. 4 i + 3
   const __m256d a0 = _mm256_add_pd(v[0], v[4]), a1 = _mm256_add_pd(v[1], v[5]);
   const __m256d a2 = _mm256_add_pd(v[2], v[6]), a3 = _mm256_add_pd(v[3], v[7]);
-  const __m256d b = _mm256_add_pd(_mm256_add_pd(a0, a2), _mm256_add_pd(a1, a3));
-  const __m128d c = _mm_add_pd(_mm256_castpd256_pd128(b), _mm256_extractf128_pd(b, 1));
-  return _mm_cvtsd_f64(_mm_add_sd(c, _mm_unpackhi_pd(c, c)));
+  return hsum4(_mm256_add_pd(_mm256_add_pd(a0, a2), _mm256_add_pd(a1, a3)));
 }
-inline double hsum(const __m256* v) {  // 4 vectors of 8 floats, widened (exactly) to 8 of 4 doubles
-  __m256d d[8];
-  for (int i = 0; i < 4; ++i) {
-    d[2 * i] = _mm256_cvtps_pd(_mm256_castps256_ps128(v[i]));
-    d[2 * i + 1] = _mm256_cvtps_pd(_mm256_extractf128_ps(v[i], 1));
+inline __m256d widen_lo(__m256 v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
+inline __m256d widen_hi(__m256 v) { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }
+#endif
+#if (defined(__AVX512F__) && ONLINESGD_KERNEL_VEC == 64) || (defined(__AVX2__) && defined(__FMA__))
+/// Float lanes: widened (exactly) to double vectors, lane order kept, then summed as doubles.
+template <class VF>
+inline double hsum(const VF* v) {
+  constexpr int NV = kAcc / kLanesOf<float>;
+  decltype(widen_lo(v[0])) d[2 * NV];
+  for (int i = 0; i < NV; ++i) {
+    d[2 * i] = widen_lo(v[i]);
+    d[2 * i + 1] = widen_hi(v[i]);
   }
   return hsum(d);
 }
