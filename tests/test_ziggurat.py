@@ -15,13 +15,6 @@ def draws(precision, n, seed=7):
     return np.asarray(_core.input_row(seed, 0, cfg), dtype=np.float64)
 
 
-@pytest.fixture
-def restore_target():
-    target = _core.kernel_target()
-    yield
-    assert _core.select_kernel(target)
-
-
 @pytest.mark.parametrize("precision", ["float64", "float32"])
 def test_ks_one_million(precision):
     x = draws(precision, 1_000_000)

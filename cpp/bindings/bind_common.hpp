@@ -9,4 +9,5 @@ namespace py = pybind11;
 
 void bind_config(py::module_& m);
 void bind_simulator(py::module_& m);
+void bind_kernel(py::module_& m);
 void bind_ode(py::module_& m);

@@ -1,7 +1,6 @@
 #include "bind_common.hpp"
 
 #include "onlinesgd/fast_step.hpp"
-#include "onlinesgd/kernel.hpp"
 #include "onlinesgd/parallel.hpp"
 #include "onlinesgd/rng.hpp"
 #include "onlinesgd/simulator.hpp"
@@ -103,20 +102,4 @@ void bind_simulator(py::module_& m) {
         return py::dict(py::arg("draw") = p.draw, py::arg("forward") = p.forward, py::arg("update") = p.update);
       },
       py::arg("config"), py::arg("steps"), "per-step seconds of each phase run alone on one thread");
-  m.def("kernel_target", [] { return std::string(onlinesgd::kernel::active().name); },
-        "instruction-set target of the kernels in use");
-  m.def(
-      "kernel_targets",
-      [] {
-        int n = 0;
-        const char* const* names = onlinesgd::kernel::compiled(&n);
-        std::vector<std::string> out;
-        for (int i = 0; i < n; ++i) out.emplace_back(names[i]);
-        return out;
-      },
-      "targets compiled into this build, best last");
-  m.def("kernel_supported", [](const std::string& name) { return onlinesgd::kernel::supported(name.c_str()); },
-        py::arg("name"), "whether this CPU can run the named compiled target");
-  m.def("select_kernel", [](const std::string& name) { return onlinesgd::kernel::select(name.c_str()); },
-        py::arg("name"), "switches kernels (for tests and benchmarks); False if unavailable");
 }
