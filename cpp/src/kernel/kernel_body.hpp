@@ -210,11 +210,11 @@ __attribute__((noinline)) double zig_slow(const ZigTables& T, u64 key, u64 index
 }
 
 // Fast paths, for `chunks` consecutive chunks: draw their words into buf (element i uses word i)
-// and write out[i] = the signed candidate, bit i of rej[i / 64] set when element i is rejected (the masks build up in
-// registers: or-ing into memory element by element made a store-to-load chain that cost more
-// than the draws). GCC 12 does not emit gathers on its own (it emulates them with scalar loads),
-// so the x86 targets use the gather intrinsics; every target computes the same IEEE values, so
-// every target gives the same bits.
+// and write out[i] = the signed candidate, bit i of rej[i / 64] set when element i is rejected
+// (the masks build up in registers: or-ing into memory element by element made a store-to-load
+// chain that cost more than the draws). GCC 12 does not emit gathers on its own (it emulates
+// them with scalar loads), so the x86 targets use the gather intrinsics; every target computes
+// the same IEEE values, so every target gives the same bits.
 #if defined(__AVX512F__) && ONLINESGD_KERNEL_VEC == 64
 // AVX-512, in one pass with the generator: each xoshiro vector goes straight from registers into
 // the ziggurat (the words are still stored to buf, for the rejected elements, but not reloaded).
@@ -227,8 +227,8 @@ __attribute__((noinline)) double zig_slow(const ZigTables& T, u64 key, u64 index
 //   table x_scaled = x 2^-52, and the bounds are scaled by 2^52; scaling by powers of two is
 //   exact, so z and the test are bit for bit those of (1.m - 1) x[i] and u < q.
 // - Several chunks in one call keep the generator's state and the constants in registers.
-// On Zen 4 this took the fast path from 0.79 to 0.67 ns per normal, the fused step at N = 1e5
-// (one thread, a chunk per call) 5% faster, and a whole block of normals from 0.89 to 0.85 ns.
+// On Zen 4 this took the fast path from 0.79 to 0.67 ns per normal in a tight loop, and a whole
+// block of normals (with its rejections) from 0.89 to 0.85 ns.
 __attribute__((always_inline)) inline void zig_fast_d(Gen& g, const ZigTables& T, double* __restrict out,
                                                       u64* __restrict buf, u64* rej, int chunks = 1) {
   static_assert(ZigTables::kGroups == 32, "four registers of bounds");
@@ -332,9 +332,9 @@ inline void zig_fast_d(Gen& g, const ZigTables& T, double* out, u64* buf, u64* r
 /// (their values depend only on the key and their position, not on the order of completion;
 /// completing them after a whole block keeps their branches out of the vector loop).
 __attribute__((always_inline)) inline void chunks_d(Gen& g, double* __restrict out, int chunks) {
-  alignas(64) u64 buf[kChunk * (kBlock / kChunk)];
+  alignas(64) u64 buf[kBlock];  // chunks <= kBlock / kChunk
   const ZigTables& T = *g.zig;
-  u64 rej[2 * (kBlock / kChunk)];
+  u64 rej[2 * kBlock / kChunk];
   zig_fast_d(g, T, out, buf, rej, chunks);
   for (int w = 0; w < 2 * chunks; ++w)
     for (u64 m = rej[w]; m; m &= m - 1) {
@@ -483,8 +483,8 @@ inline float fma_r(float a, float b, float c) { return __builtin_fmaf(a, b, c); 
 
 // Dot products accumulate in kAcc lanes: lane l sums the products of the columns j = l mod 32
 // of a block in increasing j. float64 accumulates exact fma in double. float32 accumulates the
-// block's products in float lanes (at most 32 terms each) and the lanes and blocks in double: widening
-// every product to double cost as much as drawing the input, and the float lane sums add an
+// block's products in float lanes (at most 32 terms each) and the lanes and blocks in double:
+// widening every product to double cost as much as drawing the input, and the float lane sums add an
 // error of ~1e-7 relative to a local field, the size of the weights' own float rounding and far
 // below the 1/sqrt(N) fluctuations.
 
