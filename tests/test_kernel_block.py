@@ -66,7 +66,7 @@ def test_float64_block_is_exactly_the_documented_arithmetic(K, n, batch):
     W_ref = W.copy()
     for b in range(batch):  # the update of each sample in turn, one rounding per element
         for k in range(K):
-            W_ref[k] = [fma(c, x, w) for c, x, w in zip(np.full(n, coef[b, k]), x_cur[b], W_ref[k])]
+            W_ref[k] = [fma(coef[b, k], x, w) for x, w in zip(x_cur[b], W_ref[k])]
     np.testing.assert_array_equal(W_out, W_ref)
     assert np.all(np.isfinite(x_next)) and abs(x_next.std() - 1.0) < 0.2
     for b in range(batch):
@@ -78,7 +78,7 @@ def test_float32_block_sums_agree_with_numpy():
     (W, x_cur, coef), (W_out, x_next, partial) = run_block(3, 1000, 2, float32=True, rademacher=False, seed=2)
     W_ref = W.astype(np.float32)
     for b in range(2):
-        W_ref = W_ref + np.float32(1) * coef[b][:, None].astype(np.float32) * x_cur[b].astype(np.float32)
+        W_ref = W_ref + coef[b][:, None].astype(np.float32) * x_cur[b].astype(np.float32)
     np.testing.assert_allclose(W_out, W_ref, rtol=1e-6, atol=1e-6)
     # float lanes of at most 32 terms, added in double: ~1e-7 relative to the sum's scale
     ref = x_next @ W_out.T
