@@ -155,7 +155,7 @@ def test_threads_along_n_only_for_large_problems():
 
 
 @pytest.mark.parametrize("precision", ["float64", "float32"])
-def test_two_thread_choice_never_drops_as_n_grows(precision):
+def test_two_thread_choice_never_drops_as_n_grows(precision, restore_threads):
     """With two threads available, a larger problem never gets fewer threads (with 3 blocks the
     busiest thread holds 2 of them, which a rule on block counts alone gets wrong), and from
     N = 4000, where two threads ran 1.2-1.75x faster on both machines measured
@@ -163,13 +163,9 @@ def test_two_thread_choice_never_drops_as_n_grows(precision):
     give the same busiest share.)"""
     if onlinesgd.max_threads() < 2:
         pytest.skip("needs two threads")
-    before = onlinesgd.max_threads()
     onlinesgd.set_max_threads(2)
-    try:
-        chosen = [_core.step_threads(onlinesgd.Config(N=n, precision=precision).to_core())
-                  for n in range(500, 12_000, 50)]
-        at_4000 = _core.step_threads(onlinesgd.Config(N=4000, precision=precision).to_core())
-    finally:
-        onlinesgd.set_max_threads(before)
+    chosen = [_core.step_threads(onlinesgd.Config(N=n, precision=precision).to_core())
+              for n in range(500, 12_000, 50)]
+    at_4000 = _core.step_threads(onlinesgd.Config(N=4000, precision=precision).to_core())
     assert all(a <= b for a, b in zip(chosen, chosen[1:])), chosen
     assert at_4000 == 2

@@ -68,6 +68,7 @@ def test_float64_block_is_exactly_the_documented_arithmetic(K, n, batch):
         for k in range(K):
             W_ref[k] = [fma(coef[b, k], x, w) for x, w in zip(x_cur[b], W_ref[k])]
     np.testing.assert_array_equal(W_out, W_ref)
+    # the drawn inputs are standard normals: 0.2 is 2.5 standard errors of the std of 77 draws
     assert np.all(np.isfinite(x_next)) and abs(x_next.std() - 1.0) < 0.2
     for b in range(batch):
         for k in range(K):
@@ -79,6 +80,7 @@ def test_float32_block_sums_agree_with_numpy():
     W_ref = W.astype(np.float32)
     for b in range(2):
         W_ref = W_ref + coef[b][:, None].astype(np.float32) * x_cur[b].astype(np.float32)
+    # NumPy rounds product and sum separately, the kernel once (fma): a few float ulps (6e-8)
     np.testing.assert_allclose(W_out, W_ref, rtol=1e-6, atol=1e-6)
     # float lanes of at most 32 terms, added in double: ~1e-7 relative to the sum's scale
     ref = x_next @ W_out.T

@@ -35,10 +35,11 @@ int step_threads(const ModelConfig& cfg, int available) {
   int best = 1;
   double best_ns = step_ns(cfg, cfg.N);
   for (int t = 2; t <= available && t <= blocks; ++t) {
-    std::int64_t share = 0;  // columns of the busiest thread, blocks split as FastStepper splits them
-    for (int tid = 0; tid < t; ++tid)
-      share = std::max(share, std::min<std::int64_t>(cfg.N, blocks * (tid + 1) / t * kernel::kBlock) -
-                                  blocks * tid / t * kernel::kBlock);
+    std::int64_t share = 0;  // columns of the busiest thread
+    for (int tid = 0; tid < t; ++tid) {
+      const Share b = thread_share(blocks, tid, t);
+      share = std::max(share, std::min<std::int64_t>(cfg.N, b.last * kernel::kBlock) - b.first * kernel::kBlock);
+    }
     const double ns = step_ns(cfg, share) + kSyncNs;
     if (ns < best_ns) best = t, best_ns = ns;
   }
@@ -101,7 +102,8 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
     bool sense = false;
     ThreadScratch& s = scratch_[tid];
     for (int k = 0; k < K; ++k) s.v[k] = v(k);
-    const std::int64_t b0 = blocks_ * tid / team, b1 = blocks_ * (tid + 1) / team;
+    const Share mine = thread_share(blocks_, tid, team);
+    const std::int64_t b0 = mine.first, b1 = mine.last;  // this thread's blocks
 
     // One pass over this thread's blocks: apply `coef` with inputs x_[cur] (if coef), draw the
     // inputs of step `step` into x_[cur ^ 1] and their block dot products (if draw).

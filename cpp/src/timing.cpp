@@ -33,7 +33,8 @@ double generation(const ModelConfig& cfg, std::uint64_t samples, int threads) {
   else draw = cfg.inputs == kernel::Inputs::Rademacher ? kt.sign_f : kt.normal_f;
   const double t0 = now();
   parallel_team(threads, [&](int tid, int team) {
-    const std::int64_t b0 = blocks * tid / team, b1 = blocks * (tid + 1) / team;
+    const Share mine = thread_share(blocks, tid, team);
+    const std::int64_t b0 = mine.first, b1 = mine.last;  // this thread's blocks
     for (std::uint64_t s = 0; s < samples; ++s)
       for (std::int64_t blk = b0; blk < b1; ++blk) {
         const std::int64_t c0 = blk * kernel::kBlock;
@@ -51,7 +52,8 @@ double weight_pass(const ModelConfig& cfg, std::uint64_t passes, int threads) {
   const auto& kt = kernel::active();
   const double t0 = now();
   parallel_team(threads, [&](int tid, int team) {
-    const std::int64_t b0 = blocks * tid / team, b1 = blocks * (tid + 1) / team;
+    const Share mine = thread_share(blocks, tid, team);
+    const std::int64_t b0 = mine.first, b1 = mine.last;  // this thread's blocks
     for (std::uint64_t p = 0; p < passes; ++p)
       for (std::int64_t blk = b0; blk < b1; ++blk)
         for (int k = 0; k < cfg.K; ++k) {

@@ -42,6 +42,15 @@ inline void parallel_for(std::int64_t n, bool parallel, F&& f) {
 
 namespace onlinesgd {
 
+/// The contiguous range [first, last) of `items` that thread `tid` of a team of `team` owns:
+/// the one split every team loop uses, so that the thread choice can predict the busiest share.
+struct Share {
+  std::int64_t first, last;
+};
+inline Share thread_share(std::int64_t items, int tid, int team) {
+  return {items * tid / team, items * (tid + 1) / team};
+}
+
 /// Runs f(thread, threads) on a team of up to n threads (fewer when OpenMP gives fewer, e.g.
 /// inside another parallel region; f must then cope, see FastStepper::advance).
 template <class F>
