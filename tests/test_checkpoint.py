@@ -69,6 +69,32 @@ def test_resume_from_every_checkpoint_is_bit_identical(tmp_path, monkeypatch, co
         assert_identical(resume(copy), reference)
 
 
+def test_resume_between_the_two_steps_of_a_pair_is_bit_identical(tmp_path, monkeypatch):
+    """Online steps run in pairs; a checkpoint after an odd number of steps holds the carried
+    local field of the pair's second step, so resuming there gives the uninterrupted run."""
+    config = Config(N=201, K=2, M=2, lr=0.6, noise=0.1, seed=9)
+    times = np.arange(1, 40, 2) / config.N * 7  # 7, 21, 35, ... steps: odd
+    reference = simulate(config, times=times, progress=False)
+    saved = []
+    original = Checkpointer.save
+
+    def save_and_keep(self, sim, rows, info, done):
+        original(self, sim, rows, info, done)
+        if sim.steps % 2 and not done:
+            assert len(sim._sim.carry) == config.K
+            copy = tmp_path / f"copy{len(saved)}.npz"
+            shutil.copy(self.path, copy)
+            saved.append(copy)
+
+    monkeypatch.setattr(Checkpointer, "save", save_and_keep)
+    traj = simulate(config, times=times, progress=False, checkpoint=tmp_path / "run.npz", checkpoint_every=0)
+    monkeypatch.undo()
+    assert_identical(traj, reference)
+    assert len(saved) >= 10
+    for copy in saved[1::4]:
+        assert_identical(resume(copy, progress=False), reference)
+
+
 def test_simulate_continues_its_own_checkpoint_and_refuses_another(tmp_path, monkeypatch):
     config = CONFIGS[0].values[0]
     reference = simulate(config, 10.0, progress=False)

@@ -169,3 +169,39 @@ def test_two_thread_choice_never_drops_as_n_grows(precision, restore_threads):
     at_4000 = _core.step_threads(onlinesgd.Config(N=4000, precision=precision).to_core())
     assert all(a <= b for a, b in zip(chosen, chosen[1:])), chosen
     assert at_4000 == 2
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: f"{v['precision']}-{v['inputs']}")
+def test_online_steps_in_pairs_give_the_same_bits_however_the_run_is_cut(variant):
+    """Online steps run in pairs (2m, 2m + 1) with the second field from W_2m x' + coef (x . x').
+    A run cut into advance() calls of any length, odd ones included, stops between the two steps
+    of a pair and carries the second field over, so it gives the uninterrupted run's bits."""
+    cfg = onlinesgd.Config(N=2500, K=3, M=2, lr=0.8, lr_v=0.1, noise=0.2, seed=5, **variant)
+    whole = onlinesgd.Simulator(cfg, W=np.zeros((cfg.K, cfg.N)))  # from 0: the fields' last bits reach W
+    assert whole._sim.advance(120) == 120 and len(whole._sim.carry) == 0  # even: nothing carried
+    cut = onlinesgd.Simulator(cfg, W=np.zeros((cfg.K, cfg.N)))
+    for n in (1, 1, 2, 3, 7, 1, 10, 5, 11, 4, 75):
+        assert cut._sim.advance(n, threads=1 + n % 2) == n
+        assert len(cut._sim.carry) == (cfg.K if cut.steps % 2 else 0)
+    assert cut.steps == 120
+    np.testing.assert_array_equal(cut.W, whole.W)
+    np.testing.assert_array_equal(cut.v, whole.v)
+
+
+def test_a_dropped_carry_still_gives_a_valid_step():
+    """Setting the weights or the step counter drops the carried field (it belongs to the old
+    weights); the next step then takes its field from W directly, which differs from the paired
+    one only by rounding."""
+    cfg = onlinesgd.Config(N=3000, K=2, M=2, lr=0.8, seed=6)
+    paired, direct = onlinesgd.Simulator(cfg), onlinesgd.Simulator(cfg)
+    paired._sim.advance(7)
+    direct._sim.advance(7)
+    assert len(direct._sim.carry) == cfg.K
+    direct._sim.steps = 7  # drops the carry
+    assert len(direct._sim.carry) == 0
+    paired._sim.advance(9)
+    direct._sim.advance(9)
+    assert not np.array_equal(paired.W, direct.W)
+    np.testing.assert_allclose(direct.W, paired.W, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="carry"):
+        direct._sim.carry = np.zeros(cfg.K + 1)

@@ -11,20 +11,23 @@ namespace {
 namespace kernel = onlinesgd::kernel;
 
 /// One column block through the active kernel (for the cross-target tests): rows W (K x n) get
-/// W += sum_b coef[b] x_cur[b], then x_next[b] is drawn from keys[b] and partial[b, k] is the
-/// kernel's sum of row k times x_next[b]. Returns (W, x_next, partial).
+/// W += coef[u] x_cur[u] for each row u of x_cur in turn, then x_next[d] is drawn from keys[d] and
+/// partial[d, k] is the kernel's sum of row k times x_next[d]; with two keys also cross =
+/// x_next[0] . x_next[1] (as a pair of online steps has it). Returns (W, x_next, partial, cross).
 template <class Real>
 py::tuple run_block(const Eigen::MatrixXd& W_in, const Eigen::MatrixXd& x_cur_in, const Eigen::MatrixXd& coef_in,
                     const std::vector<std::uint64_t>& keys, kernel::Inputs inputs) {
   using Matrix = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const auto K = W_in.rows(), n = W_in.cols(), batch = x_cur_in.rows();
+  const auto K = W_in.rows(), n = W_in.cols(), updates = x_cur_in.rows();
+  const auto draws = static_cast<Eigen::Index>(keys.size());
   if (n < 1 || n > kernel::kBlock) throw py::value_error("W must have 1 to kBlock columns");
-  if (x_cur_in.cols() != n || coef_in.rows() != batch || coef_in.cols() != K ||
-      static_cast<Eigen::Index>(keys.size()) != batch)
-    throw py::value_error("x_cur must be batch x n, coef batch x K and keys of length batch");
+  if (K < 1) throw py::value_error("W must have at least one row");
+  if (x_cur_in.cols() != n || coef_in.rows() != updates || coef_in.cols() != K)
+    throw py::value_error("x_cur must be updates x n and coef updates x K");
   Matrix W = W_in.cast<Real>(), x_cur = x_cur_in.cast<Real>(), coef = coef_in.cast<Real>();
-  Matrix x_next = Matrix::Zero(batch, n);
-  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> partial(batch, K);
+  Matrix x_next = Matrix::Zero(draws, n);
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> partial(draws, K);
+  double cross = 0.0;
   kernel::BlockArgs<Real> a{};
   a.W = W.data();
   a.ldw = n;
@@ -32,16 +35,18 @@ py::tuple run_block(const Eigen::MatrixXd& W_in, const Eigen::MatrixXd& x_cur_in
   a.x_cur = x_cur.data();
   a.x_next = x_next.data();
   a.ldx = n;
-  a.batch = static_cast<int>(batch);
+  a.updates = static_cast<int>(updates);
   a.coef = coef.data();
-  a.draw = true;
+  a.draws = static_cast<int>(draws);
   a.keys = keys.data();
   a.inputs = inputs;
   a.count = static_cast<int>(n);
   a.partial = partial.data();
+  a.cross = draws == 2 ? &cross : nullptr;
   if constexpr (std::is_same_v<Real, double>) kernel::active().block_d(a);
   else kernel::active().block_f(a);
-  return py::make_tuple(W.template cast<double>().eval(), x_next.template cast<double>().eval(), partial);
+  return py::make_tuple(W.template cast<double>().eval(), x_next.template cast<double>().eval(), partial,
+                        draws == 2 ? py::cast(cross) : py::none());
 }
 }  // namespace
 
@@ -71,5 +76,6 @@ void bind_kernel(py::module_& m) {
       },
       py::arg("W"), py::arg("x_cur"), py::arg("coef"), py::arg("keys"), py::arg("float32") = false,
       py::arg("rademacher") = false,
-      "one column block through the active kernel (tests): returns (W updated, x_next drawn, row sums)");
+      "one column block through the active kernel (tests): returns (W updated, x_next drawn, row sums, "
+      "x_next[0] . x_next[1] or None)");
 }

@@ -29,6 +29,17 @@ void bind_simulator(py::module_& m) {
           "first layer as stored: W O in the teacher frame, else W (checkpoints)")
       .def("input", &Simulator::input, py::arg("sample"), "input of one sample in the input basis")
       .def_property("steps", &Simulator::steps, &Simulator::set_steps)
+      .def_property(
+          "carry",
+          [](const Simulator& s) {
+            return Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(s.carry().data(), Eigen::Index(s.carry().size())));
+          },
+          [](Simulator& s, const Eigen::VectorXd& c) {
+            if (c.size() != 0 && c.size() != s.config().K)
+              throw py::value_error("carry must have length K or 0");
+            s.set_carry(std::vector<double>(c.data(), c.data() + c.size()));
+          },
+          "fields carried into the next step after an odd number of online steps (checkpoints; set after steps)")
       .def_property_readonly("time", &Simulator::time)
       .def_property_readonly("diverged", &Simulator::diverged)
       // The loop touches only C++ state owned by this object, so other Python threads may run.

@@ -17,20 +17,23 @@ int streamed_rows(const ModelConfig& cfg) { return cfg.K + (uses_teacher_frame(c
 
 /// Rough one-thread time of a step over `columns` input columns in ns (bench/README.md): a
 /// double normal 0.8 ns, a float one 0.45, a sign 0.05; a streamed row 0.2 ns per column in
-/// double, 0.1 in float.
+/// double, 0.1 in float, half that per step when a pass serves a pair of steps.
 double step_ns(const ModelConfig& cfg, std::int64_t columns) {
   const bool f = cfg.precision == kernel::Precision::Float32;
   const double draw = cfg.inputs == kernel::Inputs::Rademacher ? 0.05 : f ? 0.45 : 0.8;
-  return static_cast<double>(columns) * cfg.batch * (draw + streamed_rows(cfg) * (f ? 0.1 : 0.2));
+  const double row = (f ? 0.1 : 0.2) / (paired(cfg) ? 2 : 1);
+  return static_cast<double>(columns) * cfg.batch * (draw + streamed_rows(cfg) * row);
 }
 }  // namespace
 
 int step_threads(const ModelConfig& cfg, int available) {
-  // More threads pay off when the largest share of blocks plus the per-step barrier and
-  // reduction (~0.6 us: measured ~1.2 us on a 2-vCPU Intel Xeon, ~0.2 us on a 2-vCPU AMD Zen 4)
-  // beats one thread doing all. Measured crossovers at K = M = 2: Zen 4 N ~ 1300 (float64) and
-  // ~1100 (float32); Intel N ~ 2000 and ~3000. This rule picks N ~ 1550 and ~2000.
-  constexpr double kSyncNs = 600.0;
+  // More threads pay off when the largest share of blocks plus the barrier and reduction per
+  // pass (~0.6 us: measured ~1.2 us on a 2-vCPU Intel Xeon, ~0.2 us on a 2-vCPU AMD Zen 4)
+  // beats one thread doing all. Measured crossovers at K = M = 2, one step per pass: Zen 4
+  // N ~ 1300 (float64) and ~1100 (float32); Intel N ~ 2000 and ~3000. With a pass per pair of
+  // steps (half the barriers), two threads ran 1.2x faster from two blocks on (N = 1300) on
+  // Zen 4; this rule picks two threads from N ~ 1330 (float64) and ~1570 (float32).
+  const double kSyncNs = paired(cfg) ? 300.0 : 600.0;
   const std::int64_t blocks = (cfg.N + kernel::kBlock - 1) / kernel::kBlock;
   int best = 1;
   double best_ns = step_ns(cfg, cfg.N);
@@ -60,17 +63,25 @@ template <class Real>
 void FastStepper<Real>::resize(const ModelConfig& cfg) {
   blocks_ = (cfg.N + kernel::kBlock - 1) / kernel::kBlock;
   ldx_ = (cfg.N + 15) / 16 * 16;  // rows start on 64-byte multiples of the buffer
-  for (auto& x : x_) x.assign(static_cast<std::size_t>(ldx_ * cfg.batch), Real(0));
-  for (auto& p : partial_) p.assign(static_cast<std::size_t>(blocks_ * cfg.batch * (cfg.K + cfg.M)), 0.0);
+  inputs_ = paired(cfg) ? 2 : cfg.batch;
+  stride_ = inputs_ * (cfg.K + cfg.M) + (paired(cfg) ? 1 : 0);  // a pair's block also holds x . x'
+  for (auto& x : x_) x.assign(static_cast<std::size_t>(ldx_ * inputs_), Real(0));
+  for (auto& p : partial_) p.assign(static_cast<std::size_t>(blocks_ * stride_), 0.0);
 }
 
 template <class Real>
 std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::int64_t ldw, const Real* B,
                                          std::int64_t ldb, Eigen::VectorXd& v, const Eigen::VectorXd& v_star,
-                                         std::uint64_t step0, std::uint64_t n, int threads,
-                                         const Eigen::MatrixXd* frame_L) {
+                                         std::uint64_t step0, std::uint64_t n, std::vector<double>& carry,
+                                         int threads, const Eigen::MatrixXd* frame_L) {
+  const bool pairs = paired(cfg);
+  // The carried fields belong to step step0 only if it is the second step of a pair.
+  const std::vector<double> carry_in = pairs && (step0 & 1) && carry.size() == std::size_t(cfg.K) ? carry
+                                                                                                 : std::vector<double>{};
   if (n == 0) return 0;
-  if (blocks_ != (cfg.N + kernel::kBlock - 1) / kernel::kBlock || x_[0].size() != std::size_t(ldx_ * cfg.batch))
+  carry.clear();
+  if (blocks_ != (cfg.N + kernel::kBlock - 1) / kernel::kBlock || inputs_ != (pairs ? 2 : cfg.batch) ||
+      x_[0].size() != std::size_t(ldx_ * inputs_))
     resize(cfg);
   const int K = cfg.K, M = cfg.M, P = K + M, batch = cfg.batch;
   // Rows the kernel streams: the student's, plus the teacher's unless the frame gives its fields.
@@ -79,11 +90,11 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
   // Scratch is sized here, once per call, never inside the step loop.
   if (scratch_.size() < std::size_t(T)) scratch_.resize(T);
   for (auto& s : scratch_) {
-    s.fields.resize(batch * P);
+    s.fields.resize(inputs_ * P);
     s.v.resize(K);
     s.dv.resize(K);
-    s.coef.resize(batch * K);
-    s.keys.resize(batch);
+    s.coef.resize(inputs_ * K);
+    s.keys.resize(inputs_);
     s.labels.resize(kernel::kBlock);
   }
   const kernel::Table& kt = kernel::active();
@@ -96,6 +107,7 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
   const double c_v = cfg.lr_v / (static_cast<double>(cfg.N) * batch);
   const std::uint64_t ub = static_cast<std::uint64_t>(batch);
   std::uint64_t done = n;
+  std::vector<double> carry_out;
   SpinBarrier barrier(T);
 
   auto body = [&](int tid, int team) {
@@ -105,18 +117,19 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
     const Share mine = thread_share(blocks_, tid, team);
     const std::int64_t b0 = mine.first, b1 = mine.last;  // this thread's blocks
 
-    // One pass over this thread's blocks: apply `coef` with inputs x_[cur] (if coef), draw the
-    // inputs of step `step` into x_[cur ^ 1] and their block dot products (if draw).
-    auto pass = [&](const Real* coef, int cur, bool draw, std::uint64_t step) {
+    // One pass over this thread's blocks: apply `updates` updates (s.coef, inputs x_[cur]), then
+    // draw `draws` inputs, samples first, first + 1, ..., into x_[cur ^ 1] and their block dot
+    // products (and a pair's cross product) into partial_[cur ^ 1].
+    auto pass = [&](int updates, int cur, int draws, std::uint64_t first) {
       kernel::BlockArgs<Real> a{};
       a.K = K;
-      a.M = Mk;
+      a.M = draws > 0 ? Mk : 0;
       a.ldw = ldw;
       a.ldb = ldb;
       a.ldx = ldx_;
-      a.batch = batch;
-      a.coef = coef;
-      a.draw = draw;
+      a.updates = updates;
+      a.coef = s.coef.data();
+      a.draws = draws;
       a.keys = s.keys.data();
       a.inputs = cfg.inputs;
       for (std::int64_t blk = b0; blk < b1; ++blk) {
@@ -126,67 +139,134 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
         a.B = frame_L ? nullptr : B + c0;
         a.x_cur = x_[cur].data() + c0;
         a.x_next = x_[cur ^ 1].data() + c0;
-        a.partial = partial_[cur ^ 1].data() + blk * batch * Pk;
-        if (draw)
-          for (int b = 0; b < batch; ++b)
-            s.keys[b] = rng::block_key(cfg.seed, rng::Stream::Inputs, step * ub + b, static_cast<std::uint64_t>(blk));
+        a.partial = partial_[cur ^ 1].data() + blk * stride_;
+        a.cross = pairs && draws == 2 ? a.partial + 2 * Pk : nullptr;
+        for (int d = 0; d < draws; ++d)
+          s.keys[d] = rng::block_key(cfg.seed, rng::Stream::Inputs, first + d, static_cast<std::uint64_t>(blk));
         block_fn(a);
       }
     };
 
-    // Prologue: inputs of step0 into x_[0] (pass with cur = 1 writes x_[0] and partial_[0]).
-    pass(nullptr, 1, true, step0);
-    for (std::uint64_t i = 0; i < n; ++i) {
+    // Raw local fields (not yet scaled by 1/sqrt(N)) of the `draws` inputs in x_[cur]: block
+    // partials added in block order (the same in every thread), the teacher's from the frame.
+    // Returns a pair's cross product x . x'.
+    auto gather = [&](int cur, int draws) {
       if (team > 1) barrier.wait(sense);
-      const int cur = static_cast<int>(i & 1);
-      // Local fields: block partials added in block order (the same in every thread).
       std::fill(s.fields.begin(), s.fields.end(), 0.0);
+      double cross = 0.0;
       const double* part = partial_[cur].data();
-      for (std::int64_t blk = 0; blk < blocks_; ++blk)
-        for (int b = 0; b < batch; ++b)
-          for (int r = 0; r < Pk; ++r) s.fields[b * P + r] += part[(blk * batch + b) * Pk + r];
+      for (std::int64_t blk = 0; blk < blocks_; ++blk) {
+        const double* pb = part + blk * stride_;
+        for (int d = 0; d < draws; ++d)
+          for (int r = 0; r < Pk; ++r) s.fields[d * P + r] += pb[d * Pk + r];
+        if (pairs && draws == 2) cross += pb[2 * Pk];
+      }
       if (frame_L)  // teacher fields from the first M inputs of each sample (L lower triangular)
-        for (int b = 0; b < batch; ++b) {
-          const Real* x = x_[cur].data() + b * ldx_;
+        for (int d = 0; d < draws; ++d) {
+          const Real* x = x_[cur].data() + d * ldx_;
           for (int m = 0; m < M; ++m) {
             double nu = 0.0;
             for (int j = 0; j <= m; ++j) nu += (*frame_L)(m, j) * static_cast<double>(x[j]);
-            s.fields[b * P + K + m] = nu;
+            s.fields[d * P + K + m] = nu;
           }
         }
-      bool ok = true;
-      std::fill(s.dv.begin(), s.dv.end(), 0.0);
-      for (int b = 0; b < batch && ok; ++b) {
-        double* f = s.fields.data() + b * P;
-        for (int j = 0; j < P; ++j) f[j] *= inv_sqrt_n;
-        double delta = 0.0;
-        if (cfg.noise != 0.0) {
-          const std::uint64_t sample = (step0 + i) * ub + b;
-          if (sample / kernel::kBlock != s.label_block) {
-            s.label_block = sample / kernel::kBlock;
-            rng::normal_block(cfg.seed, rng::Stream::Labels, s.label_block, 0, s.labels.data(), kernel::kBlock);
-          }
-          delta = -cfg.noise * s.labels[sample % kernel::kBlock];
+      return cross;
+    };
+
+    // Sample `sample`'s update from its raw fields f (scaled here): coef (K values) and its part of
+    // the second layer's change in s.dv. False when it diverged: a field or the error beyond 1e100
+    // (or not finite); the overlaps ~ field^2 are then still finite.
+    auto coefficients = [&](double* f, std::uint64_t sample, Real* coef) {
+      for (int j = 0; j < P; ++j) f[j] *= inv_sqrt_n;
+      double delta = 0.0;
+      if (cfg.noise != 0.0) {
+        if (sample / kernel::kBlock != s.label_block) {
+          s.label_block = sample / kernel::kBlock;
+          rng::normal_block(cfg.seed, rng::Stream::Labels, s.label_block, 0, s.labels.data(), kernel::kBlock);
         }
-        for (int k = 0; k < K; ++k) delta += s.v[k] * act_g(cfg.g_student, f[k]);
-        for (int m = 0; m < M; ++m) delta -= v_star(m) * act_g(cfg.g_teacher, f[K + m]);
-        // Diverged: a field or the error beyond 1e100 (or not finite). The overlaps ~ field^2
-        // are then still finite, so everything recorded up to here stays usable.
-        ok = std::abs(delta) < kDivergence;
-        for (int j = 0; j < P; ++j) ok = ok && std::abs(f[j]) < kDivergence;
-        for (int k = 0; k < K && ok; ++k) {
-          // Feedback f_k is v_k before this step (backprop); coef is minus the update coefficient.
-          s.coef[b * K + k] = static_cast<Real>(-c_w * s.v[k] * act_dg(cfg.g_student, f[k]) * delta);
-          s.dv[k] -= c_v * act_g(cfg.g_student, f[k]) * delta;
-        }
+        delta = -cfg.noise * s.labels[sample % kernel::kBlock];
       }
-      if (!ok) {
-        if (tid == 0) done = i;
-        break;
+      for (int k = 0; k < K; ++k) delta += s.v[k] * act_g(cfg.g_student, f[k]);
+      for (int m = 0; m < M; ++m) delta -= v_star(m) * act_g(cfg.g_teacher, f[K + m]);
+      bool ok = std::abs(delta) < kDivergence;
+      for (int j = 0; j < P; ++j) ok = ok && std::abs(f[j]) < kDivergence;
+      for (int k = 0; k < K && ok; ++k) {
+        // Feedback f_k is v_k before this step (backprop); coef is minus the update coefficient.
+        coef[k] = static_cast<Real>(-c_w * s.v[k] * act_dg(cfg.g_student, f[k]) * delta);
+        s.dv[k] -= c_v * act_g(cfg.g_student, f[k]) * delta;
       }
-      pass(s.coef.data(), cur, i + 1 < n, step0 + i + 1);
+      return ok;
+    };
+    auto apply_dv = [&] {
       if (cfg.trains_second_layer())
         for (int k = 0; k < K; ++k) s.v[k] += s.dv[k];
+      std::fill(s.dv.begin(), s.dv.end(), 0.0);
+    };
+    std::fill(s.dv.begin(), s.dv.end(), 0.0);
+
+    if (!pairs) {  // minibatches: one pass per step
+      pass(0, 1, batch, step0 * ub);  // inputs of step0 into x_[0] (cur = 1 writes x_[0])
+      for (std::uint64_t i = 0; i < n; ++i) {
+        const int cur = static_cast<int>(i & 1);
+        gather(cur, batch);
+        bool ok = true;
+        for (int b = 0; b < batch && ok; ++b)
+          ok = coefficients(s.fields.data() + b * P, (step0 + i) * ub + b, s.coef.data() + b * K);
+        if (!ok) {
+          if (tid == 0) done = i;
+          break;
+        }
+        pass(batch, cur, i + 1 < n ? batch : 0, (step0 + i + 1) * ub);
+        apply_dv();
+      }
+    } else {  // online steps in pairs (2m, 2m + 1): one pass applies both and draws the next two
+      const std::uint64_t end = step0 + n;
+      std::uint64_t step = step0;
+      int cur = 0;
+      double* f0 = s.fields.data();
+      double* f1 = s.fields.data() + P;
+      Real* coef0 = s.coef.data();
+      bool go = true;
+      if (step & 1) {  // starts on a pair's second step: alone, with the carried fields if any
+        pass(0, 1, 1, step);
+        gather(0, 1);
+        if (!carry_in.empty()) std::copy(carry_in.begin(), carry_in.end(), f0);
+        go = coefficients(f0, step, coef0);
+        if (!go && tid == 0) done = 0;
+        if (go) {
+          pass(1, 0, step + 1 < end ? 2 : 0, step + 1);
+          apply_dv();
+          ++step;
+          cur = 1;
+        }
+      } else {
+        pass(0, 1, 2, step);  // inputs of the pair into x_[0]
+      }
+      while (go && step < end) {
+        // x_[cur] holds inputs `step` (even) and step + 1, partial_[cur] their sums with W_step.
+        const double cross = gather(cur, 2);
+        if (!coefficients(f0, step, coef0)) {
+          if (tid == 0) done = step - step0;
+          break;
+        }
+        apply_dv();
+        // W_{step+1} x' = W_step x' + coef (x . x'): the second field without another pass over W
+        for (int k = 0; k < K; ++k) f1[k] += static_cast<double>(coef0[k]) * cross;
+        if (step + 1 == end) {  // stop between the two: W_{step+1}, and the field carried over
+          if (tid == 0) carry_out.assign(f1, f1 + K);
+          pass(1, cur, 0, 0);
+          break;
+        }
+        if (!coefficients(f1, step + 1, s.coef.data() + K)) {
+          if (tid == 0) done = step + 1 - step0;
+          pass(1, cur, 0, 0);
+          break;
+        }
+        apply_dv();
+        pass(2, cur, step + 2 < end ? 2 : 0, step + 2);
+        cur ^= 1;
+        step += 2;
+      }
     }
     if (tid == 0)
       for (int k = 0; k < K; ++k) v(k) = s.v[k];
@@ -195,6 +275,7 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
     if (team == T) return body(tid, team);
     if (tid == 0) body(0, 1);  // OpenMP gave fewer threads than asked (nested region): run serially
   });
+  carry = std::move(carry_out);
   return done;
 }
 

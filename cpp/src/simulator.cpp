@@ -84,6 +84,7 @@ void Simulator::set_stored_W(const RowMatrix& W) {
   if (is_float()) Wf_.leftCols(cfg_.N) = W.cast<float>();
   else student_.W.leftCols(cfg_.N) = W;
   diverged_ = false;
+  carry_.clear();
 }
 
 template <class Matrix>
@@ -97,6 +98,7 @@ void Simulator::set_student(const RowMatrix& W, const Eigen::VectorXd& v) {
   store_student(W);
   student_.v = v;
   diverged_ = false;
+  carry_.clear();
 }
 
 void Simulator::set_teacher(const RowMatrix& B, const Eigen::VectorXd& v_star) {
@@ -104,6 +106,7 @@ void Simulator::set_teacher(const RowMatrix& B, const Eigen::VectorXd& v_star) {
   if (is_float()) Bf_.leftCols(cfg_.N) = B.cast<float>();
   else teacher_.W.leftCols(cfg_.N) = B;
   teacher_.v = v_star;
+  carry_.clear();
   if (uses_teacher_frame(cfg_)) {
     frame_ = TeacherFrame(teacher().W);
     store_student(W);
@@ -128,9 +131,9 @@ std::uint64_t Simulator::advance(std::uint64_t n, int threads) {
   const Eigen::MatrixXd* L = in_teacher_frame() ? &frame_.L() : nullptr;
   const std::uint64_t done =
       is_float() ? fast_f_.advance(cfg_, Wf_.data(), ld_, Bf_.data(), ld_, student_.v, teacher_.v, steps_, n,
-                                   threads, L)
+                                   carry_, threads, L)
                  : fast_d_.advance(cfg_, student_.W.data(), ld_, teacher_.W.data(), ld_, student_.v, teacher_.v,
-                                   steps_, n, threads, L);
+                                   steps_, n, carry_, threads, L);
   steps_ += done;
   if (done < n) diverged_ = true;
   return done;
@@ -147,6 +150,7 @@ bool Simulator::step_on(const RowMatrix& X, const Eigen::VectorXd& zeta) {
   if (ok) {
     store_student(s.W);
     student_.v = s.v;
+    carry_.clear();
   }
   if (ok) ++steps_;
   else diverged_ = true;

@@ -2,7 +2,9 @@
 
 The random inputs and label noises are drawn from counter-based streams keyed by (seed,
 sample index), so there is no hidden generator state: the full state of a run is the weights
-(W, v, B, v*), the step counter, the rows recorded so far and the step counts still to record.
+(W, v, B, v*), the step counter, the rows recorded so far and the step counts still to record,
+plus, after an odd number of online steps, the local fields carried into the next step (online
+steps run in pairs, see cpp/include/onlinesgd/fast_step.hpp).
 Restoring those and stepping on gives exactly the numbers an uninterrupted run gives. The
 student's first layer is saved twice: ``W`` in the input basis, to read, and ``W_stored`` as the
 simulator keeps it (in the teacher frame for Gaussian inputs), which is what resuming restores,
@@ -36,17 +38,18 @@ if TYPE_CHECKING:
     from .replicas import ReplicaRun, Replicas
 
 PathLike = Union[str, os.PathLike]
-FORMAT = "onlinesgd-checkpoint-2"
+FORMAT = "onlinesgd-checkpoint-3"
 REPLICAS_FORMAT = "onlinesgd-replicas-checkpoint-1"
 _WEIGHTS = ("W", "v", "B", "v_star")
 
 
 def _state(sim: Simulator, prefix: str = "") -> dict:
     """The arrays that restore ``sim`` exactly: weights (W in the input basis to read, W_stored
-    as the simulator keeps it) and the step counter."""
+    as the simulator keeps it), the step counter and the carried fields (often empty)."""
     state = {prefix + name: getattr(sim, name) for name in _WEIGHTS}
     state[prefix + "W_stored"] = sim._sim.W_stored
     state[prefix + "steps"] = np.uint64(sim.steps)
+    state[prefix + "carry"] = sim._sim.carry
     return state
 
 
@@ -54,6 +57,7 @@ def _restore(config: Config, arrays: dict, prefix: str = "") -> Simulator:
     sim = Simulator(config, **{name: arrays[prefix + name] for name in _WEIGHTS})
     sim._sim.W_stored = arrays[prefix + "W_stored"]  # bit for bit (after the teacher, which sets the frame)
     sim._sim.steps = int(arrays[prefix + "steps"])
+    sim._sim.carry = arrays[prefix + "carry"]  # after the steps, which drop it
     return sim
 
 

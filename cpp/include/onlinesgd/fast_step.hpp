@@ -1,10 +1,18 @@
 #pragma once
 /// The fused online SGD loop: the same step as step.hpp, but with the inputs drawn block by
-/// block (kernel.hpp) and a single pass over W per step. Step s's update and step s+1's
-/// draw and local fields share that pass: for each column block, W += coef_s x_s, then
-/// x_{s+1} is drawn and the block's dot products with the updated W and with B are stored.
+/// block (kernel.hpp) and the update of W fused with the next local fields in one pass over W.
+///
+/// Online steps (batch 1) go in pairs by absolute step number, (2m, 2m + 1): one pass over W
+/// applies both updates and draws the next pair's inputs x, x', with W x, W x' and x . x'. The
+/// second step's field is then W_{2m+1} x' = W_{2m} x' + coef_{2m} (x . x') (each term summed as
+/// documented in kernel.hpp), so W is streamed once per two steps. W itself is updated exactly as
+/// one step at a time would (one rounding per update). A run stopped after step 2m (an odd number
+/// of steps done) holds W_{2m+1} and carries the second step's fields over to the next call, so
+/// a run gives the same bits however it is cut into advance() calls.
+/// Minibatch steps take one pass each: step s's update, then step s + 1's draws and fields.
+///
 /// Threads own contiguous ranges of blocks; the per-block partial sums are added in block
-/// order by every thread after one barrier per step, so every thread computes the same
+/// order by every thread after one barrier per pass, so every thread computes the same
 /// errors, and the results are bit-identical for any thread count.
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +24,9 @@
 #include "onlinesgd/kernel.hpp"
 
 namespace onlinesgd {
+
+/// Whether cfg's steps run in pairs (online steps, batch 1).
+inline bool paired(const ModelConfig& cfg) { return cfg.batch == 1; }
 
 /// Threads to use along N for this configuration when up to `available` may run: 1 unless a
 /// step has enough work for the per-step barrier (~1-2 us) to pay off.
@@ -33,6 +44,10 @@ class FastStepper {
 
   /// Runs up to n steps numbered step0, step0 + 1, ... on the student's first layer W (K rows,
   /// leading dimension ldw) and second layer v, with teacher rows B (ldb) and v_star.
+  /// `carry`: the raw (unscaled) student fields of step step0 when it is the second step of a
+  /// pair, as the previous call left them (if empty, they are computed from W: a valid step, but
+  /// not bit for bit the uninterrupted run); on return, those of the next step when it is one,
+  /// else empty.
   /// With `frame_L` set (the teacher frame, teacher_frame.hpp), W is stored in that frame, B is
   /// not read (pass null) and the teacher's fields are L x[0:M] of the drawn inputs.
   /// `threads` = 0 chooses by step_threads(). Returns the steps done; fewer than n means the
@@ -40,7 +55,7 @@ class FastStepper {
   /// not applied; the overlaps, ~ field^2, are then still finite).
   std::uint64_t advance(const ModelConfig& cfg, Real* W, std::int64_t ldw, const Real* B, std::int64_t ldb,
                         Eigen::VectorXd& v, const Eigen::VectorXd& v_star, std::uint64_t step0, std::uint64_t n,
-                        int threads = 0, const Eigen::MatrixXd* frame_L = nullptr);
+                        std::vector<double>& carry, int threads = 0, const Eigen::MatrixXd* frame_L = nullptr);
 
  private:
   struct ThreadScratch {
@@ -52,10 +67,12 @@ class FastStepper {
   };
 
   std::int64_t ldx_ = 0, blocks_ = 0;
-  // batch x ldx inputs of the current and the next step, on 64-byte boundaries (see the
+  int inputs_ = 0;           // inputs per pass: 2 for a pair of online steps, else the batch
+  std::int64_t stride_ = 0;  // partial sums per block
+  // inputs_ x ldx inputs of the current and the next pass, on 64-byte boundaries (see the
   // EIGEN_MAX_ALIGN_BYTES note in cpp/CMakeLists.txt)
   std::vector<Real, Eigen::aligned_allocator<Real>> x_[2];
-  std::vector<double> partial_[2];    // blocks x batch x rows partial dot products (rows = K, or K + M)
+  std::vector<double> partial_[2];  // per block: inputs_ x rows dot products (rows = K, or K + M), then a pair's x . x'
   std::vector<ThreadScratch> scratch_;
 };
 

@@ -22,9 +22,12 @@ enum class Inputs : int { Gaussian = 0, Rademacher = 1 };
 enum class Precision : int { Float64 = 0, Float32 = 1 };
 
 /// One column block of the fused step. Pointers point at the block's first column.
-/// With `coef` set, first applies W[k] += sum_b coef[b K + k] x_cur[b] (the previous step's
-/// update); with `draw` set, then draws x_next[b] from keys[b] and writes
-/// partial[b (K + M) + r] = (row r of [W; B]) . x_next[b] over this block, in double.
+/// First applies the `updates` pending updates one after another, W[k] += coef[u K + k] x_cur[u]
+/// for u = 0, 1, ... (each rounded: the same bits as one update at a time); then draws `draws`
+/// inputs x_next[d] from keys[d] and writes partial[d (K + M) + r] = (row r of [W; B]) . x_next[d]
+/// over this block, in double, and with `cross` set (draws == 2) *cross = x_next[0] . x_next[1].
+/// A minibatch step is updates = draws = batch; a pair of online steps (fast_step.hpp) applies two
+/// updates and draws the next two inputs with their cross product.
 /// A trivial aggregate (no member initialisers, so no constructor code is emitted in the
 /// per-target units): value-initialise it with `BlockArgs<Real> a{};`.
 template <class Real>
@@ -35,16 +38,17 @@ struct BlockArgs {
   const Real* B;  ///< M teacher rows, leading dimension ldb
   std::int64_t ldb;
   int M;
-  const Real* x_cur;  ///< batch rows, leading dimension ldx
-  Real* x_next;       ///< batch rows, leading dimension ldx
+  const Real* x_cur;  ///< `updates` rows, leading dimension ldx
+  Real* x_next;       ///< `draws` rows, leading dimension ldx
   std::int64_t ldx;
-  int batch;
-  const Real* coef;   ///< batch x K update coefficients, or null for no update
-  bool draw;
-  const std::uint64_t* keys;  ///< batch counter keys of x_next's blocks
+  int updates;        ///< pending updates to apply (0: none)
+  const Real* coef;   ///< updates x K update coefficients
+  int draws;          ///< inputs to draw (0: none)
+  const std::uint64_t* keys;  ///< draws counter keys of x_next's blocks
   Inputs inputs;
-  int count;                ///< columns in this block (kBlock except the last)
-  double* partial;    ///< batch x (K + M) block dot products
+  int count;          ///< columns in this block (kBlock except the last)
+  double* partial;    ///< draws x (K + M) block dot products
+  double* cross;      ///< null, or x_next[0] . x_next[1] over this block (draws == 2)
 };
 
 /// Function table of one compiled target.

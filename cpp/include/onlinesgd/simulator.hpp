@@ -47,7 +47,16 @@ class Simulator {
   /// Samples seen / N.
   double time() const { return static_cast<double>(steps_) * cfg_.batch / static_cast<double>(cfg_.N); }
   /// Restores the step counter (resuming a checkpoint: inputs are keyed by the sample index).
-  void set_steps(std::uint64_t steps) { steps_ = steps; }
+  /// Drops the carried fields, which belong to the old count.
+  void set_steps(std::uint64_t steps) {
+    steps_ = steps;
+    carry_.clear();
+  }
+  /// After an odd number of online steps, the raw fields of the next step (the second of a pair,
+  /// fast_step.hpp), carried between advance() calls; empty otherwise or when the weights were
+  /// set since. Checkpoints save and restore them (after set_steps) to resume bit for bit.
+  const std::vector<double>& carry() const { return carry_; }
+  void set_carry(std::vector<double> carry) { carry_ = std::move(carry); }
   bool diverged() const { return diverged_; }
 
   /// Performs up to n steps with inputs drawn from the seed. Returns the number done; fewer
@@ -83,6 +92,7 @@ class Simulator {
   FastStepper<double> fast_d_;
   FastStepper<float> fast_f_;
   std::uint64_t steps_ = 0;
+  std::vector<double> carry_;
   bool diverged_ = false;
 };
 

@@ -602,30 +602,86 @@ double dot(const Real* __restrict w, const Real* __restrict x, int n) {
   return acc.sum_with_tail(n - j, [&](int l, Real s) { return fma_r(w[j + l], x[j + l], s); });
 }
 
-/// For R rows r (1 or 2): w[r] += c[r] xc, then out[r] = (updated w[r]) . xn (lanes as in dot),
-/// in one pass over the rows. Two rows per pass load xc and xn once for both: at K = 2 a block's
-/// row passes 10% faster on Zen 4 (the same sums per row).
-template <int R, class Real>
-void axpy_dot(Real* const* w, const Real* c, const Real* __restrict xc, const Real* __restrict xn, int n, double* out) {
-  Lanes<Real> acc[R];
-  constexpr int L = Lanes<Real>::L, NV = Lanes<Real>::NV;
-  decltype(vbroadcast(c[0])) cv[R];
-  for (int r = 0; r < R; ++r) cv[r] = vbroadcast(c[r]);
+/// One pass over R rows (1 or 2): w[r] += c[u ldc + r] xc[u] for u < U in turn (one rounding
+/// each; U = 0 only reads the rows), then out[d ldo + r] = (updated w[r]) . xn[d] for d < D (lanes
+/// as in dot), and with X also *cross = xn[0] . xn[1]. Two rows per pass load the inputs once for
+/// both: at K = 2 a block's row passes ran 10% faster on Zen 4 (the same sums per row). Two steps
+/// per pass (U = D = 2, fast_step.hpp) halve the passes over W.
+template <int R, int U, int D, bool X, class Real>
+void update_dot(Real* const* w_in, const Real* c, int ldc, const Real* __restrict xc, const Real* __restrict xn,
+                std::int64_t ldx, int n, double* out, int ldo, double* cross) {
+  static_assert(D == 1 || D == 2, "one or two inputs");
+  static_assert(!X || D == 2, "the cross product of two inputs");
+  constexpr int L = Lanes<Real>::L, NV = Lanes<Real>::NV, UU = U > 0 ? U : 1;
+  using V = decltype(vload(xc));
+  Lanes<Real> acc[R][D], accx;
+  // The row pointers in registers: read through w_in, they were reloaded after every store.
+  Real* w[R];
+  for (int r = 0; r < R; ++r) w[r] = w_in[r];
+  V cv[UU][R];
+  for (int u = 0; u < U; ++u)
+    for (int r = 0; r < R; ++r) cv[u][r] = vbroadcast(c[u * ldc + r]);
   int j = 0;
   for (; j + kAcc <= n; j += kAcc)
     for (int v = 0; v < NV; ++v) {
-      const auto x = vload(xc + j + v * L), y = vload(xn + j + v * L);
-      decltype(vload(xc)) u[R];  // every row's load before any store (the rows do not overlap)
-      for (int r = 0; r < R; ++r) u[r] = vfma(cv[r], x, vload(w[r] + j + v * L));
-      for (int r = 0; r < R; ++r) vstore(w[r] + j + v * L, u[r]);
-      for (int r = 0; r < R; ++r) acc[r].v[v] = vfma(u[r], y, acc[r].v[v]);
+      const int o = j + v * L;
+      V x[UU], y[D], wr[R];
+      for (int u = 0; u < U; ++u) x[u] = vload(xc + u * ldx + o);
+      for (int d = 0; d < D; ++d) y[d] = vload(xn + d * ldx + o);
+      for (int r = 0; r < R; ++r) wr[r] = vload(w[r] + o);  // every row's load before any store
+      for (int r = 0; r < R; ++r)
+        for (int u = 0; u < U; ++u) wr[r] = vfma(cv[u][r], x[u], wr[r]);
+      if constexpr (U > 0)
+        for (int r = 0; r < R; ++r) vstore(w[r] + o, wr[r]);
+      for (int r = 0; r < R; ++r)
+        for (int d = 0; d < D; ++d) acc[r][d].v[v] = vfma(wr[r], y[d], acc[r][d].v[v]);
+      if constexpr (X) accx.v[v] = vfma(y[0], y[1], accx.v[v]);
     }
+  // The tail (only the last block of a row has one): its updates first, then the tail lanes.
+  const int t = n - j;
+  if constexpr (U > 0)
+    for (int r = 0; r < R; ++r)
+      for (int l = 0; l < t; ++l) {
+        Real wl = w[r][j + l];
+        for (int u = 0; u < U; ++u) wl = fma_r(c[u * ldc + r], xc[u * ldx + j + l], wl);
+        w[r][j + l] = wl;
+      }
   for (int r = 0; r < R; ++r)
-    out[r] = acc[r].sum_with_tail(n - j, [&](int l, Real s) {
-      const Real u = fma_r(c[r], xc[j + l], w[r][j + l]);
-      w[r][j + l] = u;
-      return fma_r(u, xn[j + l], s);
-    });
+    for (int d = 0; d < D; ++d)
+      out[d * ldo + r] = acc[r][d].sum_with_tail(t, [&](int l, Real s) { return fma_r(w[r][j + l], xn[d * ldx + j + l], s); });
+  if constexpr (X) *cross = accx.sum_with_tail(t, [&](int l, Real s) { return fma_r(xn[j + l], xn[ldx + j + l], s); });
+}
+
+template <int R, int U, int D, class Real>
+void rows_pass(Real* const* w, const Real* c, const BlockArgs<Real>& a, double* out, double* cross) {
+  if constexpr (D == 2)
+    if (cross) return update_dot<R, U, D, true>(w, c, a.K, a.x_cur, a.x_next, a.ldx, a.count, out, a.K + a.M, cross);
+  update_dot<R, U, D, false>(w, c, a.K, a.x_cur, a.x_next, a.ldx, a.count, out, a.K + a.M, nullptr);
+}
+
+/// U updates and D draws (both at most 2) in one pass per pair of rows.
+template <int U, int D, class Real>
+void fused_rows(const BlockArgs<Real>& a) {
+  double* cross = a.cross;  // summed in the first pass
+  int k = 0;
+  for (; k + 2 <= a.K; k += 2, cross = nullptr) {
+    Real* const w[2] = {a.W + k * a.ldw, a.W + (k + 1) * a.ldw};
+    rows_pass<2, U, D>(w, U ? a.coef + k : nullptr, a, a.partial + k, cross);
+  }
+  if (k < a.K) {
+    Real* const w[1] = {a.W + k * a.ldw};
+    rows_pass<1, U, D>(w, U ? a.coef + k : nullptr, a, a.partial + k, cross);
+  }
+  // Teacher rows are only read: U = 0 never stores, so casting away const is safe.
+  int m = 0;
+  for (; m + 2 <= a.M; m += 2) {
+    Real* const b[2] = {const_cast<Real*>(a.B + m * a.ldb), const_cast<Real*>(a.B + (m + 1) * a.ldb)};
+    rows_pass<2, 0, D>(b, static_cast<const Real*>(nullptr), a, a.partial + a.K + m, nullptr);
+  }
+  if (m < a.M) {
+    Real* const b[1] = {const_cast<Real*>(a.B + m * a.ldb)};
+    rows_pass<1, 0, D>(b, static_cast<const Real*>(nullptr), a, a.partial + a.K + m, nullptr);
+  }
 }
 
 template <class Real>
@@ -639,30 +695,24 @@ void block(const BlockArgs<Real>& a) {
   // chunk by chunk between the rows' passes (to overlap the weights' traffic with the generator)
   // was 2-10% slower on Zen 4 once the generator kept its state in registers for a whole block.
   const int n = a.count, P = a.K + a.M;
-  if (a.draw)
-    for (int b = 0; b < a.batch; ++b) draw(a.inputs, a.keys[b], a.x_next + b * a.ldx, n);
-  int k0 = 0;
-  if (a.coef && a.draw && a.batch == 1) {  // update and dot products in one pass, rows in pairs
-    for (; k0 + 2 <= a.K; k0 += 2) {
-      Real* const w[2] = {a.W + k0 * a.ldw, a.W + (k0 + 1) * a.ldw};
-      axpy_dot<2>(w, a.coef + k0, a.x_cur, a.x_next, n, a.partial + k0);
-    }
-    if (k0 < a.K) {
-      Real* const w[1] = {a.W + k0 * a.ldw};
-      axpy_dot<1>(w, a.coef + k0, a.x_cur, a.x_next, n, a.partial + k0);
-      ++k0;
-    }
+  for (int d = 0; d < a.draws; ++d) draw(a.inputs, a.keys[d], a.x_next + d * a.ldx, n);
+  switch (a.draws > 2 || a.updates > 2 ? -1 : a.updates * 3 + a.draws) {
+    case 1: return fused_rows<0, 1>(a);
+    case 2: return fused_rows<0, 2>(a);
+    case 4: return fused_rows<1, 1>(a);
+    case 5: return fused_rows<1, 2>(a);
+    case 7: return fused_rows<2, 1>(a);
+    case 8: return fused_rows<2, 2>(a);
+    default: break;  // updates alone, or minibatches beyond 2: one row operation at a time
   }
-  for (int k = k0; k < a.K; ++k) {
+  for (int k = 0; k < a.K; ++k) {
     Real* w = a.W + k * a.ldw;
-    if (a.coef)
-      for (int b = 0; b < a.batch; ++b) axpy(w, a.coef[b * a.K + k], a.x_cur + b * a.ldx, n);
-    if (a.draw)
-      for (int b = 0; b < a.batch; ++b) a.partial[b * P + k] = dot(w, a.x_next + b * a.ldx, n);
+    for (int u = 0; u < a.updates; ++u) axpy(w, a.coef[u * a.K + k], a.x_cur + u * a.ldx, n);
+    for (int d = 0; d < a.draws; ++d) a.partial[d * P + k] = dot(w, a.x_next + d * a.ldx, n);
   }
-  if (a.draw)
-    for (int m = 0; m < a.M; ++m)
-      for (int b = 0; b < a.batch; ++b) a.partial[b * P + a.K + m] = dot(a.B + m * a.ldb, a.x_next + b * a.ldx, n);
+  for (int m = 0; m < a.M; ++m)
+    for (int d = 0; d < a.draws; ++d) a.partial[d * P + a.K + m] = dot(a.B + m * a.ldb, a.x_next + d * a.ldx, n);
+  if (a.cross) *a.cross = dot(a.x_next, a.x_next + a.ldx, n);
 }
 
 void block_d(const BlockArgs<double>& a) { block(a); }
