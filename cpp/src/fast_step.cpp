@@ -51,10 +51,12 @@ int step_threads(const ModelConfig& cfg, int available) {
 
 bool replicas_in_parallel(const ModelConfig& cfg, std::size_t replicas, int available) {
   // One replica per thread (no barrier at all) beats threading each along N while a replica's
-  // streamed bytes (rows and the two input buffers) fit in a core's L2 with room to spare.
-  // Measured on 2 cores, K = M = 2, replica-steps/s: N = 1e4 1.10x (float64) and 1.18x (float32)
-  // in favour of one per thread, N = 3e4 even, N = 1e5 0.78x and 0.82x.
-  const double bytes = static_cast<double>(cfg.N) * cfg.batch * (streamed_rows(cfg) + 2) *
+  // streamed bytes (its rows and its two input buffers, of two inputs each for paired online
+  // steps) fit in a core's L2 with room to spare. Measured on 2 cores (Zen 4), K = M = 2, paired
+  // steps, replica-steps/s one per thread against along N: N = 1e4 1.04x (float64) and 1.08x
+  // (float32), N = 3e4 float32 1.02x; N = 3e4 float64 (1.44 MB) 0.61x.
+  const int inputs = paired(cfg) ? 2 : cfg.batch;
+  const double bytes = static_cast<double>(cfg.N) * (streamed_rows(cfg) + 2 * inputs) *
                        (cfg.precision == kernel::Precision::Float32 ? 4.0 : 8.0);
   return replicas > 1 && available > 1 && bytes < 1024.0 * 1024.0;
 }
