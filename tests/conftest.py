@@ -15,3 +15,16 @@ def restore_target():
     target = _core.kernel_target()
     yield
     assert _core.select_kernel(target)
+
+
+@pytest.fixture
+def sigint_raises():
+    """SIGINT raises KeyboardInterrupt during the test, as Ctrl-C does in a terminal. A process
+    started in the background by a shell without job control (`cmd &` in a script) inherits
+    SIGINT ignored, and Python then installs no handler: a test that interrupts itself with
+    SIGINT would never be interrupted (a simulation to t = 1e6 would run for an hour)."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)

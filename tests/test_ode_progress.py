@@ -37,7 +37,7 @@ def test_an_error_in_progress_propagates():
         _core.ode_integrate(*core_args(15.0), progress=boom)
 
 
-def test_ctrl_c_returns_the_times_reached():
+def test_ctrl_c_returns_the_times_reached(sigint_raises):
     full = onlinesgd.ode(SLOW, t_max=40.0, progress=False)
     timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()

@@ -22,7 +22,7 @@ def test_divergence_stops_and_reports_time():
     assert np.all(np.isfinite(traj.eg))
 
 
-def test_ctrl_c_returns_what_was_recorded():
+def test_ctrl_c_returns_what_was_recorded(sigint_raises):
     cfg = onlinesgd.Config(N=2000, K=2, M=2)
     sim = onlinesgd.Simulator(cfg)
     timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))

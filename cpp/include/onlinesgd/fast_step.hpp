@@ -29,7 +29,7 @@ namespace onlinesgd {
 inline bool paired(const ModelConfig& cfg) { return cfg.batch == 1; }
 
 /// Threads to use along N for this configuration when up to `available` may run: 1 unless a
-/// step has enough work for the per-step barrier (~1-2 us) to pay off.
+/// step has enough work for the barrier per pass (~0.2-1.2 us) to pay off.
 int step_threads(const ModelConfig& cfg, int available);
 
 /// Whether `replicas` simulations of cfg should run one per thread (each on one thread) rather
