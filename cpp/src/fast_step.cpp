@@ -78,8 +78,8 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
                                          int threads, const Eigen::MatrixXd* frame_L) {
   const bool pairs = paired(cfg);
   // The carried fields belong to step step0 only if it is the second step of a pair.
-  const std::vector<double> carry_in = pairs && (step0 & 1) && carry.size() == std::size_t(cfg.K) ? carry
-                                                                                                 : std::vector<double>{};
+  const bool carried = pairs && (step0 & 1) && carry.size() == std::size_t(cfg.K);
+  const std::vector<double> carry_in = carried ? carry : std::vector<double>{};
   if (n == 0) return 0;
   carry.clear();
   if (blocks_ != (cfg.N + kernel::kBlock - 1) / kernel::kBlock || inputs_ != (pairs ? 2 : cfg.batch) ||

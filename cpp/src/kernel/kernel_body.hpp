@@ -648,7 +648,8 @@ void update_dot(Real* const* w_in, const Real* c, int ldc, const Real* __restric
       }
   for (int r = 0; r < R; ++r)
     for (int d = 0; d < D; ++d)
-      out[d * ldo + r] = acc[r][d].sum_with_tail(t, [&](int l, Real s) { return fma_r(w[r][j + l], xn[d * ldx + j + l], s); });
+      out[d * ldo + r] =
+          acc[r][d].sum_with_tail(t, [&](int l, Real s) { return fma_r(w[r][j + l], xn[d * ldx + j + l], s); });
   if constexpr (X) *cross = accx.sum_with_tail(t, [&](int l, Real s) { return fma_r(xn[j + l], xn[ldx + j + l], s); });
 }
 
