@@ -113,8 +113,8 @@ int main(int argc, char** argv) {
 
   std::printf("onlinesgd-bench %s, kernel %s, up to %d threads\n", onlinesgd::version(),
               onlinesgd::kernel::active().name, onlinesgd::max_threads());
-  std::printf("%-22s %8s %3s %3s %7s %5s %3s %12s %10s %9s %8s %10s   %s\n", "config", "N", "K", "M", "prec", "input",
-              "thr", "steps/s", "ns/step/N", "gen-floor", "step/flr", "median/s",
+  std::printf("%-22s %8s %3s %3s %7s %5s %3s %12s %10s %9s %8s %10s %9s   %s\n", "config", "N", "K", "M", "prec",
+              "input", "thr", "steps/s", "ns/step/N", "gen-floor", "step/flr", "median/s", "io-floor",
               "split draw/forward/update (1 thread, us)");
   for (auto& c : cases) {
     if (threads > 0) c.threads = threads;
@@ -122,13 +122,14 @@ int main(int argc, char** argv) {
     const auto r = onlinesgd::bench::run(c, repeats);
     const double per_step = r.seconds / static_cast<double>(r.steps);
     const double floor = std::max(r.generation, r.weight_pass);
-    std::printf("%-22s %8lld %3d %3d %7s %5s %3d %12.0f %10.3f %8.2fus %8.2f %10.0f   %.2f / %.2f / %.2f\n",
+    std::printf("%-22s %8lld %3d %3d %7s %5s %3d %12.0f %10.3f %8.2fus %8.2f %10.0f %7.2fus   %.2f / %.2f / %.2f\n",
                 c.name.c_str(),
                 static_cast<long long>(c.cfg.N), c.cfg.K, c.cfg.M,
                 c.cfg.precision == onlinesgd::kernel::Precision::Float32 ? "float32" : "float64",
                 c.cfg.inputs == onlinesgd::kernel::Inputs::Rademacher ? "rad" : "gauss", r.threads, 1.0 / per_step,
                 per_step * 1e9 / static_cast<double>(c.cfg.N), r.generation * 1e6, per_step / floor,
-                static_cast<double>(r.steps) / r.median, r.split.draw * 1e6, r.split.forward * 1e6, r.split.update * 1e6);
+                static_cast<double>(r.steps) / r.median, r.roundtrip * 1e6, r.split.draw * 1e6, r.split.forward * 1e6,
+                r.split.update * 1e6);
     std::fflush(stdout);
   }
   return 0;

@@ -47,6 +47,9 @@ Result run(const Case& c, int repeats) {
   double pass = 1e300;
   for (int i = 0; i < repeats; ++i) pass = std::min(pass, weight_pass_seconds(c.cfg, gen_steps, r.threads));
   r.weight_pass = pass / static_cast<double>(gen_steps);
+  double trip = 1e300;
+  for (int i = 0; i < repeats; ++i) trip = std::min(trip, input_roundtrip_seconds(c.cfg, gen_steps / 2 + 1, r.threads));
+  r.roundtrip = trip / static_cast<double>(2 * (gen_steps / 2 + 1));
   r.split = phase_seconds(c.cfg, std::max<std::uint64_t>(8, r.steps / 8));
   return r;
 }

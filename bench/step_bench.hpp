@@ -22,6 +22,7 @@ struct Result {
   double median = 0;       ///< fused steps, median of the repeats
   double generation = 0;   ///< drawing the same inputs alone, same threads, per step
   double weight_pass = 0;  ///< one read-modify-write pass over W, same threads, per step
+  double roundtrip = 0;    ///< drawing the inputs and reading them back once, no weights, per step
   PhaseSeconds split;      ///< one thread, per step
 };
 

@@ -36,8 +36,9 @@ def test_runs_a_tiny_configuration():
     assert "steps/s" in out.stdout and "kernel" in out.stdout
     row = [line for line in out.stdout.splitlines() if line.startswith("custom")]
     assert len(row) == 1
-    rate = float(row[0].split()[7])
-    assert rate > 0
+    fields = row[0].split()
+    rate, io_floor = float(fields[7]), float(fields[12].removesuffix("us"))
+    assert rate > 0 and io_floor > 0
 
 
 def test_named_configuration_with_float32_rademacher_and_threads():

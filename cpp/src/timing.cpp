@@ -66,6 +66,46 @@ double weight_pass(const ModelConfig& cfg, std::uint64_t passes, int threads) {
   return now() - t0;
 }
 
+/// Pairs of inputs drawn per block as a pair of online steps draws them, and the previous pair
+/// read back in the same pass with the dot products (the kernel's row pass, its rows being the
+/// previous inputs, read only): what any step that stores its inputs and reads each back once
+/// for its update costs, with no weights at all.
+template <class Real>
+double input_roundtrip(const ModelConfig& cfg, std::uint64_t pairs, int threads) {
+  const std::int64_t N = cfg.N, blocks = (N + kernel::kBlock - 1) / kernel::kBlock, ld = (N + 15) / 16 * 16;
+  Buffer<Real> x(static_cast<std::size_t>(4 * ld), Real(0));  // the pair drawn and the previous one
+  const auto& kt = kernel::active();
+  auto* block_fn = [&] {
+    if constexpr (std::is_same_v<Real, double>) return kt.block_d;
+    else return kt.block_f;
+  }();
+  const double t0 = now();
+  parallel_team(threads, [&](int tid, int team) {
+    const Share mine = thread_share(blocks, tid, team);
+    double partial[4];
+    std::uint64_t keys[2];
+    for (std::uint64_t p = 0; p < pairs; ++p)
+      for (std::int64_t blk = mine.first; blk < mine.last; ++blk) {
+        const std::int64_t c0 = blk * kernel::kBlock;
+        kernel::BlockArgs<Real> a{};
+        a.W = x.data() + (p & 1 ? 0 : 2) * ld + c0;  // the previous pair, as two rows
+        a.ldw = ld;
+        a.K = 2;
+        a.x_next = x.data() + (p & 1 ? 2 : 0) * ld + c0;
+        a.ldx = ld;
+        a.draws = 2;
+        for (int d = 0; d < 2; ++d)
+          keys[d] = rng::block_key(cfg.seed, rng::Stream::Inputs, 2 * p + d, static_cast<std::uint64_t>(blk));
+        a.keys = keys;
+        a.inputs = cfg.inputs;
+        a.count = static_cast<int>(std::min<std::int64_t>(kernel::kBlock, N - c0));
+        a.partial = partial;
+        block_fn(a);
+      }
+  });
+  return now() - t0;
+}
+
 template <class Real>
 PhaseSeconds phases(const ModelConfig& cfg, std::uint64_t steps) {
   const std::int64_t N = cfg.N;
@@ -111,6 +151,11 @@ double generation_seconds(const ModelConfig& cfg, std::uint64_t samples, int thr
 double weight_pass_seconds(const ModelConfig& cfg, std::uint64_t passes, int threads) {
   return cfg.precision == kernel::Precision::Float32 ? weight_pass<float>(cfg, passes, threads)
                                                      : weight_pass<double>(cfg, passes, threads);
+}
+
+double input_roundtrip_seconds(const ModelConfig& cfg, std::uint64_t pairs, int threads) {
+  return cfg.precision == kernel::Precision::Float32 ? input_roundtrip<float>(cfg, pairs, threads)
+                                                     : input_roundtrip<double>(cfg, pairs, threads);
 }
 
 PhaseSeconds phase_seconds(const ModelConfig& cfg, std::uint64_t steps) {

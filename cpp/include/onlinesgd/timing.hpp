@@ -17,6 +17,12 @@ double generation_seconds(const ModelConfig& cfg, std::uint64_t samples, int thr
 /// step, which sets the pace at large K.
 double weight_pass_seconds(const ModelConfig& cfg, std::uint64_t passes, int threads);
 
+/// Seconds for `pairs` passes that each draw two inputs per column block, as a pair of online
+/// steps does, and read the previous pair back with their dot products, on `threads` threads:
+/// the floor of any step that stores its input and reads it back once for its update, however
+/// many steps share a pass over the weights (which it leaves out).
+double input_roundtrip_seconds(const ModelConfig& cfg, std::uint64_t pairs, int threads);
+
 struct PhaseSeconds {
   double draw = 0;     ///< drawing the inputs of one step
   double forward = 0;  ///< the K + M dot products of one step
