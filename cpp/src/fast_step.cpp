@@ -77,10 +77,10 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
                                          std::uint64_t step0, std::uint64_t n, std::vector<double>& carry,
                                          int threads, const Eigen::MatrixXd* frame_L) {
   const bool pairs = paired(cfg);
-  // The carried fields belong to step step0 only if it is the second step of a pair.
-  const bool carried = pairs && (step0 & 1) && carry.size() == std::size_t(cfg.K);
-  const std::vector<double> carry_in = carried ? carry : std::vector<double>{};
   if (n == 0) return 0;
+  // The carried fields belong to step step0 only if it is the second step of a pair.
+  std::vector<double> carry_in;
+  if (pairs && (step0 & 1) && carry.size() == std::size_t(cfg.K)) carry_in.swap(carry);
   carry.clear();
   if (blocks_ != (cfg.N + kernel::kBlock - 1) / kernel::kBlock || inputs_ != (pairs ? 2 : cfg.batch) ||
       x_[0].size() != std::size_t(ldx_ * inputs_))
@@ -125,7 +125,7 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
     auto pass = [&](int updates, int cur, int draws, std::uint64_t first) {
       kernel::BlockArgs<Real> a{};
       a.K = K;
-      a.M = draws > 0 ? Mk : 0;
+      a.M = Mk;
       a.ldw = ldw;
       a.ldb = ldb;
       a.ldx = ldx_;
