@@ -30,8 +30,8 @@ Case make(const char* name, std::int64_t N, int K, bool f32 = false, bool radema
   c.cfg.K = K;
   c.cfg.M = 2;
   c.cfg.lr = 0.5;
-  c.cfg.precision = f32 ? onlinesgd::kernel::Precision::Float32 : onlinesgd::kernel::Precision::Float64;
-  c.cfg.inputs = rademacher ? onlinesgd::kernel::Inputs::Rademacher : onlinesgd::kernel::Inputs::Gaussian;
+  c.cfg.precision = f32 ? onlinesgd::Precision::Float32 : onlinesgd::Precision::Float64;
+  c.cfg.inputs = rademacher ? onlinesgd::Inputs::Rademacher : onlinesgd::Inputs::Gaussian;
   return c;
 }
 
@@ -71,8 +71,8 @@ int main(int argc, char** argv) {
     else if (a == "--list") {
       for (const auto& c : all)
         std::printf("%-22s N=%lld K=%d M=%d %s %s\n", c.name.c_str(), static_cast<long long>(c.cfg.N), c.cfg.K,
-                    c.cfg.M, c.cfg.precision == onlinesgd::kernel::Precision::Float32 ? "float32" : "float64",
-                    c.cfg.inputs == onlinesgd::kernel::Inputs::Rademacher ? "rademacher" : "gaussian");
+                    c.cfg.M, c.cfg.precision == onlinesgd::Precision::Float32 ? "float32" : "float64",
+                    c.cfg.inputs == onlinesgd::Inputs::Rademacher ? "rademacher" : "gaussian");
       return 0;
     } else if (a == "--N") custom.cfg.N = std::atoll(value()), use_custom = true;
     else if (a == "--K") custom.cfg.K = std::atoi(value()), use_custom = true;
@@ -81,12 +81,12 @@ int main(int argc, char** argv) {
     else if (a == "--precision") {
       const std::string p = value();
       if (p != "float32" && p != "float64") usage(2);
-      custom.cfg.precision = p == "float32" ? onlinesgd::kernel::Precision::Float32 : onlinesgd::kernel::Precision::Float64;
+      custom.cfg.precision = p == "float32" ? onlinesgd::Precision::Float32 : onlinesgd::Precision::Float64;
       use_custom = true;
     } else if (a == "--inputs") {
       const std::string p = value();
       if (p != "gaussian" && p != "rademacher") usage(2);
-      custom.cfg.inputs = p == "rademacher" ? onlinesgd::kernel::Inputs::Rademacher : onlinesgd::kernel::Inputs::Gaussian;
+      custom.cfg.inputs = p == "rademacher" ? onlinesgd::Inputs::Rademacher : onlinesgd::Inputs::Gaussian;
       use_custom = true;
     } else if (a == "--threads") threads = std::atoi(value());
     else if (a == "--steps") steps = std::strtoull(value(), nullptr, 10);
@@ -125,8 +125,8 @@ int main(int argc, char** argv) {
     std::printf("%-22s %8lld %3d %3d %7s %5s %3d %12.0f %10.3f %8.2fus %8.2f %10.0f %7.2fus   %.2f / %.2f / %.2f\n",
                 c.name.c_str(),
                 static_cast<long long>(c.cfg.N), c.cfg.K, c.cfg.M,
-                c.cfg.precision == onlinesgd::kernel::Precision::Float32 ? "float32" : "float64",
-                c.cfg.inputs == onlinesgd::kernel::Inputs::Rademacher ? "rad" : "gauss", r.threads, 1.0 / per_step,
+                c.cfg.precision == onlinesgd::Precision::Float32 ? "float32" : "float64",
+                c.cfg.inputs == onlinesgd::Inputs::Rademacher ? "rad" : "gauss", r.threads, 1.0 / per_step,
                 per_step * 1e9 / static_cast<double>(c.cfg.N), r.generation * 1e6, per_step / floor,
                 static_cast<double>(r.steps) / r.median, r.roundtrip * 1e6, r.split.draw * 1e6, r.split.forward * 1e6,
                 r.split.update * 1e6);

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "onlinesgd/config.hpp"
+#include "onlinesgd/model/config.hpp"
 #include "onlinesgd/timing.hpp"
 
 namespace onlinesgd::bench {

@@ -17,8 +17,7 @@ SLOW = onlinesgd.Config(N=1000, K=2, M=2, activation="sigmoid", lr=0.5, seed=3)
 
 def core_args(t_end):
     o = onlinesgd.Simulator(SLOW).overlaps()
-    return [o[k] for k in ("Q", "R", "T", "v", "v_star")] + ["sigmoid", "sigmoid", 0.5, 0.0, 0.0, 1,
-                                                            list(np.linspace(0.1, t_end, 50))]
+    return [SLOW.to_core()] + [o[k] for k in ("Q", "R", "T", "v", "v_star")] + [list(np.linspace(0.1, t_end, 50))]
 
 
 def test_progress_is_called_with_increasing_times():

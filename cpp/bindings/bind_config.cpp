@@ -1,6 +1,6 @@
 #include "bind_common.hpp"
 
-#include "onlinesgd/config.hpp"
+#include "onlinesgd/model/config.hpp"
 #include "onlinesgd/overlaps.hpp"
 
 void bind_config(py::module_& m) {
@@ -26,18 +26,15 @@ void bind_config(py::module_& m) {
       .def_readwrite("teacher_v", &ModelConfig::teacher_v)
       .def_property(
           "precision",
-          [](const ModelConfig& c) { return c.precision == onlinesgd::kernel::Precision::Float32 ? "float32" : "float64"; },
+          [](const ModelConfig& c) { return c.precision == onlinesgd::Precision::Float32 ? "float32" : "float64"; },
           [](ModelConfig& c, const std::string& s) {
             if (s != "float32" && s != "float64") throw py::value_error("precision must be 'float64' or 'float32'");
-            c.precision = s == "float32" ? onlinesgd::kernel::Precision::Float32 : onlinesgd::kernel::Precision::Float64;
+            c.precision = s == "float32" ? onlinesgd::Precision::Float32 : onlinesgd::Precision::Float64;
           })
       .def_property(
           "inputs",
-          [](const ModelConfig& c) { return c.inputs == onlinesgd::kernel::Inputs::Rademacher ? "rademacher" : "gaussian"; },
-          [](ModelConfig& c, const std::string& s) {
-            if (s != "gaussian" && s != "rademacher") throw py::value_error("inputs must be 'gaussian' or 'rademacher'");
-            c.inputs = s == "rademacher" ? onlinesgd::kernel::Inputs::Rademacher : onlinesgd::kernel::Inputs::Gaussian;
-          });
+          [](const ModelConfig& c) { return onlinesgd::input_traits(c.inputs).name; },
+          [](ModelConfig& c, const std::string& s) { c.inputs = onlinesgd::inputs_from_name(s); });
 
   m.def(
       "generalisation_error",

@@ -16,7 +16,7 @@ namespace kernel = onlinesgd::kernel;
 /// x_next[0] . x_next[1] (as a pair of online steps has it). Returns (W, x_next, partial, cross).
 template <class Real>
 py::tuple run_block(const Eigen::MatrixXd& W_in, const Eigen::MatrixXd& x_cur_in, const Eigen::MatrixXd& coef_in,
-                    const std::vector<std::uint64_t>& keys, kernel::Inputs inputs) {
+                    const std::vector<std::uint64_t>& keys, onlinesgd::Inputs inputs) {
   using Matrix = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const auto K = W_in.rows(), n = W_in.cols(), updates = x_cur_in.rows();
   const auto draws = static_cast<Eigen::Index>(keys.size());
@@ -71,7 +71,7 @@ void bind_kernel(py::module_& m) {
       "kernel_block",
       [](const Eigen::MatrixXd& W, const Eigen::MatrixXd& x_cur, const Eigen::MatrixXd& coef,
          const std::vector<std::uint64_t>& keys, bool float32, bool rademacher) {
-        const auto inputs = rademacher ? kernel::Inputs::Rademacher : kernel::Inputs::Gaussian;
+        const auto inputs = rademacher ? onlinesgd::Inputs::Rademacher : onlinesgd::Inputs::Gaussian;
         return float32 ? run_block<float>(W, x_cur, coef, keys, inputs) : run_block<double>(W, x_cur, coef, keys, inputs);
       },
       py::arg("W"), py::arg("x_cur"), py::arg("coef"), py::arg("keys"), py::arg("float32") = false,

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "onlinesgd/gaussian/averages.hpp"
+#include "onlinesgd/model/config.hpp"
 #include "onlinesgd/ode/integrator.hpp"
 #include "onlinesgd/ode/system.hpp"
 
@@ -35,20 +36,18 @@ struct Progress {
   }
 };
 
-py::dict integrate(const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R, const Eigen::MatrixXd& T,
-                   const Eigen::VectorXd& v, const Eigen::VectorXd& v_star, const std::string& g_student,
-                   const std::string& g_teacher, double lr, double lr_v, double noise, int batch,
+py::dict integrate(const onlinesgd::ModelConfig& config, const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R,
+                   const Eigen::MatrixXd& T, const Eigen::VectorXd& v, const Eigen::VectorXd& v_star,
                    const std::vector<double>& times, const std::string& method, double rtol, double atol, double dt,
                    double max_dt, py::object progress) {
   const auto K = Q.rows(), M = T.rows();
-  if (Q.cols() != K || R.rows() != K || R.cols() != M || T.cols() != M || v.size() != K || v_star.size() != M)
+  if (K != config.K || Q.cols() != K || R.rows() != K || R.cols() != M || T.cols() != M || v.size() != K ||
+      v_star.size() != M)
     throw std::invalid_argument("inconsistent overlap shapes");
-  onlinesgd::ode::Params params{activation_from_name(g_student), activation_from_name(g_teacher), lr, lr_v, noise,
-                                batch};
   onlinesgd::ode::Options opt{method, rtol, atol, dt, max_dt, {}};
   Progress report{std::move(progress), std::nullopt};
   opt.on_step = [&report](double t) { return report(t); };
-  onlinesgd::ode::System system(params, T, v_star, static_cast<int>(K));
+  onlinesgd::ode::System system(config, T, v_star);
   onlinesgd::Overlaps init{Q, R, T, v, v_star};
   onlinesgd::ode::Result res;
   {
@@ -130,9 +129,8 @@ void bind_ode(py::module_& m) {
         return g::orthant_probability(static_cast<int>(n), c);
       },
       py::arg("C"), "P(all > 0) for zero-mean Gaussian variables with covariance C (n <= 4)");
-  m.def("ode_integrate", &integrate, py::arg("Q"), py::arg("R"), py::arg("T"), py::arg("v"), py::arg("v_star"),
-        py::arg("g_student"), py::arg("g_teacher"), py::arg("lr"), py::arg("lr_v"), py::arg("noise"),
-        py::arg("batch"), py::arg("times"), py::arg("method") = "dopri5", py::arg("rtol") = 1e-9,
+  m.def("ode_integrate", &integrate, py::arg("config"), py::arg("Q"), py::arg("R"), py::arg("T"), py::arg("v"),
+        py::arg("v_star"), py::arg("times"), py::arg("method") = "dopri5", py::arg("rtol") = 1e-9,
         py::arg("atol") = 1e-11, py::arg("dt") = 0.01, py::arg("max_dt") = 1.0, py::arg("progress") = py::none(),
         "Integrates the order-parameter ODEs from t = 0; returns a dict of arrays and step statistics. "
         "progress(t) is called about every 0.1 s; Ctrl-C stops the run and returns what it reached "

@@ -66,7 +66,7 @@ void bind_simulator(py::module_& m) {
       "input_row",
       [](std::uint64_t seed, std::uint64_t sample, const onlinesgd::ModelConfig& c) -> py::object {
         const auto n = static_cast<std::size_t>(c.N);
-        if (c.precision == onlinesgd::kernel::Precision::Float32) {
+        if (c.precision == onlinesgd::Precision::Float32) {
           Eigen::VectorXf out(n);
           onlinesgd::rng::input_row(seed, sample, c.inputs, out.data(), n);
           return py::cast(out);

@@ -4,23 +4,24 @@
 #include <type_traits>
 #include <cmath>
 
+#include "onlinesgd/model/rule.hpp"
 #include "onlinesgd/parallel.hpp"
 #include "onlinesgd/rng.hpp"
 #include "onlinesgd/teacher_frame.hpp"
 
 namespace onlinesgd {
 namespace {
-constexpr double kDivergence = 1e100;
 
 /// Rows a step streams per sample: the student's, and the teacher's unless the frame gives its fields.
 int streamed_rows(const ModelConfig& cfg) { return cfg.K + (uses_teacher_frame(cfg) ? 0 : cfg.M); }
 
-/// Rough one-thread time of a step over `columns` input columns in ns (bench/README.md): a
-/// double normal 0.8 ns, a float one 0.45, a sign 0.05; a streamed row 0.2 ns per column in
+/// Rough one-thread time of a step over `columns` input columns in ns (bench/README.md): the
+/// family's draw (inputs.cpp); a streamed row 0.2 ns per column in
 /// double, 0.1 in float, half that per step when a pass serves a pair of steps.
 double step_ns(const ModelConfig& cfg, std::int64_t columns) {
-  const bool f = cfg.precision == kernel::Precision::Float32;
-  const double draw = cfg.inputs == kernel::Inputs::Rademacher ? 0.05 : f ? 0.45 : 0.8;
+  const bool f = cfg.precision == Precision::Float32;
+  const InputTraits& in = input_traits(cfg.inputs);
+  const double draw = f ? in.draw_ns_float : in.draw_ns_double;
   const double row = (f ? 0.1 : 0.2) / (paired(cfg) ? 2 : 1);
   return static_cast<double>(columns) * cfg.batch * (draw + streamed_rows(cfg) * row);
 }
@@ -57,7 +58,7 @@ bool replicas_in_parallel(const ModelConfig& cfg, std::size_t replicas, int avai
   // (float32), N = 3e4 float32 1.02x; N = 3e4 float64 (1.44 MB) 0.61x.
   const int inputs = paired(cfg) ? 2 : cfg.batch;
   const double bytes = static_cast<double>(cfg.N) * (streamed_rows(cfg) + 2 * inputs) *
-                       (cfg.precision == kernel::Precision::Float32 ? 4.0 : 8.0);
+                       (cfg.precision == Precision::Float32 ? 4.0 : 8.0);
   return replicas > 1 && available > 1 && bytes < 1024.0 * 1024.0;
 }
 
@@ -75,7 +76,8 @@ template <class Real>
 std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::int64_t ldw, const Real* B,
                                          std::int64_t ldb, Eigen::VectorXd& v, const Eigen::VectorXd& v_star,
                                          std::uint64_t step0, std::uint64_t n, std::vector<double>& carry,
-                                         int threads, const Eigen::MatrixXd* frame_L) {
+                                         int threads, const Eigen::MatrixXd* frame_L,
+                                         const Eigen::VectorXd* fixed_feedback) {
   const bool pairs = paired(cfg);
   if (n == 0) return 0;
   // The carried fields belong to step step0 only if it is the second step of a pair.
@@ -104,9 +106,8 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
     if constexpr (std::is_same_v<Real, double>) return kt.block_d;
     else return kt.block_f;
   }();
-  const double inv_sqrt_n = 1.0 / std::sqrt(static_cast<double>(cfg.N));
-  const double c_w = cfg.lr * inv_sqrt_n / batch;
-  const double c_v = cfg.lr_v / (static_cast<double>(cfg.N) * batch);
+  const model::Rule rule(cfg);
+  const double* feedback = fixed_feedback ? fixed_feedback->data() : nullptr;
   const std::uint64_t ub = static_cast<std::uint64_t>(batch);
   std::uint64_t done = n;
   std::vector<double> carry_out;
@@ -175,33 +176,22 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
       return cross;
     };
 
-    // Sample `sample`'s update from its raw fields f (scaled here): coef (K values) and its part of
-    // the second layer's change in s.dv. False when it diverged: a field or the error beyond 1e100
-    // (or not finite); the overlaps ~ field^2 are then still finite.
+    // Sample `sample`'s update from its raw fields f (scaled here, in place): coef (K values) and
+    // its part of the head's change in s.dv (model/rule.hpp). False when it diverged.
     auto coefficients = [&](double* f, std::uint64_t sample, Real* coef) {
-      for (int j = 0; j < P; ++j) f[j] *= inv_sqrt_n;
-      double delta = 0.0;
+      for (int j = 0; j < P; ++j) f[j] *= rule.inv_sqrt_n();
+      double zeta = 0.0;
       if (cfg.noise != 0.0) {
         if (sample / kernel::kBlock != s.label_block) {
           s.label_block = sample / kernel::kBlock;
           rng::normal_block(cfg.seed, rng::Stream::Labels, s.label_block, 0, s.labels.data(), kernel::kBlock);
         }
-        delta = -cfg.noise * s.labels[sample % kernel::kBlock];
+        zeta = s.labels[sample % kernel::kBlock];
       }
-      for (int k = 0; k < K; ++k) delta += s.v[k] * act_g(cfg.g_student, f[k]);
-      for (int m = 0; m < M; ++m) delta -= v_star(m) * act_g(cfg.g_teacher, f[K + m]);
-      bool ok = std::abs(delta) < kDivergence;
-      for (int j = 0; j < P; ++j) ok = ok && std::abs(f[j]) < kDivergence;
-      for (int k = 0; k < K && ok; ++k) {
-        // Feedback f_k is v_k before this step (backprop); coef is minus the update coefficient.
-        coef[k] = static_cast<Real>(-c_w * s.v[k] * act_dg(cfg.g_student, f[k]) * delta);
-        s.dv[k] -= c_v * act_g(cfg.g_student, f[k]) * delta;
-      }
-      return ok;
+      return rule.sample(f, zeta, s.v.data(), v_star.data(), feedback, coef, s.dv.data());
     };
     auto apply_dv = [&] {
-      if (cfg.trains_second_layer())
-        for (int k = 0; k < K; ++k) s.v[k] += s.dv[k];
+      rule.apply_head(s.v.data(), s.dv.data());
       std::fill(s.dv.begin(), s.dv.end(), 0.0);
     };
     std::fill(s.dv.begin(), s.dv.end(), 0.0);

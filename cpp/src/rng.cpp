@@ -24,14 +24,14 @@ void normal_row(std::uint64_t seed, Stream stream, std::uint64_t counter, double
   row(seed, stream, counter, out, n, kernel::active().normal_d);
 }
 
-void input_row(std::uint64_t seed, std::uint64_t sample, kernel::Inputs inputs, double* out, std::size_t n) {
+void input_row(std::uint64_t seed, std::uint64_t sample, Inputs inputs, double* out, std::size_t n) {
   const auto& t = kernel::active();
-  row(seed, Stream::Inputs, sample, out, n, inputs == kernel::Inputs::Rademacher ? t.sign_d : t.normal_d);
+  row(seed, Stream::Inputs, sample, out, n, inputs == Inputs::Rademacher ? t.sign_d : t.normal_d);
 }
 
-void input_row(std::uint64_t seed, std::uint64_t sample, kernel::Inputs inputs, float* out, std::size_t n) {
+void input_row(std::uint64_t seed, std::uint64_t sample, Inputs inputs, float* out, std::size_t n) {
   const auto& t = kernel::active();
-  row(seed, Stream::Inputs, sample, out, n, inputs == kernel::Inputs::Rademacher ? t.sign_f : t.normal_f);
+  row(seed, Stream::Inputs, sample, out, n, inputs == Inputs::Rademacher ? t.sign_f : t.normal_f);
 }
 
 }  // namespace onlinesgd::rng

@@ -45,7 +45,7 @@ std::int64_t padded(std::int64_t N) {
 }  // namespace
 
 Simulator::Simulator(const ModelConfig& cfg)
-    : cfg_(cfg), ld_(cfg.precision == kernel::Precision::Float32 ? padded<float>(cfg.N) : padded<double>(cfg.N)) {
+    : cfg_(cfg), ld_(cfg.precision == Precision::Float32 ? padded<float>(cfg.N) : padded<double>(cfg.N)) {
   teacher_.v = Eigen::VectorXd::Constant(cfg.M, cfg.teacher_v);
   student_.v = Eigen::VectorXd::Constant(cfg.K, cfg.v_init);
   if (is_float()) {
@@ -146,7 +146,7 @@ bool Simulator::step_on(const RowMatrix& X, const Eigen::VectorXd& zeta) {
   ws.zeta = zeta;
   // on copies in the input basis (unpadded, double), then stored again
   TwoLayerNet s = student(), t = teacher();
-  const bool ok = sgd_step(s, t, s.v, cfg_, ws);
+  const bool ok = sgd_step(s, t, nullptr, cfg_, ws);
   if (ok) {
     store_student(s.W);
     student_.v = s.v;

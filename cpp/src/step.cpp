@@ -1,37 +1,25 @@
 #include "onlinesgd/step.hpp"
 
-#include <cmath>
-
 namespace onlinesgd {
 
-bool sgd_step(TwoLayerNet& student, const TwoLayerNet& teacher, const Eigen::VectorXd& feedback,
+bool sgd_step(TwoLayerNet& student, const TwoLayerNet& teacher, const Eigen::VectorXd* feedback,
               const ModelConfig& cfg, StepWorkspace& ws) {
-  const double inv_sqrt_n = 1.0 / std::sqrt(static_cast<double>(cfg.N));
-  ws.lambda.noalias() = ws.X * student.W.transpose();
-  ws.nu.noalias() = ws.X * teacher.W.transpose();
-  ws.lambda *= inv_sqrt_n;
-  ws.nu *= inv_sqrt_n;
-
+  const model::Rule rule(cfg);
   const int B = static_cast<int>(ws.X.rows());
   const auto K = student.hidden(), M = teacher.hidden();
-  const double c_w = cfg.lr * inv_sqrt_n / B;
-  const double c_v = cfg.lr_v / (static_cast<double>(cfg.N) * B);
+  ws.fields.leftCols(K).noalias() = ws.X * student.W.transpose();
+  ws.fields.rightCols(M).noalias() = ws.X * teacher.W.transpose();
+  ws.fields *= rule.inv_sqrt_n();
+  ws.v = student.v;
   ws.dv.setZero();
   for (int b = 0; b < B; ++b) {
-    double delta = -cfg.noise * ws.zeta(b);
-    for (Eigen::Index k = 0; k < K; ++k) delta += student.v(k) * act_g(cfg.g_student, ws.lambda(b, k));
-    for (Eigen::Index n = 0; n < M; ++n) delta -= teacher.v(n) * act_g(cfg.g_teacher, ws.nu(b, n));
-    if (!std::isfinite(delta)) return false;
-    for (Eigen::Index k = 0; k < K; ++k) {
-      // lambda^2 ~ Q: once it overflows the recorded overlaps would be infinite.
-      if (!std::isfinite(ws.lambda(b, k) * ws.lambda(b, k))) return false;
-      // D holds minus the coefficient so the update is one accumulate: W += D^T X.
-      ws.D(b, k) = -c_w * feedback(k) * act_dg(cfg.g_student, ws.lambda(b, k)) * delta;
-      ws.dv(k) -= c_v * act_g(cfg.g_student, ws.lambda(b, k)) * delta;
-    }
+    // D holds the update coefficients so the update is one accumulate: W += D^T X.
+    if (!rule.sample(ws.fields.row(b).data(), ws.zeta(b), ws.v.data(), teacher.v.data(),
+                     feedback ? feedback->data() : nullptr, ws.D.row(b).data(), ws.dv.data()))
+      return false;
   }
   student.W.noalias() += ws.D.transpose() * ws.X;
-  if (cfg.trains_second_layer()) student.v += ws.dv;
+  rule.apply_head(student.v.data(), ws.dv.data());
   return true;
 }
 

@@ -3,7 +3,7 @@
 namespace onlinesgd {
 
 bool uses_teacher_frame(const ModelConfig& cfg) {
-  return cfg.inputs == kernel::Inputs::Gaussian && cfg.M < cfg.N;
+  return input_traits(cfg.inputs).rotation_invariant && cfg.M < cfg.N;
 }
 
 TeacherFrame::TeacherFrame(const RowMatrix& B) {

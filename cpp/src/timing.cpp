@@ -29,8 +29,8 @@ double generation(const ModelConfig& cfg, std::uint64_t samples, int threads) {
   Buffer<Real> x(static_cast<std::size_t>(cfg.N));
   const auto& kt = kernel::active();
   void (*draw)(std::uint64_t, Real*, int);
-  if constexpr (std::is_same_v<Real, double>) draw = cfg.inputs == kernel::Inputs::Rademacher ? kt.sign_d : kt.normal_d;
-  else draw = cfg.inputs == kernel::Inputs::Rademacher ? kt.sign_f : kt.normal_f;
+  if constexpr (std::is_same_v<Real, double>) draw = cfg.inputs == Inputs::Rademacher ? kt.sign_d : kt.normal_d;
+  else draw = cfg.inputs == Inputs::Rademacher ? kt.sign_f : kt.normal_f;
   const double t0 = now();
   parallel_team(threads, [&](int tid, int team) {
     const Share mine = thread_share(blocks, tid, team);
@@ -111,8 +111,8 @@ PhaseSeconds phases(const ModelConfig& cfg, std::uint64_t steps) {
   const std::int64_t N = cfg.N;
   const int rows = cfg.K + (uses_teacher_frame(cfg) ? 0 : cfg.M);  // rows the step streams
   Buffer<Real> W(static_cast<std::size_t>(N * rows)), x(static_cast<std::size_t>(N));
-  rng::input_row(cfg.seed, 0, kernel::Inputs::Gaussian, x.data(), N);
-  for (int r = 0; r < rows; ++r) rng::input_row(cfg.seed, 1 + r, kernel::Inputs::Gaussian, W.data() + r * N, N);
+  rng::input_row(cfg.seed, 0, Inputs::Gaussian, x.data(), N);
+  for (int r = 0; r < rows; ++r) rng::input_row(cfg.seed, 1 + r, Inputs::Gaussian, W.data() + r * N, N);
   const auto& kt = kernel::active();
   double sink = 0;
   PhaseSeconds p;
@@ -144,22 +144,22 @@ PhaseSeconds phases(const ModelConfig& cfg, std::uint64_t steps) {
 }  // namespace
 
 double generation_seconds(const ModelConfig& cfg, std::uint64_t samples, int threads) {
-  return cfg.precision == kernel::Precision::Float32 ? generation<float>(cfg, samples, threads)
+  return cfg.precision == Precision::Float32 ? generation<float>(cfg, samples, threads)
                                                      : generation<double>(cfg, samples, threads);
 }
 
 double weight_pass_seconds(const ModelConfig& cfg, std::uint64_t passes, int threads) {
-  return cfg.precision == kernel::Precision::Float32 ? weight_pass<float>(cfg, passes, threads)
+  return cfg.precision == Precision::Float32 ? weight_pass<float>(cfg, passes, threads)
                                                      : weight_pass<double>(cfg, passes, threads);
 }
 
 double input_roundtrip_seconds(const ModelConfig& cfg, std::uint64_t pairs, int threads) {
-  return cfg.precision == kernel::Precision::Float32 ? input_roundtrip<float>(cfg, pairs, threads)
+  return cfg.precision == Precision::Float32 ? input_roundtrip<float>(cfg, pairs, threads)
                                                      : input_roundtrip<double>(cfg, pairs, threads);
 }
 
 PhaseSeconds phase_seconds(const ModelConfig& cfg, std::uint64_t steps) {
-  return cfg.precision == kernel::Precision::Float32 ? phases<float>(cfg, steps) : phases<double>(cfg, steps);
+  return cfg.precision == Precision::Float32 ? phases<float>(cfg, steps) : phases<double>(cfg, steps);
 }
 
 }  // namespace onlinesgd

@@ -137,9 +137,9 @@ def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
     bar = tqdm(total=span, disable=progress is False, delay=0 if progress else 2.0, mininterval=0.5, leave=False,
                desc="ode", bar_format="{desc}: {percentage:3.0f}%|{bar}| t = {n:.4g}/{total:.4g} [{elapsed}<{remaining}]")
     try:
-        res = _core.ode_integrate(o["Q"], o["R"], o["T"], o["v"], o["v_star"], config.student_g, config.teacher_g,
-                                  config.lr, config.lr_v, config.noise, config.batch, list(np.asarray(times) - t0),
-                                  method, rtol, atol, dt, max_dt, progress=lambda t: bar.update(t - bar.n))
+        res = _core.ode_integrate(config.to_core(), o["Q"], o["R"], o["T"], o["v"], o["v_star"],
+                                  list(np.asarray(times) - t0), method, rtol, atol, dt, max_dt,
+                                  progress=lambda t: bar.update(t - bar.n))
     finally:
         bar.close()
     wall = _time.perf_counter() - tic

@@ -20,7 +20,7 @@
 
 #include <Eigen/Dense>
 
-#include "onlinesgd/config.hpp"
+#include "onlinesgd/model/config.hpp"
 #include "onlinesgd/kernel.hpp"
 
 namespace onlinesgd {
@@ -50,12 +50,14 @@ class FastStepper {
   /// else empty.
   /// With `frame_L` set (the teacher frame, teacher_frame.hpp), W is stored in that frame, B is
   /// not read (pass null) and the teacher's fields are L x[0:M] of the drawn inputs.
+  /// `fixed_feedback`: the feedback vector of feedback alignment, or null for backprop (model/rule.hpp).
   /// `threads` = 0 chooses by step_threads(). Returns the steps done; fewer than n means the
   /// next step's error or a local field exceeded 1e100 in magnitude or was not finite (that step is
   /// not applied; the overlaps, ~ field^2, are then still finite).
   std::uint64_t advance(const ModelConfig& cfg, Real* W, std::int64_t ldw, const Real* B, std::int64_t ldb,
                         Eigen::VectorXd& v, const Eigen::VectorXd& v_star, std::uint64_t step0, std::uint64_t n,
-                        std::vector<double>& carry, int threads = 0, const Eigen::MatrixXd* frame_L = nullptr);
+                        std::vector<double>& carry, int threads = 0, const Eigen::MatrixXd* frame_L = nullptr,
+                        const Eigen::VectorXd* fixed_feedback = nullptr);
 
  private:
   struct ThreadScratch {

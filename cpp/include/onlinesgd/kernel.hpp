@@ -12,14 +12,12 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "onlinesgd/model/inputs.hpp"
+
 namespace onlinesgd::kernel {
 
 inline constexpr int kBlock = 1024;  ///< columns per block: one counter key per (sample, block)
 
-/// Distribution of the input components.
-enum class Inputs : int { Gaussian = 0, Rademacher = 1 };
-/// Storage of weights and inputs (overlaps and local fields always accumulate in double).
-enum class Precision : int { Float64 = 0, Float32 = 1 };
 
 /// One column block of the fused step. Pointers point at the block's first column.
 /// First applies the `updates` pending updates one after another, W[k] += coef[u K + k] x_cur[u]

@@ -71,7 +71,7 @@ void normal_block(std::uint64_t seed, Stream stream, std::uint64_t counter, std:
 void normal_row(std::uint64_t seed, Stream stream, std::uint64_t counter, double* out, std::size_t n);
 
 /// Input row of one sample in the given precision and distribution (as the simulator draws it).
-void input_row(std::uint64_t seed, std::uint64_t sample, kernel::Inputs inputs, double* out, std::size_t n);
-void input_row(std::uint64_t seed, std::uint64_t sample, kernel::Inputs inputs, float* out, std::size_t n);
+void input_row(std::uint64_t seed, std::uint64_t sample, Inputs inputs, double* out, std::size_t n);
+void input_row(std::uint64_t seed, std::uint64_t sample, Inputs inputs, float* out, std::size_t n);
 
 }  // namespace onlinesgd::rng

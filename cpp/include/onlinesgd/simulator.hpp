@@ -5,7 +5,7 @@
 
 #include <Eigen/Dense>
 
-#include "onlinesgd/config.hpp"
+#include "onlinesgd/model/config.hpp"
 #include "onlinesgd/fast_step.hpp"
 #include "onlinesgd/network.hpp"
 #include "onlinesgd/overlaps.hpp"
@@ -74,7 +74,7 @@ class Simulator {
   double generalisation_error() const;
 
  private:
-  bool is_float() const { return cfg_.precision == kernel::Precision::Float32; }
+  bool is_float() const { return cfg_.precision == Precision::Float32; }
 
   ModelConfig cfg_;
   std::int64_t ld_;

@@ -14,7 +14,7 @@
 
 #include <Eigen/Dense>
 
-#include "onlinesgd/config.hpp"
+#include "onlinesgd/model/config.hpp"
 #include "onlinesgd/network.hpp"
 
 namespace onlinesgd {

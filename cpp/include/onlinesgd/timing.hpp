@@ -3,7 +3,7 @@
 /// inputs (the floor of a step at small K) and the split of a step into its phases.
 #include <cstdint>
 
-#include "onlinesgd/config.hpp"
+#include "onlinesgd/model/config.hpp"
 
 namespace onlinesgd {
 

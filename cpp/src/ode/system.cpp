@@ -13,9 +13,11 @@ namespace {
 constexpr double k2OverPi = 2.0 / kPi;
 }
 
-System::System(const Params& params, const Eigen::MatrixXd& T, const Eigen::VectorXd& v_star, int K)
-    : p_(params), K_(K), M_(static_cast<int>(T.rows())), n_(K + static_cast<int>(T.rows())), T_(T),
-      v_star_(v_star) {
+System::System(const ModelConfig& cfg, const Eigen::MatrixXd& T, const Eigen::VectorXd& v_star,
+               const Eigen::VectorXd* feedback)
+    : cfg_(cfg), rates_(model::rates(cfg)), K_(cfg.K), M_(static_cast<int>(T.rows())),
+      n_(cfg.K + static_cast<int>(T.rows())), T_(T), v_star_(v_star) {
+  if (feedback) feedback_ = *feedback;
   for (int i = 0; i < K_; ++i)
     for (int k = i; k < K_; ++k) pairs_.emplace_back(i, k);
   C_.resize(n_, n_);
@@ -25,7 +27,7 @@ System::System(const Params& params, const Eigen::MatrixXd& T, const Eigen::Vect
   i3sum_.resize(K_, n_);
   eta2_.resize(static_cast<Eigen::Index>(pairs_.size()));
   dv_.resize(K_);
-  const bool erf = p_.g_student == Activation::Erf && p_.g_teacher == Activation::Erf;
+  const bool erf = cfg_.g_student == Activation::Erf && cfg_.g_teacher == Activation::Erf;
   if (erf) pair_ws_.resize(3 * n_, static_cast<Eigen::Index>(pairs_.size()));
   else {
     e1_.resize(K_, n_);
@@ -67,12 +69,13 @@ void System::load(const double* y) {
   C_.bottomRightCorner(M_, M_) = T_;
   for (int i = 0; i < K_; ++i) v_(i) = y[p++];
   u_.head(K_) = -v_;
+  f_ = feedback_.size() ? feedback_ : v_;
   u_.tail(M_) = v_star_;
 }
 
 void System::rhs(const double* y, double* dy) {
   load(y);
-  if (p_.g_student == Activation::Erf && p_.g_teacher == Activation::Erf) rhs_erf(dy);
+  if (cfg_.g_student == Activation::Erf && cfg_.g_teacher == Activation::Erf) rhs_erf(dy);
   else rhs_generic(dy);
 }
 
@@ -91,7 +94,7 @@ void System::rhs_erf(double* dy) {
   // I4 and J2 by Gaussian reweighting (see gaussian/averages.cpp, i4): per pair (i, k) the
   // normalisation Z = L4^(-1/2) and the Woodbury factors alpha, beta depend on (i, k) only,
   // 1/sqrt(1 + C'_cc) on (i, k, c); the double sum over (c, d) is then one asin per term.
-  const double sigma2 = p_.noise * p_.noise;
+  const double sigma2 = rates_.sigma2;
   const auto npairs = static_cast<std::int64_t>(pairs_.size());
   // Threads only for regions of >~2 ms (K >~ 28 at M = 2): on a shared 2-core machine a
   // parallel region can wait a whole scheduler slice (~5 ms) for its second thread, which
@@ -123,7 +126,7 @@ void System::rhs_erf(double* dy) {
     const double z = std::sqrt(inv_l4);
     eta2_(q) = k2OverPi * z * (k2OverPi * 2.0 * qf + sigma2);
   });
-  if (p_.lr_v != 0.0) {
+  if (rates_.eta_v != 0.0) {
     for (int i = 0; i < K_; ++i) {
       double acc = 0.0;
       for (int c = 0; c < n; ++c)
@@ -137,13 +140,13 @@ void System::rhs_erf(double* dy) {
 void System::rhs_generic(double* dy) {
   using namespace gaussian;
   const int n = n_;
-  const Activation gs = p_.g_student;
-  auto act = [&](int c) { return c < K_ ? gs : p_.g_teacher; };
+  const Activation gs = cfg_.g_student;
+  auto act = [&](int c) { return c < K_ ? gs : cfg_.g_teacher; };
   // Threads only for regions of >~2 ms of work (see rhs_erf).
   auto closed_form = [](Activation g) {
     return g == Activation::Erf || g == Activation::Relu || g == Activation::Linear;
   };
-  const bool cheap = closed_form(gs) && closed_form(p_.g_teacher);  // ~1-5 us per I4, else ~ms
+  const bool cheap = closed_form(gs) && closed_form(cfg_.g_teacher);  // ~1-5 us per I4, else ~ms
   const auto npairs = static_cast<std::int64_t>(pairs_.size());
   const bool threads = !cheap || static_cast<double>(npairs) * n * n >= 2000;
   // I3 by integration by parts: I3(a,b,c) = C_ab E[g''(a) g(c)] + C_bc E[g'(a) g'(c)];
@@ -159,7 +162,7 @@ void System::rhs_generic(double* dy) {
     ya_ = e2_.row(a).transpose().cwiseProduct(u_);
     for (int b = 0; b < n; ++b) i3sum_(a, b) = C_(a, b) * s1 + C_.row(b).dot(ya_);
   }
-  const double sigma2 = p_.noise * p_.noise;
+  const double sigma2 = rates_.sigma2;
   parallel_for(npairs, threads, [&](std::int64_t q) {
     const int a = pairs_[q].first, b = pairs_[q].second;
     int idx[4] = {a, b, 0, 0};
@@ -177,7 +180,7 @@ void System::rhs_generic(double* dy) {
       }
     eta2_(q) = acc + sigma2 * j2(gs, gs, C_(a, a), C_(b, b), C_(a, b));
   });
-  if (p_.lr_v != 0.0) {
+  if (rates_.eta_v != 0.0) {
     for (int i = 0; i < K_; ++i) {
       double acc = 0.0;
       for (int c = 0; c < n; ++c) acc += u_(c) * i2(gs, act(c), C_(i, i), C_(c, c), C_(i, c));
@@ -188,15 +191,15 @@ void System::rhs_generic(double* dy) {
 }
 
 void System::assemble(double* dy) const {
-  const double eta = p_.lr / p_.batch, eta2 = eta * eta;
+  const double eta = rates_.eta, eta2 = eta * eta;
   int p = 0;
   for (std::size_t q = 0; q < pairs_.size(); ++q) {
     const int i = pairs_[q].first, k = pairs_[q].second;
-    dy[p++] = eta * (v_(i) * i3sum_(i, k) + v_(k) * i3sum_(k, i)) + eta2 * v_(i) * v_(k) * eta2_(q);
+    dy[p++] = eta * (f_(i) * i3sum_(i, k) + f_(k) * i3sum_(k, i)) + eta2 * f_(i) * f_(k) * eta2_(q);
   }
   for (int i = 0; i < K_; ++i)
-    for (int n = 0; n < M_; ++n) dy[p++] = eta * v_(i) * i3sum_(i, K_ + n);
-  const double eta_v = p_.lr_v / p_.batch;
+    for (int n = 0; n < M_; ++n) dy[p++] = eta * f_(i) * i3sum_(i, K_ + n);
+  const double eta_v = rates_.eta_v;
   for (int i = 0; i < K_; ++i) dy[p++] = eta_v == 0.0 ? 0.0 : eta_v * dv_(i);
 }
 

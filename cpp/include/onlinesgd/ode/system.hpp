@@ -1,42 +1,38 @@
 #pragma once
-/// The ODEs for the order parameters (THEORY.md, "The ODEs" and "Minibatches and the clock").
-/// Time t = samples / N. With u = (-v, v*) over the K + M fields (lambda, nu):
-///   dR_in/dt = (eta/B) v_i sum_c u_c I3(i, n, c)
-///   dQ_ik/dt = (eta/B) [v_i sum_c u_c I3(i,k,c) + v_k sum_c u_c I3(k,i,c)]
-///            + (eta/B)^2 v_i v_k [sum_{c,d} u_c u_d I4(i,k,c,d) + sigma^2 J2(i,k)]
-///   dv_i/dt  = (eta_v/B) sum_c u_c I2(i, c)      (0 when the second layer is frozen)
+/// The ODEs for the order parameters (docs/theory.md §3-§5). Time t = samples / N. With
+/// u = (-v, v*) over the K + M fields (lambda, nu), f the feedback vector (v for backprop) and
+/// the rates eta, eta_v of model::rates (the rule's constants per unit t):
+///   dR_in/dt = eta f_i sum_c u_c I3(i, n, c)
+///   dQ_ik/dt = eta [f_i sum_c u_c I3(i,k,c) + f_k sum_c u_c I3(k,i,c)]
+///            + eta^2 f_i f_k [sum_{c,d} u_c u_d I4(i,k,c,d) + sigma^2 J2(i,k)]
+///   dv_i/dt  = eta_v sum_c u_c I2(i, c)      (0 when the second layer is frozen)
 /// T and v* are constant.
 #include <vector>
 
 #include <Eigen/Dense>
 
 #include "onlinesgd/activation.hpp"
+#include "onlinesgd/model/config.hpp"
+#include "onlinesgd/model/rule.hpp"
 #include "onlinesgd/network.hpp"
 #include "onlinesgd/overlaps.hpp"
 
 namespace onlinesgd::ode {
-
-struct Params {
-  Activation g_student = Activation::Erf;
-  Activation g_teacher = Activation::Erf;
-  double lr = 0.5;    ///< eta, first layer
-  double lr_v = 0.0;  ///< eta_v; 0 freezes the second layer
-  double noise = 0.0; ///< sigma, label noise
-  int batch = 1;      ///< B
-};
 
 /// Right-hand side of the ODEs. State layout: Q upper triangle row by row (K(K+1)/2), then
 /// R row-major (K M), then v (K). Holds its workspace, so one System serves one integration
 /// at a time; rhs() allocates nothing.
 class System {
  public:
-  /// T (M x M) and v* (M) are the teacher's constant overlaps; K the student width.
-  System(const Params& params, const Eigen::MatrixXd& T, const Eigen::VectorXd& v_star, int K);
+  /// The model of cfg (its K, activations, rates); T (M x M) and v* (M) are the teacher's constant
+  /// overlaps; `feedback` the fixed feedback vector (K), or null for backprop.
+  System(const ModelConfig& cfg, const Eigen::MatrixXd& T, const Eigen::VectorXd& v_star,
+         const Eigen::VectorXd* feedback = nullptr);
 
   int size() const { return K_ * (K_ + 1) / 2 + K_ * M_ + K_; }
   int K() const { return K_; }
   int M() const { return M_; }
-  const Params& params() const { return p_; }
+  const ModelConfig& config() const { return cfg_; }
 
   void pack(const Overlaps& o, double* y) const;
   Overlaps unpack(const double* y) const;
@@ -50,7 +46,9 @@ class System {
   void rhs_generic(double* dy);
   void assemble(double* dy) const;
 
-  Params p_;
+  ModelConfig cfg_;
+  model::Rates rates_;
+  Eigen::VectorXd feedback_;  // empty: backprop (f = v)
   int K_, M_, n_;
   Eigen::MatrixXd T_;
   Eigen::VectorXd v_star_;
@@ -60,6 +58,7 @@ class System {
   Eigen::VectorXd u_;       // n: (-v, v*)
   Eigen::VectorXd ya_;      // n: scratch for the I3 sums
   Eigen::VectorXd v_;       // K
+  Eigen::VectorXd f_;       // K: the feedback vector in use
   RowMatrix i3sum_;         // K x n: sum_c u_c I3(a, b, c)
   Eigen::VectorXd eta2_;    // per pair: sum_{cd} u_c u_d I4 + sigma^2 J2
   Eigen::VectorXd dv_;      // K: sum_c u_c I2(i, c)

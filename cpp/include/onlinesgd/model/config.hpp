@@ -1,11 +1,15 @@
 #pragma once
-/// Plain model description; the Python `Config` maps onto it field for field.
+/// The one description of the model: the Python `Config` maps onto it field for field, and the
+/// weights engine, the reference step and the ODE all read it (docs/theory.md §1, §5).
 #include <cstdint>
 
 #include "onlinesgd/activation.hpp"
-#include "onlinesgd/kernel.hpp"
+#include "onlinesgd/model/inputs.hpp"
 
 namespace onlinesgd {
+
+/// Storage of weights and inputs (overlaps and local fields always accumulate in double).
+enum class Precision : int { Float64 = 0, Float32 = 1 };
 
 struct ModelConfig {
   std::int64_t N = 10000;  ///< input dimension
@@ -22,8 +26,8 @@ struct ModelConfig {
   double v_init = 1.0;     ///< initial student second-layer weights
   double teacher_v = 1.0;  ///< teacher second-layer weights v*
   /// Storage of W, B and the inputs; fields and overlaps always accumulate in double.
-  kernel::Precision precision = kernel::Precision::Float64;
-  kernel::Inputs inputs = kernel::Inputs::Gaussian;  ///< distribution of the input components
+  Precision precision = Precision::Float64;
+  Inputs inputs = Inputs::Gaussian;  ///< law of the input components
 
   bool trains_second_layer() const { return lr_v != 0.0; }
 };
