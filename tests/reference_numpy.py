@@ -37,18 +37,28 @@ def dg(name: str, x: np.ndarray) -> np.ndarray:
     raise KeyError(name)
 
 
-def sgd_step(W, v, B, v_star, X, zeta, *, lr, lr_v, noise, g_student, g_teacher):
-    """One minibatch step: returns new (W, v). X is b x N, zeta the b standard-normal noises."""
+def sgd_step(W, v, B, v_star, X, zeta, *, lr, lr_v, noise, g_student, g_teacher, feedback=None,
+             weight_decay=0.0, weight_decay_v=0.0, temperature=0.0, xi=None, g_teacher_rows=None):
+    """One minibatch step: returns new (W, v). X is b x N, zeta the b standard-normal noises.
+
+    feedback: the fixed vector b of feedback alignment (None: backprop, b = v). Once per step
+    W <- (1 - lr wd / N) W + ... + sqrt(2 lr T / N) xi and v <- (1 - lr_v wd_v / N) v + ...
+    (docs/theory.md §6, §7). g_teacher_rows: one activation per teacher row (default g_teacher).
+    """
     N = W.shape[1]
     b = X.shape[0]
     lam = X @ W.T / np.sqrt(N)  # b x K
     nu = X @ B.T / np.sqrt(N)  # b x M
-    y = g(g_teacher, nu) @ v_star + noise * zeta
+    rows = g_teacher_rows or [g_teacher] * B.shape[0]
+    y = np.stack([g(rows[m], nu[:, m]) for m in range(B.shape[0])], axis=1) @ v_star + noise * zeta
     delta = g(g_student, lam) @ v - y  # b
-    grad_W = ((dg(g_student, lam) * v) * delta[:, None]).T @ X / np.sqrt(N)  # K x N
+    f = v if feedback is None else np.asarray(feedback)
+    grad_W = ((dg(g_student, lam) * f) * delta[:, None]).T @ X / np.sqrt(N)  # K x N
     grad_v = g(g_student, lam).T @ delta / N
-    W_new = W - lr * grad_W / b
-    v_new = v - lr_v * grad_v / b if lr_v != 0 else v.copy()
+    W_new = (1 - lr * weight_decay / N) * W - lr * grad_W / b
+    if temperature:
+        W_new = W_new + np.sqrt(2 * lr * temperature / N) * xi
+    v_new = (1 - lr_v * weight_decay_v / N) * v - lr_v * grad_v / b if lr_v != 0 else v.copy()
     return W_new, v_new
 
 

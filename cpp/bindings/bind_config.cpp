@@ -1,6 +1,7 @@
 #include "bind_common.hpp"
 
 #include "onlinesgd/model/config.hpp"
+#include "onlinesgd/model/rule.hpp"
 #include "onlinesgd/overlaps.hpp"
 
 void bind_config(py::module_& m) {
@@ -34,8 +35,31 @@ void bind_config(py::module_& m) {
       .def_property(
           "inputs",
           [](const ModelConfig& c) { return onlinesgd::input_traits(c.inputs).name; },
-          [](ModelConfig& c, const std::string& s) { c.inputs = onlinesgd::inputs_from_name(s); });
+          [](ModelConfig& c, const std::string& s) { c.inputs = onlinesgd::inputs_from_name(s); })
+      .def_property(
+          "feedback", [](const ModelConfig& c) { return c.feedback == onlinesgd::Feedback::Fixed ? "fa" : "backprop"; },
+          [](ModelConfig& c, const std::string& s) {
+            if (s != "fa" && s != "backprop") throw py::value_error("feedback must be 'backprop' or 'fa'");
+            c.feedback = s == "fa" ? onlinesgd::Feedback::Fixed : onlinesgd::Feedback::Backprop;
+          })
+      .def_readwrite("feedback_vector", &ModelConfig::feedback_vector)
+      .def_readwrite("temperature", &ModelConfig::temperature)
+      .def_readwrite("weight_decay", &ModelConfig::weight_decay)
+      .def_readwrite("weight_decay_v", &ModelConfig::weight_decay_v)
+      .def_readwrite("centred", &ModelConfig::centred)
+      .def("teacher_rows", &ModelConfig::teacher_rows);
 
+  m.def(
+      "model_generalisation_error",
+      [](const ModelConfig& c, const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R, const Eigen::MatrixXd& T,
+         const Eigen::VectorXd& v, const Eigen::VectorXd& v_star) {
+        return onlinesgd::generalisation_error(onlinesgd::Overlaps{Q, R, T, v, v_star}, c);
+      },
+      py::arg("config"), py::arg("Q"), py::arg("R"), py::arg("T"), py::arg("v"), py::arg("v_star"),
+      "eg of the model `config` describes (its teacher rows' activations) from the overlaps");
+  m.def(
+      "feedback_vector", [](const ModelConfig& c) { return onlinesgd::model::feedback_vector(c); }, py::arg("config"),
+      "the feedback vector b of feedback alignment for this config (given, or drawn from its seed)");
   m.def(
       "generalisation_error",
       [](const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R, const Eigen::MatrixXd& T, const Eigen::VectorXd& v,

@@ -39,7 +39,7 @@ struct Progress {
 py::dict integrate(const onlinesgd::ModelConfig& config, const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R,
                    const Eigen::MatrixXd& T, const Eigen::VectorXd& v, const Eigen::VectorXd& v_star,
                    const std::vector<double>& times, const std::string& method, double rtol, double atol, double dt,
-                   double max_dt, py::object progress) {
+                   double max_dt, py::object progress, const std::optional<Eigen::VectorXd>& feedback, bool sgd_noise) {
   const auto K = Q.rows(), M = T.rows();
   if (K != config.K || Q.cols() != K || R.rows() != K || R.cols() != M || T.cols() != M || v.size() != K ||
       v_star.size() != M)
@@ -47,7 +47,8 @@ py::dict integrate(const onlinesgd::ModelConfig& config, const Eigen::MatrixXd& 
   onlinesgd::ode::Options opt{method, rtol, atol, dt, max_dt, {}};
   Progress report{std::move(progress), std::nullopt};
   opt.on_step = [&report](double t) { return report(t); };
-  onlinesgd::ode::System system(config, T, v_star);
+  if (feedback && feedback->size() != K) throw std::invalid_argument("feedback must have length K");
+  onlinesgd::ode::System system(config, T, v_star, feedback ? &*feedback : nullptr, sgd_noise);
   onlinesgd::Overlaps init{Q, R, T, v, v_star};
   onlinesgd::ode::Result res;
   {
@@ -129,9 +130,22 @@ void bind_ode(py::module_& m) {
         return g::orthant_probability(static_cast<int>(n), c);
       },
       py::arg("C"), "P(all > 0) for zero-mean Gaussian variables with covariance C (n <= 4)");
+  m.def(
+      "sgd_temperature",
+      [](const onlinesgd::ModelConfig& config, const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R,
+         const Eigen::MatrixXd& T, const Eigen::VectorXd& v, const Eigen::VectorXd& v_star,
+         const std::optional<Eigen::VectorXd>& feedback) {
+        onlinesgd::ode::System system(config, T, v_star, feedback ? &*feedback : nullptr);
+        std::vector<double> y(static_cast<std::size_t>(system.size()));
+        system.pack(onlinesgd::Overlaps{Q, R, T, v, v_star}, y.data());
+        return system.sgd_temperature(y.data());
+      },
+      py::arg("config"), py::arg("Q"), py::arg("R"), py::arg("T"), py::arg("v"), py::arg("v_star"),
+      py::arg("feedback") = py::none(), "the SGD noise as a K x K temperature matrix at these overlaps");
   m.def("ode_integrate", &integrate, py::arg("config"), py::arg("Q"), py::arg("R"), py::arg("T"), py::arg("v"),
         py::arg("v_star"), py::arg("times"), py::arg("method") = "dopri5", py::arg("rtol") = 1e-9,
         py::arg("atol") = 1e-11, py::arg("dt") = 0.01, py::arg("max_dt") = 1.0, py::arg("progress") = py::none(),
+        py::arg("feedback") = py::none(), py::arg("sgd_noise") = true,
         "Integrates the order-parameter ODEs from t = 0; returns a dict of arrays and step statistics. "
         "progress(t) is called about every 0.1 s; Ctrl-C stops the run and returns what it reached "
         "(interrupted = True).");

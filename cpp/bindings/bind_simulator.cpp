@@ -1,5 +1,7 @@
 #include "bind_common.hpp"
 
+#include <optional>
+
 #include "onlinesgd/fast_step.hpp"
 #include "onlinesgd/parallel.hpp"
 #include "onlinesgd/rng.hpp"
@@ -45,7 +47,22 @@ void bind_simulator(py::module_& m) {
       // The loop touches only C++ state owned by this object, so other Python threads may run.
       .def("advance", &Simulator::advance, py::arg("n"), py::arg("threads") = 0,
            py::call_guard<py::gil_scoped_release>())
-      .def("step_on", &Simulator::step_on, py::arg("X"), py::arg("zeta"))
+      .def(
+          "step_on",
+          [](Simulator& s, const RowMatrix& X, const Eigen::VectorXd& zeta, std::optional<RowMatrix> xi) {
+            return s.step_on(X, zeta, xi ? &*xi : nullptr);
+          },
+          py::arg("X"), py::arg("zeta"), py::arg("xi") = py::none())
+      .def("weight_noise", &Simulator::weight_noise, py::arg("step"),
+           "standard-normal Langevin noise (K x N, input basis) that step `step` adds")
+      .def_property(
+          "feedback", [](const Simulator& s) { return Eigen::VectorXd(s.feedback()); },
+          [](Simulator& s, const Eigen::VectorXd& b) {
+            if (s.config().feedback != onlinesgd::Feedback::Fixed || b.size() != s.config().K)
+              throw py::value_error("feedback: a K-vector, for feedback alignment only");
+            s.set_feedback(b);
+          },
+          "the fixed feedback vector b (feedback alignment), empty for backprop")
       .def("overlaps",
            [](const Simulator& s) {
              const auto o = s.overlaps();

@@ -13,7 +13,7 @@ namespace onlinesgd {
 namespace {
 
 /// Rows a step streams per sample: the student's, and the teacher's unless the frame gives its fields.
-int streamed_rows(const ModelConfig& cfg) { return cfg.K + (uses_teacher_frame(cfg) ? 0 : cfg.M); }
+int streamed_rows(const ModelConfig& cfg) { return cfg.K + (uses_teacher_frame(cfg) ? 0 : cfg.teacher_rows()); }
 
 /// Rough one-thread time of a step over `columns` input columns in ns (bench/README.md): the
 /// family's draw (inputs.cpp); a streamed row 0.2 ns per column in
@@ -80,6 +80,8 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
                                          const Eigen::VectorXd* fixed_feedback) {
   const bool pairs = paired(cfg);
   if (n == 0) return 0;
+  const model::Rule rule(cfg);
+  const bool noisy = rule.noise_w() != 0.0;
   // The carried fields belong to step step0 only if it is the second step of a pair.
   std::vector<double> carry_in;
   if (pairs && (step0 & 1) && carry.size() == std::size_t(cfg.K)) carry_in.swap(carry);
@@ -87,7 +89,7 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
   if (blocks_ != (cfg.N + kernel::kBlock - 1) / kernel::kBlock || inputs_ != (pairs ? 2 : cfg.batch) ||
       x_[0].size() != std::size_t(ldx_ * inputs_))
     resize(cfg);
-  const int K = cfg.K, M = cfg.M, P = K + M, batch = cfg.batch;
+  const int K = cfg.K, M = cfg.teacher_rows(), P = K + M, batch = cfg.batch;
   // Rows the kernel streams: the student's, plus the teacher's unless the frame gives its fields.
   const int Mk = frame_L ? 0 : M, Pk = K + Mk;
   const int T = threads > 0 ? threads : step_threads(cfg, max_threads());
@@ -100,14 +102,23 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
     s.coef.resize(inputs_ * K);
     s.keys.resize(inputs_);
     s.labels.resize(kernel::kBlock);
+    if (noisy) {
+      s.noise_keys.resize(K);
+      s.noise.resize(2 * kernel::kBlock);
+    }
   }
   const kernel::Table& kt = kernel::active();
   auto* block_fn = [&] {
     if constexpr (std::is_same_v<Real, double>) return kt.block_d;
     else return kt.block_f;
   }();
-  const model::Rule rule(cfg);
   const double* feedback = fixed_feedback ? fixed_feedback->data() : nullptr;
+  // Per update of a pass, the factor W takes before it: each step's first update decays W (a pair
+  // holds two steps, a minibatch step one); none at all without decay or noise (model/rule.hpp).
+  std::vector<Real> decay(inputs_, Real(1));
+  for (int u = 0; u < inputs_; u += pairs ? 1 : inputs_) decay[u] = static_cast<Real>(rule.decay_w());
+  const Real* decay_of_pass = rule.decay_w() != 1.0 || noisy ? decay.data() : nullptr;
+  const Real noise_std = static_cast<Real>(rule.noise_w());
   const std::uint64_t ub = static_cast<std::uint64_t>(batch);
   std::uint64_t done = n;
   std::vector<double> carry_out;
@@ -123,7 +134,8 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
     // One pass over this thread's blocks: apply `updates` updates (s.coef, inputs x_[cur]), then
     // draw `draws` inputs, samples first, first + 1, ..., into x_[cur ^ 1] and their block dot
     // products (and a pair's cross product) into partial_[cur ^ 1].
-    auto pass = [&](int updates, int cur, int draws, std::uint64_t first) {
+    // With Langevin noise (never paired) the update is step `step`'s, whose noise it draws.
+    auto pass = [&](int updates, int cur, int draws, std::uint64_t first, std::uint64_t step = 0) {
       kernel::BlockArgs<Real> a{};
       a.K = K;
       a.M = Mk;
@@ -135,6 +147,12 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
       a.draws = draws;
       a.keys = s.keys.data();
       a.inputs = cfg.inputs;
+      if (updates > 0) {
+        a.decay = decay_of_pass;
+        a.noise_std = noise_std;
+        a.noise_keys = s.noise_keys.data();
+        a.noise_buf = s.noise.data();
+      }
       for (std::int64_t blk = b0; blk < b1; ++blk) {
         const std::int64_t c0 = blk * kernel::kBlock;
         a.count = static_cast<int>(std::min<std::int64_t>(kernel::kBlock, cfg.N - c0));
@@ -146,6 +164,8 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
         a.cross = pairs && draws == 2 ? a.partial + 2 * Pk : nullptr;
         for (int d = 0; d < draws; ++d)
           s.keys[d] = rng::block_key(cfg.seed, rng::Stream::Inputs, first + d, static_cast<std::uint64_t>(blk));
+        if (noisy && updates > 0)
+          for (int k = 0; k < K; ++k) s.noise_keys[k] = rng::weight_noise_key(cfg.seed, step, k, blk);
         block_fn(a);
       }
     };
@@ -208,7 +228,7 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
           if (tid == 0) done = i;
           break;
         }
-        pass(batch, cur, i + 1 < n ? batch : 0, (step0 + i + 1) * ub);
+        pass(batch, cur, i + 1 < n ? batch : 0, (step0 + i + 1) * ub, step0 + i);
         apply_dv();
       }
     } else {  // online steps in pairs (2m, 2m + 1): one pass applies both and draws the next two
@@ -242,7 +262,9 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
           break;
         }
         apply_dv();
-        // W_{step+1} x' = W_step x' + coef (x . x'): the second field without another pass over W
+        // W_{step+1} x' = decay W_step x' + coef (x . x'): the second field without another pass over W
+        if (decay_of_pass)
+          for (int k = 0; k < K; ++k) f1[k] *= static_cast<double>(decay[0]);
         for (int k = 0; k < K; ++k) f1[k] += static_cast<double>(coef0[k]) * cross;
         if (step + 1 == end) {  // stop between the two: W_{step+1}, and the field carried over
           if (tid == 0) carry_out.assign(f1, f1 + K);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "onlinesgd/model/rule.hpp"
 #include "onlinesgd/parallel.hpp"
 #include "onlinesgd/rng.hpp"
 
@@ -46,17 +47,22 @@ std::int64_t padded(std::int64_t N) {
 
 Simulator::Simulator(const ModelConfig& cfg)
     : cfg_(cfg), ld_(cfg.precision == Precision::Float32 ? padded<float>(cfg.N) : padded<double>(cfg.N)) {
-  teacher_.v = Eigen::VectorXd::Constant(cfg.M, cfg.teacher_v);
+  const int M = cfg.teacher_rows();
+  teacher_.v = Eigen::VectorXd::Constant(M, cfg.teacher_v);
   student_.v = Eigen::VectorXd::Constant(cfg.K, cfg.v_init);
+  teacher_.v.tail(M - cfg.M).setConstant(cfg.v_init);  // the centring rows' readout: the initial head
   if (is_float()) {
     Bf_ = gaussian_rows<RowMatrixF>(cfg.seed, rng::Stream::Teacher, cfg.M, cfg.N, ld_, 1.0);
     Wf_ = gaussian_rows<RowMatrixF>(cfg.seed, rng::Stream::Student, cfg.K, cfg.N, ld_, cfg.init_std);
+    if (cfg.centred) Bf_ = (RowMatrixF(M, ld_) << Bf_, Wf_).finished();
     fast_f_.resize(cfg);
   } else {
     teacher_.W = gaussian_rows<RowMatrix>(cfg.seed, rng::Stream::Teacher, cfg.M, cfg.N, ld_, 1.0);
     student_.W = gaussian_rows<RowMatrix>(cfg.seed, rng::Stream::Student, cfg.K, cfg.N, ld_, cfg.init_std);
+    if (cfg.centred) teacher_.W = (RowMatrix(M, ld_) << teacher_.W, student_.W).finished();
     fast_d_.resize(cfg);
   }
+  if (cfg.feedback == Feedback::Fixed) feedback_ = model::feedback_vector(cfg);
   if (uses_teacher_frame(cfg)) {
     frame_ = TeacherFrame(teacher().W);
     if (is_float()) frame_.rows_to_frame(Wf_);
@@ -113,6 +119,27 @@ void Simulator::set_teacher(const RowMatrix& B, const Eigen::VectorXd& v_star) {
   }
 }
 
+RowMatrix Simulator::weight_noise(std::uint64_t step) const {
+  const std::int64_t blocks = (cfg_.N + kernel::kBlock - 1) / kernel::kBlock;
+  RowMatrix xi(cfg_.K, cfg_.N);
+  const kernel::Table& kt = kernel::active();
+  Eigen::VectorXf xf(kernel::kBlock);
+  for (int k = 0; k < cfg_.K; ++k)
+    for (std::int64_t b = 0; b < blocks; ++b) {
+      const auto c0 = b * kernel::kBlock;
+      const int count = static_cast<int>(std::min<std::int64_t>(kernel::kBlock, cfg_.N - c0));
+      const std::uint64_t key = rng::weight_noise_key(cfg_.seed, step, k, b);
+      if (!is_float()) {
+        kt.normal_d(key, xi.row(k).data() + c0, count);
+      } else {
+        kt.normal_f(key, xf.data(), count);
+        xi.row(k).segment(c0, count) = xf.head(count).cast<double>().transpose();
+      }
+    }
+  frame_.rows_from_frame(xi);  // drawn in the frame, like the inputs
+  return xi;
+}
+
 Eigen::VectorXd Simulator::input(std::uint64_t sample) const {
   Eigen::VectorXd x(cfg_.N);
   if (is_float()) {
@@ -131,22 +158,23 @@ std::uint64_t Simulator::advance(std::uint64_t n, int threads) {
   const Eigen::MatrixXd* L = in_teacher_frame() ? &frame_.L() : nullptr;
   const std::uint64_t done =
       is_float() ? fast_f_.advance(cfg_, Wf_.data(), ld_, Bf_.data(), ld_, student_.v, teacher_.v, steps_, n,
-                                   carry_, threads, L)
+                                   carry_, threads, L, fixed_feedback())
                  : fast_d_.advance(cfg_, student_.W.data(), ld_, teacher_.W.data(), ld_, student_.v, teacher_.v,
-                                   steps_, n, carry_, threads, L);
+                                   steps_, n, carry_, threads, L, fixed_feedback());
   steps_ += done;
   if (done < n) diverged_ = true;
   return done;
 }
 
-bool Simulator::step_on(const RowMatrix& X, const Eigen::VectorXd& zeta) {
+bool Simulator::step_on(const RowMatrix& X, const Eigen::VectorXd& zeta, const RowMatrix* xi) {
   StepWorkspace ws;
-  ws.resize(static_cast<int>(X.rows()), cfg_.N, cfg_.K, cfg_.M);
+  ws.resize(static_cast<int>(X.rows()), cfg_.N, cfg_.K, cfg_.teacher_rows());
   ws.X = X;
   ws.zeta = zeta;
+  if (cfg_.temperature != 0.0) ws.xi = xi ? *xi : weight_noise(steps_);
   // on copies in the input basis (unpadded, double), then stored again
   TwoLayerNet s = student(), t = teacher();
-  const bool ok = sgd_step(s, t, nullptr, cfg_, ws);
+  const bool ok = sgd_step(s, t, fixed_feedback(), cfg_, ws);
   if (ok) {
     store_student(s.W);
     student_.v = s.v;
@@ -165,14 +193,14 @@ Overlaps Simulator::overlaps() const {
     o.Q = gram(Wf_, Wf_, cfg_.N);
     o.T = gram(Bf_, Bf_, cfg_.N);
     if (!in_teacher_frame()) o.R = gram(Wf_, Bf_, cfg_.N);
-    else o.R = inv_n * (Wf_.leftCols(cfg_.M).cast<double>() * frame_.L().transpose());
+    else o.R = inv_n * (Wf_.leftCols(frame_.L().rows()).cast<double>() * frame_.L().transpose());
   } else {
     const auto W = student_.W.leftCols(cfg_.N);
     const auto B = teacher_.W.leftCols(cfg_.N);
     o.Q = inv_n * (W * W.transpose());
     o.T = inv_n * (B * B.transpose());
     if (!in_teacher_frame()) o.R = inv_n * (W * B.transpose());
-    else o.R = inv_n * (student_.W.leftCols(cfg_.M) * frame_.L().transpose());
+    else o.R = inv_n * (student_.W.leftCols(frame_.L().rows()) * frame_.L().transpose());
   }
   o.v = student_.v;
   o.v_star = teacher_.v;
@@ -180,7 +208,7 @@ Overlaps Simulator::overlaps() const {
 }
 
 double Simulator::generalisation_error() const {
-  return onlinesgd::generalisation_error(overlaps(), cfg_.g_student, cfg_.g_teacher);
+  return onlinesgd::generalisation_error(overlaps(), cfg_);
 }
 
 }  // namespace onlinesgd

@@ -18,7 +18,9 @@ bool sgd_step(TwoLayerNet& student, const TwoLayerNet& teacher, const Eigen::Vec
                      feedback ? feedback->data() : nullptr, ws.D.row(b).data(), ws.dv.data()))
       return false;
   }
+  if (rule.decay_w() != 1.0) student.W *= rule.decay_w();
   student.W.noalias() += ws.D.transpose() * ws.X;
+  if (rule.noise_w() != 0.0) student.W += rule.noise_w() * ws.xi;
   rule.apply_head(student.v.data(), ws.dv.data());
   return true;
 }

@@ -25,8 +25,9 @@
 
 namespace onlinesgd {
 
-/// Whether cfg's steps run in pairs (online steps, batch 1).
-inline bool paired(const ModelConfig& cfg) { return cfg.batch == 1; }
+/// Whether cfg's steps run in pairs (online steps, batch 1). Not with Langevin noise: the second
+/// step's field would need the first step's noise, drawn in the same pass.
+inline bool paired(const ModelConfig& cfg) { return cfg.batch == 1 && cfg.temperature == 0.0; }
 
 /// Threads to use along N for this configuration when up to `available` may run: 1 unless a
 /// step has enough work for the barrier per pass (~0.2-1.2 us) to pay off.
@@ -65,6 +66,8 @@ class FastStepper {
     std::vector<Real> coef;
     std::vector<std::uint64_t> keys;
     std::vector<double> labels;
+    std::vector<std::uint64_t> noise_keys;         // K: the rows' weight-noise keys of one block
+    std::vector<Real, Eigen::aligned_allocator<Real>> noise;  // 2 kBlock: a pair of rows' noise
     std::uint64_t label_block = ~std::uint64_t(0);
   };
 

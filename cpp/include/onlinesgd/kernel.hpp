@@ -25,7 +25,9 @@ inline constexpr int kBlock = 1024;  ///< columns per block: one counter key per
 /// inputs x_next[d] from keys[d] and writes partial[d (K + M) + r] = (row r of [W; B]) . x_next[d]
 /// over this block, in double, and with `cross` set (draws == 2) *cross = x_next[0] . x_next[1].
 /// A minibatch step is updates = draws = batch; a pair of online steps (fast_step.hpp) applies two
-/// updates and draws the next two inputs with their cross product.
+/// updates and draws the next two inputs with their cross product. With `decay` each update u is
+/// W[k] = fma(coef, x_cur[u], decay[u] W[k]); with noise_std the step ends with
+/// W[k] = fma(noise_std, xi_k, W[k]) (one step per pass then).
 /// A trivial aggregate (no member initialisers, so no constructor code is emitted in the
 /// per-target units): value-initialise it with `BlockArgs<Real> a{};`.
 template <class Real>
@@ -47,6 +49,11 @@ struct BlockArgs {
   int count;          ///< columns in this block (kBlock except the last)
   double* partial;    ///< draws x (K + M) block dot products
   double* cross;      ///< null, or x_next[0] . x_next[1] over this block (draws == 2)
+  /// Weight decay and Langevin noise (model/rule.hpp), applied to W only:
+  const Real* decay;  ///< null, or per update u the factor W is multiplied by just before update u
+  Real noise_std;     ///< 0, or after the updates W[k] += noise_std xi_k, xi_k the normals of noise_keys[k]
+  const std::uint64_t* noise_keys;  ///< K counter keys, one per row (noise_std != 0)
+  Real* noise_buf;    ///< scratch for 2 kBlock values (noise_std != 0)
 };
 
 /// Function table of one compiled target.

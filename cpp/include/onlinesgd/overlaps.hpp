@@ -5,6 +5,7 @@
 
 #include "onlinesgd/activation.hpp"
 #include "onlinesgd/gaussian/i2.hpp"
+#include "onlinesgd/model/config.hpp"
 
 namespace onlinesgd {
 
@@ -16,8 +17,10 @@ struct Overlaps {
   Eigen::VectorXd v_star;  ///< M, teacher second layer
 };
 
-/// eg from the overlaps: 1/2 [sum v_i v_j I2(i,j) + sum v*_n v*_m I2(n,m) - 2 sum v_i v*_n I2(i,n)].
-inline double generalisation_error(const Overlaps& o, Activation g_student, Activation g_teacher) {
+/// eg from the overlaps: 1/2 [sum v_i v_j I2(i,j) + sum v*_n v*_m I2(n,m) - 2 sum v_i v*_n I2(i,n)],
+/// with g_teacher(m) the activation of teacher row m.
+template <class TeacherActivation>
+double generalisation_error(const Overlaps& o, Activation g_student, TeacherActivation g_teacher) {
   using gaussian::i2;
   const auto K = o.Q.rows(), M = o.T.rows();
   double ss = 0.0, tt = 0.0, st = 0.0;
@@ -28,11 +31,21 @@ inline double generalisation_error(const Overlaps& o, Activation g_student, Acti
   for (Eigen::Index n = 0; n < M; ++n)
     for (Eigen::Index m = n; m < M; ++m)
       tt += (n == m ? 1.0 : 2.0) * o.v_star(n) * o.v_star(m) *
-            i2(g_teacher, g_teacher, o.T(n, n), o.T(m, m), o.T(n, m));
+            i2(g_teacher(n), g_teacher(m), o.T(n, n), o.T(m, m), o.T(n, m));
   for (Eigen::Index i = 0; i < K; ++i)
     for (Eigen::Index n = 0; n < M; ++n)
-      st += o.v(i) * o.v_star(n) * i2(g_student, g_teacher, o.Q(i, i), o.T(n, n), o.R(i, n));
+      st += o.v(i) * o.v_star(n) * i2(g_student, g_teacher(n), o.Q(i, i), o.T(n, n), o.R(i, n));
   return 0.5 * (ss + tt - 2.0 * st);
+}
+
+/// eg with one activation for every teacher row.
+inline double generalisation_error(const Overlaps& o, Activation g_student, Activation g_teacher) {
+  return generalisation_error(o, g_student, [g_teacher](Eigen::Index) { return g_teacher; });
+}
+
+/// eg of the model cfg describes (its teacher rows' activations, model/config.hpp).
+inline double generalisation_error(const Overlaps& o, const ModelConfig& cfg) {
+  return generalisation_error(o, cfg.g_student, [&cfg](Eigen::Index m) { return cfg.teacher_activation(int(m)); });
 }
 
 }  // namespace onlinesgd

@@ -33,7 +33,8 @@
 ///   Labels    counter = s / 1024               (label noise zeta_s = double normal s mod 1024 of
 ///                                               block 0: one block serves 1024 samples)
 ///   Feedback  counter = 0                      (fixed random feedback vector, reserved)
-///   WeightNoise counter = step                 (Langevin weight noise, reserved)
+///   WeightNoise counter = step                 (Langevin weight noise Xi of that step: row k, column
+///                                               block b is the normal block of weight_noise_key)
 #include <cstddef>
 #include <cstdint>
 
@@ -59,6 +60,12 @@ inline std::uint64_t block_key(std::uint64_t seed, Stream stream, std::uint64_t 
   k = splitmix64(k) ^ counter;
   k = splitmix64(k) ^ block;
   return splitmix64(k);
+}
+
+/// Key of the Langevin noise of step `step`, first-layer row k, column block `block` (double or
+/// float normals, in the teacher frame when the run uses it).
+inline std::uint64_t weight_noise_key(std::uint64_t seed, std::uint64_t step, int k, std::int64_t block) {
+  return block_key(seed, Stream::WeightNoise, step, (static_cast<std::uint64_t>(k) << 32) | static_cast<std::uint64_t>(block));
 }
 
 /// Writes the first `count` (<= kBlock) double normals of block (seed, stream, counter, block).

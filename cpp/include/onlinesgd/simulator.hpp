@@ -65,10 +65,21 @@ class Simulator {
   /// `threads` = 0 picks the number of threads along N from the config (step_threads).
   std::uint64_t advance(std::uint64_t n, int threads = 0);
 
-  /// One step on given inputs (B x N) and standard-normal label noises (B). Returns false
-  /// on divergence. Does not touch the random streams; counts as a step. Exact double math
-  /// (step.hpp); in float32 precision the weights are widened, stepped and rounded back.
-  bool step_on(const RowMatrix& X, const Eigen::VectorXd& zeta);
+  /// One step on given inputs (B x N) and standard-normal label noises (B), and at a positive
+  /// temperature the Langevin noise xi (K x N standard normals; null: this step's from the
+  /// stream, weight_noise(steps())). Returns false on divergence. Does not touch the random
+  /// streams; counts as a step. Exact double math (step.hpp); in float32 precision the weights
+  /// are widened, stepped and rounded back.
+  bool step_on(const RowMatrix& X, const Eigen::VectorXd& zeta, const RowMatrix* xi = nullptr);
+  /// The standard-normal Langevin noise Xi (K x N, input basis) that step `step` adds, scaled by
+  /// sqrt(2 eta T / N), at a positive temperature (rng.hpp, WeightNoise), widened to double.
+  RowMatrix weight_noise(std::uint64_t step) const;
+  /// The fixed feedback vector b of feedback alignment (K); empty for backprop.
+  const Eigen::VectorXd& feedback() const { return feedback_; }
+  void set_feedback(const Eigen::VectorXd& b) {
+    feedback_ = b;
+    carry_.clear();
+  }
 
   Overlaps overlaps() const;
   double generalisation_error() const;
@@ -94,6 +105,8 @@ class Simulator {
   std::uint64_t steps_ = 0;
   std::vector<double> carry_;
   bool diverged_ = false;
+  Eigen::VectorXd feedback_;  // b for feedback alignment, else empty
+  const Eigen::VectorXd* fixed_feedback() const { return feedback_.size() ? &feedback_ : nullptr; }
 };
 
 }  // namespace onlinesgd

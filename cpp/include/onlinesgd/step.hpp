@@ -1,8 +1,8 @@
 #pragma once
 /// The reference SGD step for a minibatch of B samples, in plain double matrix algebra: the local
 /// fields lambda = W x / sqrt(N), nu = B* x / sqrt(N), then model::Rule per sample (the rule the
-/// fast engine applies too), W += sum_b coef_b x_b^T. Both updates use the weights from before
-/// the step. Used by Simulator::step_on (a step on given inputs) and as the tests' C++ reference.
+/// fast engine applies too), W <- decay_w W + sum_b coef_b x_b^T + noise_w xi. Both updates use the
+/// weights from before the step. Used by Simulator::step_on (a step on given inputs) and as the tests' C++ reference.
 #include <Eigen/Dense>
 
 #include "onlinesgd/model/config.hpp"
@@ -19,6 +19,7 @@ struct StepWorkspace {
   RowMatrix D;            ///< B x K first-layer update coefficients
   Eigen::VectorXd dv;     ///< K second-layer update
   Eigen::VectorXd zeta;   ///< B standard normal label noises
+  RowMatrix xi;           ///< K x N standard-normal Langevin noise (read only at a positive temperature)
 
   void resize(int batch, Eigen::Index N, int K, int M) {
     X.resize(batch, N);

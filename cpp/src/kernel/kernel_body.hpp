@@ -602,25 +602,34 @@ double dot(const Real* __restrict w, const Real* __restrict x, int n) {
   return acc.sum_with_tail(n - j, [&](int l, Real s) { return fma_r(w[j + l], x[j + l], s); });
 }
 
+/// What a row update does besides the coefficients' updates (model/rule.hpp): nothing, a decay
+/// before each update, or that decay and Langevin noise at the end of the step.
+enum Extra { kPlain = 0, kDecay = 1, kDecayNoise = 2 };
+
 /// One pass over R rows (1 or 2): w[r] += c[u ldc + r] xc[u] for u < U in turn (one rounding
-/// each; U = 0 only reads the rows), then out[d ldo + r] = (updated w[r]) . xn[d] for d < D (lanes
-/// as in dot), and with X also *cross = xn[0] . xn[1]. Two rows per pass load the inputs once for
-/// both: at K = 2 a block's row passes ran 10% faster on Zen 4 (the same sums per row). Two steps
-/// per pass (U = D = 2, fast_step.hpp) halve the passes over W.
-template <int R, int U, int D, bool X, class Real>
+/// each; U = 0 only reads the rows; with E >= kDecay w[r] is first multiplied by dec[u], and with
+/// kDecayNoise the step ends with w[r] += s xi[r]), then out[d ldo + r] = (updated w[r]) . xn[d]
+/// for d < D (lanes as in dot), and with X also *cross = xn[0] . xn[1]. Two rows per pass load
+/// the inputs once for both: at K = 2 a block's row passes ran 10% faster on Zen 4 (the same sums
+/// per row). Two steps per pass (U = D = 2, fast_step.hpp) halve the passes over W.
+template <int R, int U, int D, bool X, int E, class Real>
 void update_dot(Real* const* w_in, const Real* c, int ldc, const Real* __restrict xc, const Real* __restrict xn,
-                std::int64_t ldx, int n, double* out, int ldo, double* cross) {
+                std::int64_t ldx, int n, double* out, int ldo, double* cross, const Real* dec, Real s,
+                const Real* const* xi) {
   static_assert(D == 1 || D == 2, "one or two inputs");
   static_assert(!X || D == 2, "the cross product of two inputs");
+  static_assert(E == kPlain || U > 0, "decay and noise come with updates");
   constexpr int L = Lanes<Real>::L, NV = Lanes<Real>::NV, UU = U > 0 ? U : 1;
   using V = decltype(vload(xc));
   Lanes<Real> acc[R][D], accx;
   // The row pointers in registers: read through w_in, they were reloaded after every store.
   Real* w[R];
   for (int r = 0; r < R; ++r) w[r] = w_in[r];
-  V cv[UU][R];
-  for (int u = 0; u < U; ++u)
+  V cv[UU][R], dv[UU], sv = vbroadcast(s);
+  for (int u = 0; u < U; ++u) {
     for (int r = 0; r < R; ++r) cv[u][r] = vbroadcast(c[u * ldc + r]);
+    if constexpr (E >= kDecay) dv[u] = vbroadcast(dec[u]);
+  }
   int j = 0;
   for (; j + kAcc <= n; j += kAcc)
     for (int v = 0; v < NV; ++v) {
@@ -630,7 +639,12 @@ void update_dot(Real* const* w_in, const Real* c, int ldc, const Real* __restric
       for (int d = 0; d < D; ++d) y[d] = vload(xn + d * ldx + o);
       for (int r = 0; r < R; ++r) wr[r] = vload(w[r] + o);  // every row's load before any store
       for (int r = 0; r < R; ++r)
-        for (int u = 0; u < U; ++u) wr[r] = vfma(cv[u][r], x[u], wr[r]);
+        for (int u = 0; u < U; ++u) {
+          if constexpr (E >= kDecay) wr[r] = wr[r] * dv[u];
+          wr[r] = vfma(cv[u][r], x[u], wr[r]);
+        }
+      if constexpr (E == kDecayNoise)
+        for (int r = 0; r < R; ++r) wr[r] = vfma(sv, vload(xi[r] + o), wr[r]);
       if constexpr (U > 0)
         for (int r = 0; r < R; ++r) vstore(w[r] + o, wr[r]);
       for (int r = 0; r < R; ++r)
@@ -643,7 +657,11 @@ void update_dot(Real* const* w_in, const Real* c, int ldc, const Real* __restric
     for (int r = 0; r < R; ++r)
       for (int l = 0; l < t; ++l) {
         Real wl = w[r][j + l];
-        for (int u = 0; u < U; ++u) wl = fma_r(c[u * ldc + r], xc[u * ldx + j + l], wl);
+        for (int u = 0; u < U; ++u) {
+          if constexpr (E >= kDecay) wl = wl * dec[u];
+          wl = fma_r(c[u * ldc + r], xc[u * ldx + j + l], wl);
+        }
+        if constexpr (E == kDecayNoise) wl = fma_r(s, xi[r][j + l], wl);
         w[r][j + l] = wl;
       }
   for (int r = 0; r < R; ++r)
@@ -653,11 +671,15 @@ void update_dot(Real* const* w_in, const Real* c, int ldc, const Real* __restric
   if constexpr (X) *cross = accx.sum_with_tail(t, [&](int l, Real s) { return fma_r(xn[j + l], xn[ldx + j + l], s); });
 }
 
-template <int R, int U, int D, class Real>
-void rows_pass(Real* const* w, const Real* c, const BlockArgs<Real>& a, double* out, double* cross) {
+template <int R, int U, int D, int E, class Real>
+void rows_pass(Real* const* w, const Real* c, const BlockArgs<Real>& a, double* out, double* cross,
+               const Real* const* xi) {
   if constexpr (D == 2)
-    if (cross) return update_dot<R, U, D, true>(w, c, a.K, a.x_cur, a.x_next, a.ldx, a.count, out, a.K + a.M, cross);
-  update_dot<R, U, D, false>(w, c, a.K, a.x_cur, a.x_next, a.ldx, a.count, out, a.K + a.M, nullptr);
+    if (cross)
+      return update_dot<R, U, D, true, E>(w, c, a.K, a.x_cur, a.x_next, a.ldx, a.count, out, a.K + a.M, cross,
+                                          a.decay, a.noise_std, xi);
+  update_dot<R, U, D, false, E>(w, c, a.K, a.x_cur, a.x_next, a.ldx, a.count, out, a.K + a.M, nullptr, a.decay,
+                                a.noise_std, xi);
 }
 
 // The cross product of a pair's inputs rides along the first row pass where the registers allow
@@ -666,29 +688,52 @@ void rows_pass(Real* const* w, const Real* c, const BlockArgs<Real>& a, double* 
 // is faster (1.58 -> 1.54; Rademacher 0.41 -> 0.32). The sums are the same either way.
 constexpr bool kCrossInRowPass = kLanesOf<double> == 8;
 
+/// Row k's Langevin noise for this block (E == kDecayNoise) into buf.
+template <class Real>
+void draw_noise(const BlockArgs<Real>& a, int k, Real* buf) {
+  draw(Inputs::Gaussian, a.noise_keys[k], buf, a.count);
+}
+
 /// U updates and D draws (both at most 2) in one pass per pair of rows.
-template <int U, int D, class Real>
+template <int U, int D, int E, class Real>
 void fused_rows(const BlockArgs<Real>& a) {
   double* cross = kCrossInRowPass ? a.cross : nullptr;  // summed in the first pass
   if (!kCrossInRowPass && a.cross) *a.cross = dot(a.x_next, a.x_next + a.ldx, a.count);
+  const Real* const xi[2] = {a.noise_buf, a.noise_buf + kBlock};
   int k = 0;
   for (; k + 2 <= a.K; k += 2, cross = nullptr) {
     Real* const w[2] = {a.W + k * a.ldw, a.W + (k + 1) * a.ldw};
-    rows_pass<2, U, D>(w, U ? a.coef + k : nullptr, a, a.partial + k, cross);
+    if constexpr (E == kDecayNoise) {
+      draw_noise(a, k, a.noise_buf);
+      draw_noise(a, k + 1, a.noise_buf + kBlock);
+    }
+    rows_pass<2, U, D, E>(w, U ? a.coef + k : nullptr, a, a.partial + k, cross, xi);
   }
   if (k < a.K) {
     Real* const w[1] = {a.W + k * a.ldw};
-    rows_pass<1, U, D>(w, U ? a.coef + k : nullptr, a, a.partial + k, cross);
+    if constexpr (E == kDecayNoise) draw_noise(a, k, a.noise_buf);
+    rows_pass<1, U, D, E>(w, U ? a.coef + k : nullptr, a, a.partial + k, cross, xi);
   }
   // Teacher rows are only read: U = 0 never stores, so casting away const is safe.
   int m = 0;
   for (; m + 2 <= a.M; m += 2) {
     Real* const b[2] = {const_cast<Real*>(a.B + m * a.ldb), const_cast<Real*>(a.B + (m + 1) * a.ldb)};
-    rows_pass<2, 0, D>(b, static_cast<const Real*>(nullptr), a, a.partial + a.K + m, nullptr);
+    rows_pass<2, 0, D, kPlain>(b, static_cast<const Real*>(nullptr), a, a.partial + a.K + m, nullptr, xi);
   }
   if (m < a.M) {
     Real* const b[1] = {const_cast<Real*>(a.B + m * a.ldb)};
-    rows_pass<1, 0, D>(b, static_cast<const Real*>(nullptr), a, a.partial + a.K + m, nullptr);
+    rows_pass<1, 0, D, kPlain>(b, static_cast<const Real*>(nullptr), a, a.partial + a.K + m, nullptr, xi);
+  }
+}
+
+/// The fused row passes for U updates and D draws, with the block's extras (decay, noise).
+template <int U, int D, class Real>
+void fused_rows_extra(const BlockArgs<Real>& a) {
+  if constexpr (U == 0) return fused_rows<U, D, kPlain>(a);
+  else {
+    if (a.noise_std != Real(0)) return fused_rows<U, D, kDecayNoise>(a);
+    if (a.decay) return fused_rows<U, D, kDecay>(a);
+    fused_rows<U, D, kPlain>(a);
   }
 }
 
@@ -705,17 +750,25 @@ void block(const BlockArgs<Real>& a) {
   const int n = a.count, P = a.K + a.M;
   for (int d = 0; d < a.draws; ++d) draw(a.inputs, a.keys[d], a.x_next + d * a.ldx, n);
   switch (a.draws > 2 || a.updates > 2 ? -1 : a.updates * 3 + a.draws) {
-    case 1: return fused_rows<0, 1>(a);
-    case 2: return fused_rows<0, 2>(a);
-    case 4: return fused_rows<1, 1>(a);
-    case 5: return fused_rows<1, 2>(a);
-    case 7: return fused_rows<2, 1>(a);
-    case 8: return fused_rows<2, 2>(a);
+    case 1: return fused_rows_extra<0, 1>(a);
+    case 2: return fused_rows_extra<0, 2>(a);
+    case 4: return fused_rows_extra<1, 1>(a);
+    case 5: return fused_rows_extra<1, 2>(a);
+    case 7: return fused_rows_extra<2, 1>(a);
+    case 8: return fused_rows_extra<2, 2>(a);
     default: break;  // updates alone, or minibatches beyond 2: one row operation at a time
   }
   for (int k = 0; k < a.K; ++k) {
     Real* w = a.W + k * a.ldw;
-    for (int u = 0; u < a.updates; ++u) axpy(w, a.coef[u * a.K + k], a.x_cur + u * a.ldx, n);
+    for (int u = 0; u < a.updates; ++u) {
+      if (a.decay)
+        for (int j = 0; j < n; ++j) w[j] = w[j] * a.decay[u];
+      axpy(w, a.coef[u * a.K + k], a.x_cur + u * a.ldx, n);
+    }
+    if (a.updates > 0 && a.noise_std != Real(0)) {
+      draw_noise(a, k, a.noise_buf);
+      axpy(w, a.noise_std, a.noise_buf, n);
+    }
     for (int d = 0; d < a.draws; ++d) a.partial[d * P + k] = dot(w, a.x_next + d * a.ldx, n);
   }
   for (int m = 0; m < a.M; ++m)

@@ -182,7 +182,6 @@ Result integrate(System& system, const Overlaps& init, const std::vector<double>
   if (opt.method != "dopri5" && opt.method != "rk4") throw std::invalid_argument("unknown method '" + opt.method + "'");
   if (!(opt.dt > 0.0)) throw std::invalid_argument("dt must be > 0");
   if (opt.method == "dopri5" && !(opt.rtol > 0.0 && opt.atol > 0.0)) throw std::invalid_argument("rtol and atol must be > 0");
-  const Activation gs = system.config().g_student, gt = system.config().g_teacher;
   Result res;
   std::vector<double> y(system.size()), y_out(system.size());
   system.pack(init, y.data());
@@ -197,7 +196,7 @@ Result integrate(System& system, const Overlaps& init, const std::vector<double>
       return res;
     }
     Overlaps o = system.unpack(y_out.data());
-    const double eg = generalisation_error(o, gs, gt);
+    const double eg = generalisation_error(o, system.config());
     if (!std::isfinite(eg)) {
       res.diverged = true;
       res.diverged_at = t;

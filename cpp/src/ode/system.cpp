@@ -14,8 +14,8 @@ constexpr double k2OverPi = 2.0 / kPi;
 }
 
 System::System(const ModelConfig& cfg, const Eigen::MatrixXd& T, const Eigen::VectorXd& v_star,
-               const Eigen::VectorXd* feedback)
-    : cfg_(cfg), rates_(model::rates(cfg)), K_(cfg.K), M_(static_cast<int>(T.rows())),
+               const Eigen::VectorXd* feedback, bool sgd_noise)
+    : cfg_(cfg), sgd_noise_(sgd_noise), rates_(model::rates(cfg)), K_(cfg.K), M_(static_cast<int>(T.rows())),
       n_(cfg.K + static_cast<int>(T.rows())), T_(T), v_star_(v_star) {
   if (feedback) feedback_ = *feedback;
   for (int i = 0; i < K_; ++i)
@@ -27,7 +27,7 @@ System::System(const ModelConfig& cfg, const Eigen::MatrixXd& T, const Eigen::Ve
   i3sum_.resize(K_, n_);
   eta2_.resize(static_cast<Eigen::Index>(pairs_.size()));
   dv_.resize(K_);
-  const bool erf = cfg_.g_student == Activation::Erf && cfg_.g_teacher == Activation::Erf;
+  const bool erf = cfg_.all_erf();
   if (erf) pair_ws_.resize(3 * n_, static_cast<Eigen::Index>(pairs_.size()));
   else {
     e1_.resize(K_, n_);
@@ -75,7 +75,7 @@ void System::load(const double* y) {
 
 void System::rhs(const double* y, double* dy) {
   load(y);
-  if (cfg_.g_student == Activation::Erf && cfg_.g_teacher == Activation::Erf) rhs_erf(dy);
+  if (cfg_.all_erf()) rhs_erf(dy);
   else rhs_generic(dy);
 }
 
@@ -141,7 +141,7 @@ void System::rhs_generic(double* dy) {
   using namespace gaussian;
   const int n = n_;
   const Activation gs = cfg_.g_student;
-  auto act = [&](int c) { return c < K_ ? gs : cfg_.g_teacher; };
+  auto act = [&](int c) { return c < K_ ? gs : cfg_.teacher_activation(c - K_); };
   // Threads only for regions of >~2 ms of work (see rhs_erf).
   auto closed_form = [](Activation g) {
     return g == Activation::Erf || g == Activation::Relu || g == Activation::Linear;
@@ -191,16 +191,30 @@ void System::rhs_generic(double* dy) {
 }
 
 void System::assemble(double* dy) const {
-  const double eta = rates_.eta, eta2 = eta * eta;
+  // The eta^2 terms are the SGD noise; gradient flow drops them (docs/theory.md §8).
+  const double eta = rates_.eta, eta2 = sgd_noise_ ? eta * eta : 0.0;
+  const double decay = eta * rates_.decay, heat = 2.0 * eta * rates_.temperature;
   int p = 0;
   for (std::size_t q = 0; q < pairs_.size(); ++q) {
     const int i = pairs_[q].first, k = pairs_[q].second;
-    dy[p++] = eta * (f_(i) * i3sum_(i, k) + f_(k) * i3sum_(k, i)) + eta2 * f_(i) * f_(k) * eta2_(q);
+    dy[p++] = eta * (f_(i) * i3sum_(i, k) + f_(k) * i3sum_(k, i)) + eta2 * f_(i) * f_(k) * eta2_(q) -
+              2.0 * decay * C_(i, k) + (i == k ? heat : 0.0);
   }
   for (int i = 0; i < K_; ++i)
-    for (int n = 0; n < M_; ++n) dy[p++] = eta * f_(i) * i3sum_(i, K_ + n);
+    for (int n = 0; n < M_; ++n) dy[p++] = eta * f_(i) * i3sum_(i, K_ + n) - decay * C_(i, K_ + n);
   const double eta_v = rates_.eta_v;
-  for (int i = 0; i < K_; ++i) dy[p++] = eta_v == 0.0 ? 0.0 : eta_v * dv_(i);
+  for (int i = 0; i < K_; ++i) dy[p++] = eta_v == 0.0 ? 0.0 : eta_v * (dv_(i) - rates_.decay_v * v_(i));
+}
+
+Eigen::MatrixXd System::sgd_temperature(const double* y) {
+  std::vector<double> dy(static_cast<std::size_t>(size()));
+  rhs(y, dy.data());
+  Eigen::MatrixXd temp(K_, K_);
+  for (std::size_t q = 0; q < pairs_.size(); ++q) {
+    const int i = pairs_[q].first, k = pairs_[q].second;
+    temp(i, k) = temp(k, i) = 0.5 * rates_.eta * f_(i) * f_(k) * eta2_(q);
+  }
+  return temp;
 }
 
 }  // namespace onlinesgd::ode

@@ -1,13 +1,18 @@
 #pragma once
 /// The per-sample learning rule (docs/theory.md §1, §5), the one place it is written. For one
 /// sample with local fields lambda (K student), nu (M teacher) and label noise zeta:
-///   Delta   = sum_k v_k g(lambda_k) - sum_m v*_m g*(nu_m) - sigma zeta
-///   coef_k  = -c_w f_k g'(lambda_k) Delta        (the first layer's change is coef_k x / 1)
+///   Delta   = sum_k v_k g(lambda_k) - sum_m v*_m g*_m(nu_m) - sigma zeta
+///   coef_k  = -c_w f_k g'(lambda_k) Delta        (the first layer's change is coef_k x)
 ///   dv_k   += -c_v g(lambda_k) Delta             (the head's change, summed over a minibatch)
 /// with c_w = eta / (sqrt(N) B), c_v = eta_v / (N B), and f the feedback vector: v (before the
-/// step) for backprop. The weights engine (fast_step.cpp) and the reference step (step.cpp)
-/// both call sample(); the ODE (ode/system.cpp) takes its prefactors from the same ModelConfig.
+/// step) for backprop, a fixed b for feedback alignment. Once per step (not per sample) the
+/// weights also decay and, at temperature T > 0, take Langevin noise (docs/theory.md §7):
+///   W <- decay_w W + sum_b coef_b x_b^T + noise_w Xi,   v <- decay_v v + dv,
+/// decay_w = 1 - eta lambda / N, noise_w = sqrt(2 eta T / N), decay_v = 1 - eta_v lambda_v / N.
+/// The weights engine (fast_step.cpp) and the reference step (step.cpp) both call this class;
+/// the ODE (ode/system.cpp) takes its prefactors from the same ModelConfig (rates()).
 #include <cmath>
+#include <vector>
 
 #include <Eigen/Dense>
 
@@ -22,30 +27,45 @@ inline constexpr double kDivergence = 1e100;
 /// The rule's constants per unit of time t = samples / N (N / B steps), which the ODE multiplies
 /// its averages by (docs/theory.md §4, §5): a minibatch B at eta is batch 1 at eta / B.
 struct Rates {
-  double eta;     ///< first layer: eta / B
-  double eta_v;   ///< head: eta_v / B (0: frozen)
-  double sigma2;  ///< label-noise variance sigma^2
+  double eta;          ///< first layer: eta / B
+  double eta_v;        ///< head: eta_v / B (0: frozen)
+  double sigma2;       ///< label-noise variance sigma^2
+  double decay;        ///< lambda: dQ gets -2 eta lambda Q, dR gets -eta lambda R
+  double decay_v;      ///< lambda_v: dv gets -eta_v lambda_v v
+  double temperature;  ///< T: dQ_ik gets 2 eta T delta_ik
 };
 
 inline Rates rates(const ModelConfig& cfg) {
-  return {cfg.lr / cfg.batch, cfg.lr_v / cfg.batch, cfg.noise * cfg.noise};
+  return {cfg.lr / cfg.batch, cfg.lr_v / cfg.batch, cfg.noise * cfg.noise, cfg.weight_decay, cfg.weight_decay_v,
+          cfg.temperature};
 }
+
+/// The feedback vector b of feedback alignment: cfg.feedback_vector when given, else K i.i.d.
+/// N(0, 1) from the seed's Feedback stream (rng.hpp), so the simulation and the ODE share it.
+Eigen::VectorXd feedback_vector(const ModelConfig& cfg);
 
 class Rule {
  public:
   explicit Rule(const ModelConfig& cfg)
       : K_(cfg.K),
-        M_(cfg.M),
+        M_(cfg.teacher_rows()),
         g_(cfg.g_student),
-        g_teacher_(cfg.g_teacher),
         inv_sqrt_n_(1.0 / std::sqrt(static_cast<double>(cfg.N))),
         c_w_(cfg.lr * inv_sqrt_n_ / cfg.batch),
         c_v_(cfg.lr_v / (static_cast<double>(cfg.N) * cfg.batch)),
         sigma_(cfg.noise),
-        trains_head_(cfg.trains_second_layer()) {}
+        decay_w_(1.0 - cfg.lr * cfg.weight_decay / static_cast<double>(cfg.N)),
+        decay_v_(1.0 - cfg.lr_v * cfg.weight_decay_v / static_cast<double>(cfg.N)),
+        noise_w_(std::sqrt(2.0 * cfg.lr * cfg.temperature / static_cast<double>(cfg.N))),
+        trains_head_(cfg.trains_second_layer()) {
+    for (int m = 0; m < M_; ++m) g_teacher_.push_back(cfg.teacher_activation(m));
+  }
 
   double inv_sqrt_n() const { return inv_sqrt_n_; }
   bool trains_head() const { return trains_head_; }
+  /// Per step: W <- decay_w() W (exactly 1 without weight decay), then + noise_w() Xi.
+  double decay_w() const { return decay_w_; }
+  double noise_w() const { return noise_w_; }
 
   /// One sample. `fields`: the K + M local fields, already scaled by 1/sqrt(N); `v`: the head
   /// before the step; `feedback`: f, or null for backprop (f = v). Writes coef (K) and adds the
@@ -55,7 +75,7 @@ class Rule {
               Real* coef, double* dv) const {
     double delta = sigma_ != 0.0 ? -sigma_ * zeta : 0.0;
     for (int k = 0; k < K_; ++k) delta += v[k] * act_g(g_, fields[k]);
-    for (int m = 0; m < M_; ++m) delta -= v_star[m] * act_g(g_teacher_, fields[K_ + m]);
+    for (int m = 0; m < M_; ++m) delta -= v_star[m] * act_g(g_teacher_[m], fields[K_ + m]);
     bool ok = std::abs(delta) < kDivergence;
     for (int j = 0; j < K_ + M_; ++j) ok = ok && std::abs(fields[j]) < kDivergence;
     if (!ok) return false;
@@ -67,16 +87,17 @@ class Rule {
     return true;
   }
 
-  /// The head after a step: v + dv when the head is trained.
+  /// The head after a step: decay_v v + dv when the head is trained.
   void apply_head(double* v, const double* dv) const {
     if (trains_head_)
-      for (int k = 0; k < K_; ++k) v[k] += dv[k];
+      for (int k = 0; k < K_; ++k) v[k] = decay_v_ * v[k] + dv[k];
   }
 
  private:
   int K_, M_;
-  Activation g_, g_teacher_;
-  double inv_sqrt_n_, c_w_, c_v_, sigma_;
+  Activation g_;
+  std::vector<Activation> g_teacher_;  // per teacher row
+  double inv_sqrt_n_, c_w_, c_v_, sigma_, decay_w_, decay_v_, noise_w_;
   bool trains_head_;
 };
 

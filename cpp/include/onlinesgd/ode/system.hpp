@@ -6,7 +6,9 @@
 ///   dQ_ik/dt = eta [f_i sum_c u_c I3(i,k,c) + f_k sum_c u_c I3(k,i,c)]
 ///            + eta^2 f_i f_k [sum_{c,d} u_c u_d I4(i,k,c,d) + sigma^2 J2(i,k)]
 ///   dv_i/dt  = eta_v sum_c u_c I2(i, c)      (0 when the second layer is frozen)
-/// T and v* are constant.
+/// plus weight decay and Langevin noise (§7): dQ_ik -= 2 eta lambda Q_ik, dQ_ii += 2 eta T,
+/// dR -= eta lambda R, dv -= eta_v lambda_v v. Without the SGD noise (gradient flow, §8) the
+/// eta^2 terms go. T and v* are constant.
 #include <vector>
 
 #include <Eigen/Dense>
@@ -25,9 +27,10 @@ namespace onlinesgd::ode {
 class System {
  public:
   /// The model of cfg (its K, activations, rates); T (M x M) and v* (M) are the teacher's constant
-  /// overlaps; `feedback` the fixed feedback vector (K), or null for backprop.
+  /// overlaps; `feedback` the fixed feedback vector (K), or null for backprop; `sgd_noise` false
+  /// drops the eta^2 terms (gradient flow on the population loss).
   System(const ModelConfig& cfg, const Eigen::MatrixXd& T, const Eigen::VectorXd& v_star,
-         const Eigen::VectorXd* feedback = nullptr);
+         const Eigen::VectorXd* feedback = nullptr, bool sgd_noise = true);
 
   int size() const { return K_ * (K_ + 1) / 2 + K_ * M_ + K_; }
   int K() const { return K_; }
@@ -40,6 +43,10 @@ class System {
   /// dy = f(y). Threads over the (i, k) pairs when K is large enough to pay for them.
   void rhs(const double* y, double* dy);
 
+  /// The SGD noise as a temperature at state y (docs/theory.md §7), K x K:
+  /// (eta / 2) f_i f_k [sum_{c,d} u_c u_d I4(i,k,c,d) + sigma^2 J2(i,k)], eta = lr / B.
+  Eigen::MatrixXd sgd_temperature(const double* y);
+
  private:
   void load(const double* y);  // fills C_ (covariance of all K + M fields) and u_
   void rhs_erf(double* dy);
@@ -47,6 +54,7 @@ class System {
   void assemble(double* dy) const;
 
   ModelConfig cfg_;
+  bool sgd_noise_;
   model::Rates rates_;
   Eigen::VectorXd feedback_;  // empty: backprop (f = v)
   int K_, M_, n_;
