@@ -8,12 +8,16 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any, Optional
 
+from .scalings import SCALINGS, Scaled, scale
+
 ACTIVATIONS = ("erf", "relu", "linear", "sigmoid", "tanh")
 PRECISIONS = ("float64", "float32")
 """Storage of weights and inputs; local fields and overlaps always accumulate in double."""
+"""Supported activations g: erf(x/sqrt 2), max(0, x), x, 1/(1+exp(-x)), tanh(x)."""
 INPUTS = ("gaussian", "rademacher")
 """Distribution of the input components: N(0, 1), or +-1 with probability 1/2 each."""
-"""Supported activations g: erf(x/sqrt 2), max(0, x), x, 1/(1+exp(-x)), tanh(x)."""
+FEEDBACKS = ("backprop", "fa")
+"""Credit assignment: the true gradient, or feedback alignment (a fixed random feedback vector)."""
 
 
 def _check_int(name: str, value: Any, minimum: int, maximum: Optional[int] = None) -> int:
@@ -59,6 +63,28 @@ class Config:
     inputs : "gaussian" (default) or "rademacher" (each component +-1). Only the first two
         moments of the local fields enter the N -> infinity ODE, so both follow the same
         theory; at finite N the corrections differ at O(1/sqrt(N)).
+    feedback : "backprop" (default) or "fa": feedback alignment, where the first layer's update
+        uses a fixed vector b in place of v (with one hidden layer this is also direct feedback
+        alignment, DFA); the head still follows its true gradient. docs/theory.md §6.
+    feedback_vector : b (K numbers) for "fa"; None draws it i.i.d. N(0, 1) from the seed.
+    temperature : Langevin temperature T >= 0: each step adds Gaussian noise of variance
+        2 eta T / N to every first-layer weight. docs/theory.md §7.
+    temperature_v : must stay 0: noise on the K head weights does not average out as N grows
+        (the head would follow a stochastic equation, not the ODE), so it is refused.
+    weight_decay : lambda >= 0: each step W <- (1 - eta lambda / N) W (an L2 penalty).
+    weight_decay_v : lambda_v >= 0: each step v <- (1 - eta_v lambda_v / N) v.
+    scaling : how lr, lr_v, v_init and teacher_v are read (docs/theory.md §9; ``SCALINGS``):
+        "committee" (default: as given), "mean_field" (readout 1/K: v = v_init/K, v* =
+        teacher_v/M, lr = s K for s = lr, lr_v/K), "sqrt_k" (readout 1/sqrt(K)), "veiga"
+        (Veiga et al. 2022: readout 1/K, teacher 1/M, learning rate lr N^-delta) or "geiger"
+        (Geiger et al. 2020: output scale alpha, v = alpha v_init/sqrt(K), lr/alpha^2). The
+        engines run the committee model with the mapped values (:meth:`effective`);
+        ``time_scale`` gives the natural time beside t.
+    alpha : Geiger's output scale (scaling "geiger" only), > 0.
+    delta : Veiga's learning-rate exponent (scaling "veiga" only): the step is lr N^-delta.
+    centred : the teacher gains K fixed rows, the student's initial ones with its initial head,
+        so the student learns phi_W - phi_W0 (Geiger's centring); R, T and v_star then have
+        M + K teacher columns, the last K the overlaps with the initial weights.
     """
 
     N: int = 10_000
@@ -76,6 +102,16 @@ class Config:
     teacher_v: float = 1.0
     precision: str = "float64"
     inputs: str = "gaussian"
+    feedback: str = "backprop"
+    feedback_vector: Optional[tuple] = None
+    temperature: float = 0.0
+    temperature_v: float = 0.0
+    weight_decay: float = 0.0
+    weight_decay_v: float = 0.0
+    scaling: str = "committee"
+    alpha: float = 1.0
+    delta: float = 0.0
+    centred: bool = False
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen)
@@ -84,11 +120,22 @@ class Config:
         set_("M", _check_int("M", self.M, 1))
         set_("batch", _check_int("batch", self.batch, 1))
         set_("seed", _check_int("seed", self.seed, 0, 2**64 - 1))
-        for name in ("lr", "lr_v", "noise", "init_std"):
+        for name in ("lr", "lr_v", "noise", "init_std", "temperature", "temperature_v", "weight_decay",
+                     "weight_decay_v"):
             set_(name, _check_real(name, getattr(self, name), nonnegative=True))
-        for name in ("v_init", "teacher_v"):
+        for name in ("v_init", "teacher_v", "delta"):
             set_(name, _check_real(name, getattr(self, name), nonnegative=False))
-        for name, allowed in (("precision", PRECISIONS), ("inputs", INPUTS)):
+        set_("alpha", _check_real("alpha", self.alpha, nonnegative=True))
+        if self.alpha == 0:
+            raise ValueError("alpha must be > 0, got 0.0")
+        if self.temperature_v != 0:
+            raise ValueError("temperature_v must be 0: Langevin noise on the K head weights does not average out "
+                             "as N grows (the head follows a stochastic equation, not the ODE); use temperature, "
+                             "which acts on the first layer")
+        if not isinstance(self.centred, bool):
+            raise ValueError(f"centred must be True or False, got {self.centred!r}")
+        for name, allowed in (("precision", PRECISIONS), ("inputs", INPUTS), ("feedback", FEEDBACKS),
+                              ("scaling", SCALINGS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         for name in ("activation", "teacher_activation"):
@@ -97,6 +144,25 @@ class Config:
                 continue
             if value not in ACTIVATIONS:
                 raise ValueError(f"{name} must be one of {ACTIVATIONS}, got {value!r}")
+        set_("feedback_vector", self._checked_feedback_vector())
+        if self.scaling != "geiger" and self.alpha != 1.0:
+            raise ValueError(f"alpha is Geiger's output scale: set scaling='geiger' (scaling is {self.scaling!r})")
+        if self.scaling != "veiga" and self.delta != 0.0:
+            raise ValueError(f"delta is Veiga's learning-rate exponent: set scaling='veiga' (scaling is {self.scaling!r})")
+
+    def _checked_feedback_vector(self) -> Optional[tuple]:
+        b = self.feedback_vector
+        if b is None:
+            return None
+        if self.feedback != "fa":
+            raise ValueError("feedback_vector is the fixed vector of feedback alignment: set feedback='fa'")
+        try:
+            values = tuple(float(x) for x in b)
+        except (TypeError, ValueError):
+            raise ValueError(f"feedback_vector must be K = {self.K} numbers, got {b!r}") from None
+        if len(values) != self.K or not all(math.isfinite(x) for x in values):
+            raise ValueError(f"feedback_vector must be K = {self.K} finite numbers, got {b!r}")
+        return values
 
     @property
     def student_g(self) -> str:
@@ -110,6 +176,21 @@ class Config:
     def trains_second_layer(self) -> bool:
         return self.lr_v != 0.0
 
+    @property
+    def teacher_rows(self) -> int:
+        """Teacher rows the overlaps R, T and v_star cover: M, plus K when ``centred``."""
+        return self.M + (self.K if self.centred else 0)
+
+    def effective(self) -> Scaled:
+        """lr, lr_v, v_init, teacher_v of the committee model that the engines run for this
+        ``scaling``, and the natural time scale (docs/theory.md §9)."""
+        return scale(self)
+
+    @property
+    def time_scale(self) -> float:
+        """The natural time of this scaling is ``time_scale * t`` (eta_eff = lr x readout scale)."""
+        return self.effective().time_scale
+
     def replace(self, **changes: Any) -> "Config":
         """A copy with some fields changed (validated again)."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
@@ -118,7 +199,11 @@ class Config:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """JSON-ready fields (the feedback vector as a list)."""
+        d = dataclasses.asdict(self)
+        if d["feedback_vector"] is not None:
+            d["feedback_vector"] = list(d["feedback_vector"])
+        return d
 
     @classmethod
     def from_dict(cls, data: dict) -> "Config":
@@ -132,9 +217,13 @@ class Config:
         from . import _core
 
         c = _core.ModelConfig()
-        for name in ("N", "K", "M", "lr", "lr_v", "noise", "batch", "seed", "init_std", "v_init", "teacher_v",
-                     "precision", "inputs"):
+        for name in ("N", "K", "M", "noise", "batch", "seed", "init_std", "precision", "inputs", "feedback",
+                     "temperature", "weight_decay", "weight_decay_v", "centred"):
             setattr(c, name, getattr(self, name))
+        mapped = self.effective()
+        for name in ("lr", "lr_v", "v_init", "teacher_v"):
+            setattr(c, name, getattr(mapped, name))
+        c.feedback_vector = list(self.feedback_vector or ())
         c.g_student = self.student_g
         c.g_teacher = self.teacher_g
         return c

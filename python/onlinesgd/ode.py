@@ -41,9 +41,9 @@ def initial_overlaps(config: Config, init: InitLike = None) -> tuple[dict, float
     elif isinstance(init, Trajectory):
         if len(init) == 0:
             raise ValueError("init: the trajectory is empty")
-        if (init.config.K, init.config.M) != (config.K, config.M):
-            raise ValueError(f"init: the trajectory has K, M = {init.config.K}, {init.config.M}, "
-                             f"the config {config.K}, {config.M}")
+        if (init.config.K, init.config.teacher_rows) != (config.K, config.teacher_rows):
+            raise ValueError(f"init: the trajectory has K = {init.config.K} and {init.config.teacher_rows} teacher "
+                             f"rows, the config {config.K} and {config.teacher_rows}")
         raw, t0 = init.initial_overlaps(), float(init.times[0])
     elif isinstance(init, Mapping):
         missing = [k for k in _NAMES if k not in init]
@@ -54,7 +54,7 @@ def initial_overlaps(config: Config, init: InitLike = None) -> tuple[dict, float
         raw = dict(zip(_NAMES, init))
     else:
         raise ValueError("init must be a Trajectory, a mapping or 5-tuple (Q, R, T, v, v_star), or None")
-    K, M = config.K, config.M
+    K, M = config.K, config.teacher_rows
     shapes = {"Q": (K, K), "R": (K, M), "T": (M, M), "v": (K,), "v_star": (M,)}
     out = {}
     for name, shape in shapes.items():
@@ -76,7 +76,7 @@ def initial_overlaps(config: Config, init: InitLike = None) -> tuple[dict, float
 
 def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
         times: Optional[Sequence[float]] = None, *, method: str = "dopri5", rtol: float = 1e-9,
-        atol: float = 1e-11, dt: float = 0.01, max_dt: float = 1.0,
+        atol: float = 1e-11, dt: float = 0.01, max_dt: float = 1.0, sgd_noise: bool = True,
         progress: Optional[bool] = None) -> Trajectory:
     """Integrates the order-parameter ODEs of THEORY.md for ``config`` and returns a
     :class:`Trajectory` with ``kind="ode"`` and the same fields as :func:`onlinesgd.simulate`.
@@ -99,6 +99,9 @@ def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
         error of eg below 1e-8 over t <= 50 (tests/test_ode_integrator.py).
     dt : rk4 step, or dopri5 first trial step.
     max_dt : dopri5 longest step.
+    sgd_noise : False drops the eta^2 terms (the I4 and sigma^2 J2 terms of dQ): gradient flow
+        on the population loss, the noiseless reference of SGD (docs/theory.md §8). Weight decay
+        and a Langevin temperature stay.
     progress : None shows a progress bar once the integration takes over 2 s, True always,
         False never. Ctrl-C stops the integration and returns the times reached so far
         (``info['interrupted']``, ``info['interrupted_at']``), as :func:`onlinesgd.simulate` does.
@@ -130,21 +133,27 @@ def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
     for name, value in (("rtol", rtol), ("atol", atol), ("dt", dt), ("max_dt", max_dt)):
         if not (isinstance(value, (int, float, np.floating)) and np.isfinite(value) and value > 0):
             raise ValueError(f"{name} must be a positive number, got {value!r}")
+    if not isinstance(sgd_noise, bool):
+        raise ValueError(f"sgd_noise must be True or False, got {sgd_noise!r}")
     o, t0 = initial_overlaps(config, init)
+    core = config.to_core()
+    feedback = _core.feedback_vector(core) if config.feedback == "fa" else None
     times = recording_times(t_max, times, config.N, config.batch, t0)
     tic = _time.perf_counter()
     span = float(times[-1] - t0)
     bar = tqdm(total=span, disable=progress is False, delay=0 if progress else 2.0, mininterval=0.5, leave=False,
                desc="ode", bar_format="{desc}: {percentage:3.0f}%|{bar}| t = {n:.4g}/{total:.4g} [{elapsed}<{remaining}]")
     try:
-        res = _core.ode_integrate(config.to_core(), o["Q"], o["R"], o["T"], o["v"], o["v_star"],
+        res = _core.ode_integrate(core, o["Q"], o["R"], o["T"], o["v"], o["v_star"],
                                   list(np.asarray(times) - t0), method, rtol, atol, dt, max_dt,
-                                  progress=lambda t: bar.update(t - bar.n))
+                                  progress=lambda t: bar.update(t - bar.n), feedback=feedback,
+                                  sgd_noise=sgd_noise)
     finally:
         bar.close()
     wall = _time.perf_counter() - tic
     n = len(res["times"])
-    info = {"method": method, "rtol": rtol, "atol": atol, "dt": dt, "max_dt": max_dt, "wall_s": wall}
+    info = {"method": method, "rtol": rtol, "atol": atol, "dt": dt, "max_dt": max_dt, "wall_s": wall,
+            "sgd_noise": sgd_noise}
     info.update({k: res[k] for k in ("steps", "rejected", "rhs_evaluations", "dt_min", "dt_max")})
     if res["diverged"]:
         info["diverged_at"] = t0 + res["diverged_at"]
