@@ -23,7 +23,8 @@ using onlinesgd::bench::Case;
 
 namespace {
 
-Case make(const char* name, std::int64_t N, int K, bool f32 = false, bool rademacher = false) {
+Case make(const char* name, std::int64_t N, int K, bool f32 = false, bool rademacher = false, double temperature = 0,
+          double decay = 0, bool fa = false) {
   Case c;
   c.name = name;
   c.cfg.N = N;
@@ -32,6 +33,9 @@ Case make(const char* name, std::int64_t N, int K, bool f32 = false, bool radema
   c.cfg.lr = 0.5;
   c.cfg.precision = f32 ? onlinesgd::Precision::Float32 : onlinesgd::Precision::Float64;
   c.cfg.inputs = rademacher ? onlinesgd::Inputs::Rademacher : onlinesgd::Inputs::Gaussian;
+  c.cfg.temperature = temperature;
+  c.cfg.weight_decay = decay;
+  c.cfg.feedback = fa ? onlinesgd::Feedback::Fixed : onlinesgd::Feedback::Backprop;
   return c;
 }
 
@@ -40,15 +44,23 @@ std::vector<Case> named() {
           make("small-f32", 1000, 2, true), make("medium-f32", 10000, 2, true), make("large-f32", 100000, 2, true),
           make("large-rademacher", 100000, 2, false, true), make("large-rademacher-f32", 100000, 2, true, true),
           make("wide", 10000, 100),         make("wide-f32", 10000, 100, true), make("huge", 100000, 100),
-          make("huge-f32", 100000, 100, true)};
+          make("huge-f32", 100000, 100, true),
+          // learning rules (docs/theory.md §6, §7): FA and decay keep the pairs; Langevin draws K
+          // noise rows per step, which its generation floor counts too
+          make("large-fa", 100000, 2, false, false, 0, 0, true), make("large-decay", 100000, 2, false, false, 0, 0.1),
+          make("large-langevin", 100000, 2, false, false, 0.01, 0.1),
+          make("large-langevin-f32", 100000, 2, true, false, 0.01, 0.1),
+          make("medium-langevin", 10000, 2, false, false, 0.01, 0.1)};
 }
 
 [[noreturn]] void usage(int code) {
   std::printf(
       "usage: onlinesgd-bench [NAME...] [--N n] [--K k] [--M m] [--batch b] [--precision float64|float32]\n"
+      "                       [--temperature T] [--weight-decay l] [--fa]\n"
       "                       [--inputs gaussian|rademacher] [--threads t] [--steps s] [--repeats r]\n"
       "                       [--target generic|x86-64-v3|x86-64-v4] [--list]\n"
-      "Any of --N --K --M --batch --precision --inputs defines a custom configuration instead of names.\n");
+      "Any of --N --K --M --batch --precision --inputs --temperature --weight-decay --fa defines a custom\n"
+      "configuration instead of names.\n");
   std::exit(code);
 }
 
@@ -78,6 +90,9 @@ int main(int argc, char** argv) {
     else if (a == "--K") custom.cfg.K = std::atoi(value()), use_custom = true;
     else if (a == "--M") custom.cfg.M = std::atoi(value()), use_custom = true;
     else if (a == "--batch") custom.cfg.batch = std::atoi(value()), use_custom = true;
+    else if (a == "--temperature") custom.cfg.temperature = std::atof(value()), use_custom = true;
+    else if (a == "--weight-decay") custom.cfg.weight_decay = std::atof(value()), use_custom = true;
+    else if (a == "--fa") custom.cfg.feedback = onlinesgd::Feedback::Fixed, use_custom = true;
     else if (a == "--precision") {
       const std::string p = value();
       if (p != "float32" && p != "float64") usage(2);

@@ -1,4 +1,4 @@
-"""An independent NumPy implementation of the model, written from THEORY.md alone."""
+"""An independent NumPy implementation of the model, written from the equations of docs/theory.md §1, §5-§7 alone."""
 
 from __future__ import annotations
 

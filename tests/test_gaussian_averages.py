@@ -1,6 +1,6 @@
 """The ODE's Gaussian averages J2, I3, I4 (and orthant probabilities) against independent numerics.
 
-References: the closed forms of THEORY.md written out in NumPy, scipy's Genz algorithm for
+References: the closed forms of docs/theory.md §2 written out in NumPy, scipy's Genz algorithm for
 orthant probabilities, Monte Carlo (tolerance 5 standard errors), and an independent
 tensor-product trapezoidal rule in NumPy (eigen-decomposition instead of Cholesky).
 """
@@ -88,7 +88,7 @@ def j2_integrand(ga, gb):
 
 # ---------------------------------------------------------------- closed forms, exactly
 def saad_solla(C):
-    """THEORY.md's erf formulas, written independently of the C++ (which reweights)."""
+    """docs/theory.md §2's erf formulas, written independently of the C++ (which reweights)."""
     def i3(a, b, c):
         l3 = (1 + C[a, a]) * (1 + C[c, c]) - C[a, c] ** 2
         return 2 / np.pi * (C[b, c] * (1 + C[a, a]) - C[a, b] * C[a, c]) / ((1 + C[a, a]) * np.sqrt(l3))

@@ -27,7 +27,7 @@ def test_step_halving_changes_eg_below_1e_8():
 
 
 def test_minibatch_equals_batch_one_at_scaled_learning_rates():
-    # THEORY.md, "Minibatches and the clock": per unit t the drift carries eta/B and the
+    # docs/theory.md §4, "Minibatches and the clock": per unit t the drift carries eta/B and the
     # eta^2 terms (eta/B)^2, dv eta_v/B, so batch B at (eta, eta_v) IS batch 1 at
     # (eta/B, eta_v/B): the same equations, equal to round-off (1e-13), with noise too.
     c = DEFAULT.replace(K=3, lr=2.0, lr_v=0.8, noise=0.3, batch=4)

@@ -1,4 +1,4 @@
-"""Simulation against theory, and the known physics of the ODEs (THEORY.md, "How to validate").
+"""Simulation against theory, and the known physics of the ODEs (docs/theory.md §3).
 
 Simulation and ODE start from the simulation's own initial overlaps, so their difference is
 the finite-N fluctuation alone, O(1/sqrt(N)). At one N that proves little; the tests below

@@ -105,6 +105,12 @@ void bind_ode(py::module_& m) {
       },
       py::arg("g_a"), py::arg("g_b"), py::arg("caa"), py::arg("cbb"), py::arg("cab"), "E[g_a'(a) g_b'(b)]");
   m.def(
+      "gaussian_e_d2g_g",
+      [](const std::string& ga, const std::string& gc, double caa, double ccc, double cac) {
+        return g::e_d2g_g(activation_from_name(ga), activation_from_name(gc), caa, ccc, cac);
+      },
+      py::arg("g_a"), py::arg("g_c"), py::arg("caa"), py::arg("ccc"), py::arg("cac"), "E[g_a''(a) g_c(c)]");
+  m.def(
       "gaussian_i3",
       [](const std::string& ga, const std::string& gc, const Eigen::Matrix3d& C) {
         return g::i3(activation_from_name(ga), activation_from_name(gc), C);
@@ -130,6 +136,21 @@ void bind_ode(py::module_& m) {
         return g::orthant_probability(static_cast<int>(n), c);
       },
       py::arg("C"), "P(all > 0) for zero-mean Gaussian variables with covariance C (n <= 4)");
+  m.def(
+      "ode_rhs",
+      [](const onlinesgd::ModelConfig& config, const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R,
+         const Eigen::MatrixXd& T, const Eigen::VectorXd& v, const Eigen::VectorXd& v_star,
+         const std::optional<Eigen::VectorXd>& feedback, bool sgd_noise) {
+        onlinesgd::ode::System system(config, T, v_star, feedback ? &*feedback : nullptr, sgd_noise);
+        std::vector<double> y(static_cast<std::size_t>(system.size())), dy(y.size());
+        system.pack(onlinesgd::Overlaps{Q, R, T, v, v_star}, y.data());
+        system.rhs(y.data(), dy.data());
+        const auto d = system.unpack(dy.data());
+        return py::make_tuple(d.Q, d.R, d.v);
+      },
+      py::arg("config"), py::arg("Q"), py::arg("R"), py::arg("T"), py::arg("v"), py::arg("v_star"),
+      py::arg("feedback") = py::none(), py::arg("sgd_noise") = true,
+      "the ODE's right-hand side at these overlaps: (dQ/dt, dR/dt, dv/dt)");
   m.def(
       "sgd_temperature",
       [](const onlinesgd::ModelConfig& config, const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R,

@@ -31,6 +31,12 @@ double generation(const ModelConfig& cfg, std::uint64_t samples, int threads) {
   void (*draw)(std::uint64_t, Real*, int);
   if constexpr (std::is_same_v<Real, double>) draw = cfg.inputs == Inputs::Rademacher ? kt.sign_d : kt.normal_d;
   else draw = cfg.inputs == Inputs::Rademacher ? kt.sign_f : kt.normal_f;
+  // At a positive temperature a step also draws K rows of Langevin noise.
+  const int noise_rows = cfg.temperature != 0.0 ? cfg.K : 0;
+  void (*normal)(std::uint64_t, Real*, int);
+  if constexpr (std::is_same_v<Real, double>) normal = kt.normal_d;
+  else normal = kt.normal_f;
+  Buffer<Real> noise(kernel::kBlock);
   const double t0 = now();
   parallel_team(threads, [&](int tid, int team) {
     const Share mine = thread_share(blocks, tid, team);
@@ -40,6 +46,7 @@ double generation(const ModelConfig& cfg, std::uint64_t samples, int threads) {
         const std::int64_t c0 = blk * kernel::kBlock;
         const int count = static_cast<int>(std::min<std::int64_t>(kernel::kBlock, cfg.N - c0));
         draw(rng::block_key(cfg.seed, rng::Stream::Inputs, s, static_cast<std::uint64_t>(blk)), x.data() + c0, count);
+        for (int k = 0; k < noise_rows; ++k) normal(rng::weight_noise_key(cfg.seed, s, k, blk), noise.data(), count);
       }
   });
   return now() - t0;

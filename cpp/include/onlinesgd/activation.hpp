@@ -1,6 +1,6 @@
 #pragma once
 /// Activation functions g, g', g'' shared by the simulator and the ODE integrals.
-/// Conventions (THEORY.md): erf means g(x) = erf(x / sqrt 2) (Saad & Solla 1995).
+/// Conventions (docs/theory.md §1): erf means g(x) = erf(x / sqrt 2) (Saad & Solla 1995).
 #include <cmath>
 #include <stdexcept>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 /// Order parameters Q = W W^T / N, R = W B^T / N, T = B B^T / N and the generalisation
-/// error eg = 1/2 E[(phi(x) - phi*(x))^2] computed exactly from them (THEORY.md).
+/// error eg = 1/2 E[(phi(x) - phi*(x))^2] computed exactly from them (docs/theory.md §3).
 #include <Eigen/Dense>
 
 #include "onlinesgd/activation.hpp"

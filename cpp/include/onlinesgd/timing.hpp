@@ -9,7 +9,8 @@ namespace onlinesgd {
 
 /// Seconds to draw `samples` input vectors of cfg.N components (cfg.precision, cfg.inputs)
 /// into one reused buffer, on `threads` threads each drawing its own column blocks with no
-/// synchronisation: the generator alone, what a step can at best approach.
+/// synchronisation: the generator alone, what a step can at best approach. At a positive
+/// temperature each sample also draws the K rows of Langevin noise a step draws.
 double generation_seconds(const ModelConfig& cfg, std::uint64_t samples, int threads);
 
 /// Seconds for `passes` read-modify-write passes over a K x N weight matrix (w += c x, the

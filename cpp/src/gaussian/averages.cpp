@@ -147,7 +147,7 @@ double e_d2g_g(Activation ga, Activation gc, double caa, double ccc, double cac)
 }
 
 double i3(Activation ga, Activation gc, const Eigen::Matrix3d& C) {
-  // Gaussian integration by parts on b (THEORY.md): 2-D averages only.
+  // Gaussian integration by parts on b (docs/theory.md §2): 2-D averages only.
   return C(0, 1) * e_d2g_g(ga, gc, C(0, 0), C(2, 2), C(0, 2)) + C(1, 2) * j2(ga, gc, C(0, 0), C(2, 2), C(0, 2));
 }
 

@@ -1,4 +1,4 @@
-// Quadrature of low-dimensional Gaussian averages (THEORY.md, "Any other activation"), with
+// Quadrature of low-dimensional Gaussian averages (docs/theory.md §2), with
 // the kinks of ReLU factors kept off the rules. The smooth dimensions use the trapezoidal
 // rule in z ~ N(0, 1), not Gauss-Hermite: sigmoid and tanh have poles at distance ~pi/(2 s)
 // from the real axis (s the field's scale), where Gauss-Hermite converges only like

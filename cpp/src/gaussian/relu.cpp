@@ -1,4 +1,4 @@
-// ReLU / linear averages by Stein's lemma and orthant probabilities (THEORY.md, "ReLU").
+// ReLU / linear averages by Stein's lemma and orthant probabilities (docs/theory.md §2).
 #include <algorithm>
 #include <cmath>
 

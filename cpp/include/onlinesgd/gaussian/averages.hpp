@@ -1,5 +1,5 @@
 #pragma once
-/// Gaussian averages of the ODE beyond I2 (THEORY.md, "Averages over the local fields"):
+/// Gaussian averages of the ODE beyond I2 (docs/theory.md §2):
 ///   J2(a,b) = E[g_a'(a) g_b'(b)],  I3(a,b,c) = E[g_a'(a) b g_c(c)],
 ///   I4(a,b,c,d) = E[g_a'(a) g_b'(b) g_c(c) g_d(d)],
 /// for zero-mean jointly Gaussian variables with covariance C, each variable with its own

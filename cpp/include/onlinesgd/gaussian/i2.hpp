@@ -1,6 +1,6 @@
 #pragma once
 /// I2(a, b) = E[g_a(a) g_b(b)] for zero-mean Gaussian (a, b) with covariance
-/// [[caa, cab], [cab, cbb]] (THEORY.md, "Averages over the local fields").
+/// [[caa, cab], [cab, cbb]] (docs/theory.md §2).
 /// Closed forms for erf, linear and ReLU pairs; a linear partner reduces to a 1-D average
 /// by Stein's lemma; a ReLU partner b to a half-line average over b of the smooth
 /// E[g(a) | b]; two smooth activations to a nested trapezoid rule (quadrature.hpp) after a

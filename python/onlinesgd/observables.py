@@ -1,0 +1,102 @@
+"""Quantities derived from recorded order parameters, for simulations and the ODE alike:
+the feedback alignment, the gradient alignment, the SGD temperature, how far the weights moved,
+and the natural time of a scaling (docs/theory.md §6, §7, §9)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from . import _core
+from .config import Config
+
+
+def feedback_vector(config: Config) -> Optional[np.ndarray]:
+    """The fixed feedback vector b of a ``feedback="fa"`` config (given, or drawn from its seed as
+    the simulation draws it); None for backprop."""
+    if config.feedback != "fa":
+        return None
+    return np.asarray(_core.feedback_vector(config.to_core()))
+
+
+def _require_fa(config: Config, what: str) -> np.ndarray:
+    b = feedback_vector(config)
+    if b is None:
+        raise ValueError(f"{what} needs a feedback-alignment run (Config.feedback='fa')")
+    return b
+
+
+def alignment(traj: Any) -> np.ndarray:
+    """cos(v, b) at every recorded time of a feedback-alignment trajectory (the alignment
+    Refinetti et al. follow): (n,)."""
+    b = _require_fa(traj.config, "alignment")
+    v = np.asarray(traj.v)
+    return v @ b / (np.linalg.norm(v, axis=1) * np.linalg.norm(b))
+
+
+def _overlaps_at(traj: Any, i: int) -> tuple:
+    return tuple(np.asarray(getattr(traj, name)[i]) for name in ("Q", "R", "T", "v", "v_star"))
+
+
+def gradient_alignment(traj: Any) -> np.ndarray:
+    """The cosine between the population-mean first-layer updates of backprop and of feedback
+    alignment, from the overlaps (docs/theory.md §6): cos(v, b) weighted by |G_k|^2, (n,)."""
+    c = traj.config
+    b = _require_fa(c, "gradient_alignment")
+    gs = c.student_g
+    rows = [c.teacher_g] * c.M + [gs] * (c.teacher_rows - c.M)
+    out = np.empty(len(traj.times))
+    for t in range(len(traj.times)):
+        Q, R, T, v, vs = _overlaps_at(traj, t)
+        K, M = len(v), len(vs)
+        C = np.block([[Q, R], [R.T, T]])
+        acts = [gs] * K + rows
+        u = np.concatenate([-v, vs])  # Delta = -sum_c u_c g(x_c)
+        e1 = np.array([[_core.gaussian_e_d2g_g(gs, acts[j], C[k, k], C[j, j], C[k, j]) for j in range(K + M)]
+                       for k in range(K)])
+        j2 = np.array([[_core.gaussian_j2(gs, acts[j], C[k, k], C[j, j], C[k, j]) for j in range(K + M)]
+                       for k in range(K)])
+        a = np.diag(-(e1 @ u)) + j2[:, :K] * v[None, :]  # a_kj
+        cc = -j2[:, K:] * vs[None, :]  # c_kn
+        G2 = np.einsum("kj,jl,kl->k", a, Q, a) + 2 * np.einsum("kj,jn,kn->k", a, R, cc) + \
+            np.einsum("kn,nm,km->k", cc, T, cc)  # N |G_k|^2
+        out[t] = np.sum(v * b * G2) / np.sqrt(np.sum(v**2 * G2) * np.sum(b**2 * G2))
+    return out
+
+
+def sgd_temperature(traj: Any) -> np.ndarray:
+    """The SGD noise as a temperature matrix at every recorded time, (n, K, K):
+    (eta/2) f_i f_k [sum_cd u_c u_d I4(i,k,c,d) + sigma^2 J2(i,k)] with eta = lr / batch
+    (docs/theory.md §7). Compare its diagonal with a Langevin ``temperature``."""
+    c = traj.config
+    core, b = c.to_core(), feedback_vector(c)
+    return np.stack([_core.sgd_temperature(core, *_overlaps_at(traj, t), feedback=b) for t in range(len(traj.times))])
+
+
+def weight_motion(traj: Any) -> np.ndarray:
+    """|W - W0| / |W0| (Frobenius) at every recorded time of a ``centred`` trajectory, where the
+    last K teacher rows are the initial student W0: the lazy-training observable (docs/theory.md
+    §9), from |W - W0|^2/N = Q - R_W0 - R_W0^T + Q(0) summed over the diagonal."""
+    c = traj.config
+    if not c.centred:
+        raise ValueError("weight_motion needs a centred run (Config.centred=True): the overlaps with W0")
+    K, M = c.K, c.M
+    Q, R, T = np.asarray(traj.Q), np.asarray(traj.R), np.asarray(traj.T)
+    q0 = np.trace(T[0, M:, M:])
+    moved = np.trace(Q, axis1=1, axis2=2) - 2 * np.trace(R[:, :, M:M + K], axis1=1, axis2=2) + q0
+    return np.sqrt(np.maximum(moved, 0.0) / q0)
+
+
+def natural_times(traj: Any) -> np.ndarray:
+    """The recorded times in the natural time of the config's scaling: ``time_scale * t``."""
+    return np.asarray(traj.times) * traj.config.time_scale
+
+
+def ode_rhs(config: Config, overlaps: dict, sgd_noise: bool = True) -> dict:
+    """The ODE's right-hand side dQ/dt, dR/dt, dv/dt at the given overlaps (a mapping of Q, R, T,
+    v, v_star), with the config's rule (feedback, decay, temperature)."""
+    dQ, dR, dv = _core.ode_rhs(config.to_core(), *(np.asarray(overlaps[k], dtype=float) for k in
+                                                   ("Q", "R", "T", "v", "v_star")),
+                               feedback=feedback_vector(config), sgd_noise=sgd_noise)
+    return {"Q": dQ, "R": dR, "v": dv}
