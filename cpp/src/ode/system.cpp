@@ -18,6 +18,7 @@ System::System(const ModelConfig& cfg, const Eigen::MatrixXd& T, const Eigen::Ve
     : cfg_(cfg), sgd_noise_(sgd_noise), rates_(model::rates(cfg)), K_(cfg.K), M_(static_cast<int>(T.rows())),
       n_(cfg.K + static_cast<int>(T.rows())), T_(T), v_star_(v_star) {
   if (feedback) feedback_ = *feedback;
+  else if (cfg.feedback == Feedback::Fixed) feedback_ = model::feedback_vector(cfg);  // the simulation's b
   for (int i = 0; i < K_; ++i)
     for (int k = i; k < K_; ++k) pairs_.emplace_back(i, k);
   C_.resize(n_, n_);
@@ -69,7 +70,8 @@ void System::load(const double* y) {
   C_.bottomRightCorner(M_, M_) = T_;
   for (int i = 0; i < K_; ++i) v_(i) = y[p++];
   u_.head(K_) = -v_;
-  f_ = feedback_.size() ? feedback_ : v_;
+  f_ = Eigen::Map<const Eigen::VectorXd>(
+      model::feedback_in_use(cfg_.feedback, v_.data(), feedback_.size() ? feedback_.data() : nullptr), K_);
   u_.tail(M_) = v_star_;
 }
 

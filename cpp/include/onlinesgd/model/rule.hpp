@@ -40,6 +40,13 @@ inline Rates rates(const ModelConfig& cfg) {
           cfg.temperature};
 }
 
+/// The feedback vector f that multiplies the first layer's update (docs/theory.md §5): the head v
+/// (before the step) for backprop, the fixed vector b for feedback alignment. The one place that
+/// chooses it: the per-sample rule below and the ODE (ode/system.cpp) both ask here.
+inline const double* feedback_in_use(Feedback rule, const double* v, const double* b) {
+  return rule == Feedback::Fixed && b ? b : v;
+}
+
 /// The feedback vector b of feedback alignment: cfg.feedback_vector when given, else K i.i.d.
 /// N(0, 1) from the seed's Feedback stream (rng.hpp), so the simulation and the ODE share it.
 Eigen::VectorXd feedback_vector(const ModelConfig& cfg);
@@ -57,7 +64,8 @@ class Rule {
         decay_w_(1.0 - cfg.lr * cfg.weight_decay / static_cast<double>(cfg.N)),
         decay_v_(1.0 - cfg.lr_v * cfg.weight_decay_v / static_cast<double>(cfg.N)),
         noise_w_(std::sqrt(2.0 * cfg.lr * cfg.temperature / static_cast<double>(cfg.N))),
-        trains_head_(cfg.trains_second_layer()) {
+        trains_head_(cfg.trains_second_layer()),
+        feedback_rule_(cfg.feedback) {
     for (int m = 0; m < M_; ++m) g_teacher_.push_back(cfg.teacher_activation(m));
   }
 
@@ -68,7 +76,7 @@ class Rule {
   double noise_w() const { return noise_w_; }
 
   /// One sample. `fields`: the K + M local fields, already scaled by 1/sqrt(N); `v`: the head
-  /// before the step; `feedback`: f, or null for backprop (f = v). Writes coef (K) and adds the
+  /// before the step; `feedback`: the fixed vector b (null for backprop). Writes coef (K) and adds the
   /// sample's head change to dv (K). False, writing nothing, when the sample diverged.
   template <class Real>
   bool sample(const double* fields, double zeta, const double* v, const double* v_star, const double* feedback,
@@ -79,7 +87,7 @@ class Rule {
     bool ok = std::abs(delta) < kDivergence;
     for (int j = 0; j < K_ + M_; ++j) ok = ok && std::abs(fields[j]) < kDivergence;
     if (!ok) return false;
-    const double* f = feedback ? feedback : v;
+    const double* f = feedback_in_use(feedback_rule_, v, feedback);
     for (int k = 0; k < K_; ++k) {
       coef[k] = static_cast<Real>(-c_w_ * f[k] * act_dg(g_, fields[k]) * delta);
       dv[k] -= c_v_ * act_g(g_, fields[k]) * delta;
@@ -99,6 +107,7 @@ class Rule {
   std::vector<Activation> g_teacher_;  // per teacher row
   double inv_sqrt_n_, c_w_, c_v_, sigma_, decay_w_, decay_v_, noise_w_;
   bool trains_head_;
+  Feedback feedback_rule_;
 };
 
 }  // namespace onlinesgd::model

@@ -27,7 +27,8 @@ namespace onlinesgd::ode {
 class System {
  public:
   /// The model of cfg (its K, activations, rates); T (M x M) and v* (M) are the teacher's constant
-  /// overlaps; `feedback` the fixed feedback vector (K), or null for backprop; `sgd_noise` false
+  /// overlaps; `feedback` the fixed feedback vector b (K) of feedback alignment (null: the config's, as
+  /// model::feedback_vector gives it); `sgd_noise` false
   /// drops the eta^2 terms (gradient flow on the population loss).
   System(const ModelConfig& cfg, const Eigen::MatrixXd& T, const Eigen::VectorXd& v_star,
          const Eigen::VectorXd* feedback = nullptr, bool sgd_noise = true);
