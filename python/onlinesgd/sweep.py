@@ -105,7 +105,7 @@ def execute_run(spec: RunSpec, root: Optional[str], threads: int,
     """Runs one spec in a worker and writes it to the store at ``root`` (when given) before
     returning ``(key, trajectories, wall_s)``. Module-level so that it pickles."""
     _inject_fault(spec.config)
-    from . import set_max_threads
+    from ._core import set_max_threads
 
     set_max_threads(threads)  # the worker's share of the cores, whatever OMP_NUM_THREADS says
     tic = time.perf_counter()
