@@ -142,19 +142,13 @@ def _read(path: PathLike) -> tuple:
     return meta, arrays, recorded
 
 
-def _rows(recorded: Trajectory) -> list:
-    """The recorded rows, in the form :meth:`Simulator._snapshot` makes them."""
-    names = ("times", "Q", "R", "T", "v", "v_star", "eg")
-    return list(zip(*(getattr(recorded, name) for name in names)))
-
-
 def _continue(path: PathLike, meta: dict, arrays: dict, recorded: Trajectory, progress: Optional[bool]) -> Trajectory:
     if meta["done"]:
         return recorded  # its info is the finished run's
     sim = _restore(Config.from_dict(meta["config"]), arrays)
     targets = arrays["targets"]
     hook = Checkpointer(path, meta["every"], targets, meta["origin"])
-    return sim._record(targets[len(recorded):], progress, rows=_rows(recorded), hook=hook)
+    return sim._record(targets[len(recorded):], progress, rows=recorded.rows(), hook=hook)
 
 
 def run_with_checkpoint(sim: Simulator, targets: np.ndarray, path: PathLike, every: float,
@@ -183,7 +177,7 @@ def _replica_run(meta: dict, arrays: dict) -> "ReplicaRun":
     for r, seed in enumerate(seeds):
         sims.append(_restore(config.replace(seed=seed), arrays, prefix=f"r{r}_"))
         recorded = Trajectory.from_parts({**meta, "kind": "simulation", "info": {}}, arrays, prefix=f"r{r}_rows_")
-        rows.append(_rows(recorded))
+        rows.append(recorded.rows())
     return ReplicaRun(config, sims, arrays["targets"], rows, [dict(info) for info in meta["infos"]])
 
 

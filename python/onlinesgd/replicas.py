@@ -12,9 +12,8 @@ import numpy as np
 
 from . import _core
 from .config import Config
+from .fields import names, record
 from .trajectory import Trajectory
-
-_FIELDS = ("Q", "R", "T", "v", "v_star", "eg")
 
 
 def replica_seeds(seed: int, replicas: int) -> list[int]:
@@ -34,10 +33,10 @@ class Replicas:
     ----------
     trajectories : one :class:`Trajectory` per replica (seeds from :func:`replica_seeds`).
     times : (n,) times common to all replicas (all of them, unless some replica diverged).
-    mean : a :class:`Trajectory` whose Q, R, T, v, v_star, eg are the replica means
-        (``kind = "replica-mean"``; compare it with the ODE like a single run).
-    stderr : standard errors of the mean, ``std(ddof=1) / sqrt(replicas)``, by field name
-        (zeros for a single replica).
+    mean : a :class:`Trajectory` whose Q, R, T, v, v_star, eg (and ``extra`` fields) are the
+        replica means (``kind = "replica-mean"``; compare it with the ODE like a single run).
+    stderr : standard errors of the mean, ``std(ddof=1) / sqrt(replicas)``, by field name, for
+        every recorded field but ``times`` (:mod:`onlinesgd.fields`; zeros for a single replica).
     """
 
     trajectories: list
@@ -51,15 +50,17 @@ class Replicas:
         n = min(len(t) for t in self.trajectories)
         first = self.trajectories[0]
         self.times = first.times[:n].copy()
-        stacks = {name: np.stack([getattr(t, name)[:n] for t in self.trajectories]) for name in _FIELDS}
+        arrays = [t.arrays() for t in self.trajectories]
+        stacks = {name: np.stack([a[name][:n] for a in arrays]) for name in names()[1:]}
         count = len(self.trajectories)
         with np.errstate(over="ignore", invalid="ignore"):  # a replica near divergence may overflow: inf is honest
             means = {name: s.mean(axis=0) for name, s in stacks.items()}
             self.stderr = {name: (s.std(axis=0, ddof=1) / np.sqrt(count) if count > 1 else np.zeros_like(s[0]))
                            for name, s in stacks.items()}
         info = {"replicas": count, "seeds": [t.seed for t in self.trajectories]}
+        extra = {name: means.pop(name) for name in names(theory=False)}
         self.mean = Trajectory(times=self.times, config=first.config, version=first.version,
-                               kind="replica-mean", info=info, **means)
+                               kind="replica-mean", info=info, extra=extra, **means)
 
     def __len__(self) -> int:
         return len(self.trajectories)
@@ -176,7 +177,7 @@ class ReplicaRun:
                 if not live:
                     break
                 for r in live:
-                    self.rows[r].append(sims[r]._snapshot())
+                    self.rows[r].append(record(sims[r]._sim))
                 hook(self, False)
         except KeyboardInterrupt:
             for info, sim in zip(self.infos, sims):

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _core
 from .config import Config
+from .fields import all_finite, record
 from .trajectory import Trajectory
 
 ArrayLike = Optional[np.ndarray]
@@ -181,8 +182,8 @@ class Simulator:
                     # Aim at ~0.1 s per call so Ctrl-C and the bar stay responsive.
                     chunk = int(np.clip(n * 0.1 / max(elapsed, 1e-6), 1, 4 * n))
                     hook(self, rows, info, False)
-                row = self._snapshot()
-                if not all(np.all(np.isfinite(x)) for x in row):
+                row = record(self._sim)
+                if not all_finite(row):
                     info["diverged_at"] = self.time
                     raise _Diverged
                 rows.append(row)
@@ -199,17 +200,8 @@ class Simulator:
         hook(self, rows, info, True)
         return self._trajectory(rows, info)
 
-    def _snapshot(self) -> tuple:
-        return (self.time, *self._sim.overlaps(), self._sim.generalisation_error())
-
     def _trajectory(self, rows: list, info: dict) -> Trajectory:
-        c = self.config
-        if rows:
-            cols = [np.array(col) for col in zip(*rows)]
-        else:
-            cols = [np.zeros((0,) + s) for s in ((), (c.K, c.K), (c.K, c.M), (c.M, c.M), (c.K,), (c.M,), ())]
-        names = ("times", "Q", "R", "T", "v", "v_star", "eg")
-        return Trajectory(config=c, version=_core.__version__, kind="simulation", info=info, **dict(zip(names, cols)))
+        return Trajectory.from_rows(rows, self.config, _core.__version__, info=info)
 
 
 class _Diverged(Exception):
