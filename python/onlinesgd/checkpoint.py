@@ -31,7 +31,8 @@ import numpy as np
 from . import _core
 from ._io import atomic_write
 from .config import Config
-from .simulate import Simulator, check_t_max
+from .simulate import Simulator
+from .times import check_t_max
 from .trajectory import Trajectory
 
 if TYPE_CHECKING:

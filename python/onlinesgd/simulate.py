@@ -12,9 +12,12 @@ import numpy as np
 from . import _core
 from .config import Config
 from .fields import all_finite, record
+from .times import check_t_max, check_times, default_times, recording_times, target_steps
 from .trajectory import Trajectory
 
 ArrayLike = Optional[np.ndarray]
+__all__ = ["DivergenceWarning", "Simulator", "check_array", "check_t_max", "check_times", "default_times",
+           "recording_times", "simulate"]  # the recording-time helpers stay importable from here
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -31,51 +34,6 @@ def check_array(name: str, value, shape: tuple) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite")
     return np.array(arr, dtype=np.float64, order="C", copy=True)
-
-
-def default_times(t_max: float, N: int, batch: int, start: float = 0.0, count: int = 100) -> np.ndarray:
-    """``start`` plus ``count`` log-spaced times from one step after it up to ``t_max``."""
-    first = start + batch / N
-    if t_max <= start:
-        return np.array([start])
-    if t_max <= first:
-        return np.array([start, t_max])
-    lo = max(first, t_max * 1e-4)
-    return np.concatenate([[start], np.geomspace(lo, t_max, count)])
-
-
-def check_times(times, t_max, start: float) -> np.ndarray:
-    """Validated, strictly increasing recording times >= ``start`` (the current time)."""
-    if times is None:
-        raise ValueError("times must be given")
-    arr = np.asarray(times, dtype=np.float64).ravel()
-    if arr.size == 0 or not np.all(np.isfinite(arr)):
-        raise ValueError("times must be a non-empty array of finite numbers")
-    if np.any(np.diff(arr) <= 0):
-        raise ValueError("times must be strictly increasing")
-    if arr[0] < start - 1e-12:
-        raise ValueError(f"times must be >= the current time {start}, got {arr[0]}")
-    return arr
-
-
-def check_t_max(t_max) -> float:
-    if isinstance(t_max, bool) or not isinstance(t_max, (int, float, np.integer, np.floating)):
-        raise ValueError(f"t_max must be a number, got {t_max!r}")
-    if not np.isfinite(t_max) or t_max < 0:
-        raise ValueError(f"t_max must be finite and >= 0, got {t_max!r}")
-    return float(t_max)
-
-
-def recording_times(t_max, times, N: int, batch: int, start: float) -> np.ndarray:
-    """``times`` validated, or (when None) ``start`` plus ~100 log-spaced times to ``t_max``;
-    shared by the simulation and the ODE so both record alike."""
-    if times is None:
-        if t_max is None:
-            raise ValueError("t_max or times must be given")
-        return default_times(check_t_max(t_max), N, batch, start)
-    if t_max is not None:
-        check_t_max(t_max)
-    return check_times(times, t_max, start)
 
 
 class Simulator:
@@ -145,9 +103,7 @@ class Simulator:
 
     def _targets(self, t_max: Optional[float], times: Optional[Sequence[float]]) -> np.ndarray:
         """The step counts at which ``run`` records."""
-        c = self.config
-        times = recording_times(t_max, times, c.N, c.batch, self.time)
-        return np.unique(np.rint(times * c.N / c.batch).astype(np.int64))
+        return target_steps(self.config, t_max, times, self.time)
 
     def _record(self, targets: np.ndarray, progress: Optional[bool], rows: Optional[list] = None,
                 hook: Optional[Callable[["Simulator", list, dict, bool], None]] = None) -> Trajectory:

@@ -26,9 +26,10 @@ from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from .config import Config
-from .simulate import DivergenceWarning, check_t_max, check_times, simulate
+from .simulate import DivergenceWarning, simulate
 from .store import PathLike, RunSpec, Store
 from .sweep_result import SweepResult
+from .times import check_t_max, check_times
 
 FAULT_ENV = "ONLINESGD_SWEEP_FAULT"
 """Test hook: ``"raise:lr=0.3"`` or ``"kill:lr=0.3"`` makes runs whose config has lr == 0.3
