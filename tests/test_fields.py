@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from onlinesgd import Config, Simulator, Trajectory, fields, load, resume, simulate
+from onlinesgd.checkpoint import Checkpointer
 from onlinesgd.fields import OVERLAPS, Field, names, record
 
 CONFIG = Config(N=200, K=2, M=2, lr=0.6, noise=0.1, seed=7)
@@ -61,11 +62,32 @@ def test_an_added_field_is_averaged_over_replicas(added_fields):
 
 
 @pytest.mark.parametrize("replicas", [None, 2])
-def test_an_added_field_is_checkpointed(tmp_path, added_fields, replicas):
+def test_an_added_field_is_checkpointed(tmp_path, monkeypatch, added_fields, replicas):
+    reference = simulate(CONFIG, 4.0, replicas=replicas, progress=False)
+    calls = []
+    hook = Checkpointer.__call__
+
+    def interrupt_at_the_30th_call(self, run, final):
+        calls.append(final)
+        if len(calls) == 30:
+            raise KeyboardInterrupt  # as Ctrl-C would
+        hook(self, run, final)
+
+    monkeypatch.setattr(Checkpointer, "__call__", interrupt_at_the_30th_call)
     path = tmp_path / "run.npz"
-    done = simulate(CONFIG, 2.0, replicas=replicas, progress=False, checkpoint=path)
-    again = resume(path, progress=False)  # a finished checkpoint: read back from the file
-    pairs = zip(done.trajectories, again.trajectories) if replicas else [(done, again)]
+    cut = simulate(CONFIG, 4.0, replicas=replicas, progress=False, checkpoint=path)
+    monkeypatch.setattr(Checkpointer, "__call__", hook)
+    resumed = resume(path, progress=False)  # the rows so far come back from the file, with the new fields
+    again = resume(path, progress=False)  # a finished checkpoint, read back as saved
+    if replicas:
+        assert all(t.info["interrupted"] for t in cut.trajectories)
+        for name in added_fields:
+            np.testing.assert_array_equal(resumed.stderr[name], reference.stderr[name])
+        pairs = list(zip(reference.trajectories, resumed.trajectories)) + list(zip(reference.trajectories,
+                                                                                  again.trajectories))
+    else:
+        assert cut.info["interrupted"] and 0 < len(cut) < len(reference)
+        pairs = [(reference, resumed), (reference, again)]
     for a, b in pairs:
         assert sorted(b.extra) == sorted(added_fields)
         assert_same(a, b)

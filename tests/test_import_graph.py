@@ -12,8 +12,6 @@ import ast
 from pathlib import Path
 from typing import Optional
 
-import pytest
-
 PACKAGE = "onlinesgd"
 SOURCE = Path(__file__).resolve().parents[1] / "python" / PACKAGE
 
@@ -102,7 +100,6 @@ def test_the_search_finds_cycles():
     assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
 
 
-@pytest.mark.xfail(strict=True, reason="simulate, replicas and checkpoint import each other (in functions)")
 def test_no_import_cycles():
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle in onlinesgd: " + " -> ".join(cycle)

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _core
 from .config import Config
-from .simulate import Simulator
+from .simulator import Simulator
 from .times import recording_times
 from .trajectory import Trajectory
 

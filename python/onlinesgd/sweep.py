@@ -26,7 +26,8 @@ from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from .config import Config
-from .simulate import DivergenceWarning, simulate
+from .run import DivergenceWarning
+from .simulate import simulate
 from .store import PathLike, RunSpec, Store
 from .sweep_result import SweepResult
 from .times import check_t_max, check_times
