@@ -15,7 +15,7 @@ import pytest
 
 from onlinesgd import Config, resume, simulate
 from onlinesgd.checkpoint import Checkpointer
-from onlinesgd.simulate import Simulator
+from onlinesgd.run import Run
 
 ARRAYS = ("times", "Q", "R", "T", "v", "v_star", "eg")
 
@@ -43,11 +43,11 @@ def test_resume_from_every_checkpoint_is_bit_identical(tmp_path, monkeypatch, co
     saved = []
     original = Checkpointer.save
 
-    def save_and_keep(self, sim, rows, info, done):
-        original(self, sim, rows, info, done)
+    def save_and_keep(self, run, done):
+        original(self, run, done)
         copy = tmp_path / f"copy{len(saved)}.npz"
         shutil.copy(self.path, copy)
-        saved.append((copy, sim.steps, len(rows), done))
+        saved.append((copy, run.sims[0].steps, len(run.rows[0]), done))
 
     monkeypatch.setattr(Checkpointer, "save", save_and_keep)
     path = tmp_path / "run.npz"
@@ -78,10 +78,11 @@ def test_resume_between_the_two_steps_of_a_pair_is_bit_identical(tmp_path, monke
     saved = []
     original = Checkpointer.save
 
-    def save_and_keep(self, sim, rows, info, done):
-        original(self, sim, rows, info, done)
+    def save_and_keep(self, run, done):
+        original(self, run, done)
+        sim = run.sims[0]
         if sim.steps % 2 and not done:
-            assert len(sim._sim.carry) == config.K
+            assert len(sim.carry) == config.K
             copy = tmp_path / f"copy{len(saved)}.npz"
             shutil.copy(self.path, copy)
             saved.append(copy)
@@ -104,7 +105,7 @@ def test_simulate_continues_its_own_checkpoint_and_refuses_another(tmp_path, mon
     with monkeypatch.context() as patch:
         def no_stepping(*args, **kwargs):
             raise AssertionError("a finished checkpoint was stepped again")
-        patch.setattr(Simulator, "_record", no_stepping)
+        patch.setattr(Run, "advance", no_stepping)
         assert_identical(simulate(config, 10.0, progress=False, checkpoint=path), reference)
     with pytest.raises(ValueError, match="different run"):
         simulate(config.replace(lr=0.7), 10.0, progress=False, checkpoint=path)
@@ -133,11 +134,11 @@ def test_ctrl_c_saves_a_checkpoint_to_resume_from(tmp_path, monkeypatch):
     calls = []
     original = Checkpointer.__call__
 
-    def interrupt_at_the_30th_call(self, sim, rows, info, final):
+    def interrupt_at_the_30th_call(self, run, final):
         calls.append(final)
         if len(calls) == 30:
             raise KeyboardInterrupt  # as Ctrl-C would, between two chunks
-        original(self, sim, rows, info, final)
+        original(self, run, final)
 
     monkeypatch.setattr(Checkpointer, "__call__", interrupt_at_the_30th_call)
     path = tmp_path / "run.npz"

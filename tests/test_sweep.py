@@ -270,7 +270,7 @@ def test_diverged_runs_are_results_and_checkpoints_are_continued(tmp_path, monke
         calls.append(1)
         if len(calls) == 20:
             raise KeyboardInterrupt
-        Checkpointer.save(self, *args[:3], done=False)
+        Checkpointer.save(self, args[0], done=False)
 
     monkeypatch.setattr(Checkpointer, "__call__", interrupt)
     cut = simulate(spec.config, T_MAX, progress=False, checkpoint=partial)

@@ -5,8 +5,10 @@ from ._core import max_threads, set_max_threads
 from .config import ACTIVATIONS, INPUTS, PRECISIONS, Config
 from .ode import ode
 from .plot import plot_trajectories
-from .simulate import DivergenceWarning, Simulator, simulate
 from .replicas import Replicas, replica_seeds
+from .run import DivergenceWarning
+from .simulate import simulate
+from .simulator import Simulator
 from .trajectory import Trajectory, load
 
 __all__ = ["ACTIVATIONS", "INPUTS", "PRECISIONS", "Config", "DivergenceWarning", "Replicas", "Simulator",

@@ -1,5 +1,5 @@
-"""Atomic file writes: a reader (or a rerun after a crash) sees the old file or the new one,
-never a half-written one."""
+"""File helpers: atomic writes, so that a reader (or a rerun after a crash) sees the old file
+or the new one, never a half-written one; and reading the TOML files of the command line."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 import socket
 import tempfile
 from pathlib import Path
-from typing import IO, Iterator, Union
+from typing import IO, Any, Iterator, Union
 
 TMP_SUFFIX = ".tmp"
 
@@ -66,3 +66,13 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def read_toml(path: Union[str, os.PathLike]) -> dict[str, Any]:
+    """The table of the TOML file ``path`` (``tomllib``, or ``tomli`` before Python 3.11)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib
+    with open(path, "rb") as f:
+        return tomllib.load(f)

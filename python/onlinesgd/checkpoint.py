@@ -24,18 +24,18 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
 from . import _core
 from ._io import atomic_write
 from .config import Config
-from .simulate import Simulator, check_t_max
+from .replicas import Replicas, replica_seeds
+from .run import Run
+from .simulator import Simulator
+from .times import check_t_max
 from .trajectory import Trajectory
-
-if TYPE_CHECKING:
-    from .replicas import ReplicaRun, Replicas
 
 PathLike = Union[str, os.PathLike]
 FORMAT = "onlinesgd-checkpoint-3"
@@ -43,26 +43,33 @@ REPLICAS_FORMAT = "onlinesgd-replicas-checkpoint-1"
 _WEIGHTS = ("W", "v", "B", "v_star")
 
 
-def _state(sim: Simulator, prefix: str = "") -> dict:
+def _state(sim: _core.Simulator, prefix: str = "") -> dict:
     """The arrays that restore ``sim`` exactly: weights (W in the input basis to read, W_stored
     as the simulator keeps it), the step counter and the carried fields (often empty)."""
     state = {prefix + name: getattr(sim, name) for name in _WEIGHTS}
-    state[prefix + "W_stored"] = sim._sim.W_stored
+    state[prefix + "W_stored"] = sim.W_stored
     state[prefix + "steps"] = np.uint64(sim.steps)
-    state[prefix + "carry"] = sim._sim.carry
+    state[prefix + "carry"] = sim.carry
     return state
 
 
-def _restore(config: Config, arrays: dict, prefix: str = "") -> Simulator:
-    sim = Simulator(config, **{name: arrays[prefix + name] for name in _WEIGHTS})
-    sim._sim.W_stored = arrays[prefix + "W_stored"]  # bit for bit (after the teacher, which sets the frame)
-    sim._sim.steps = int(arrays[prefix + "steps"])
-    sim._sim.carry = arrays[prefix + "carry"]  # after the steps, which drop it
+def _restore(config: Config, arrays: dict, prefix: str = "") -> _core.Simulator:
+    sim = Simulator(config, **{name: arrays[prefix + name] for name in _WEIGHTS})._sim
+    sim.W_stored = arrays[prefix + "W_stored"]  # bit for bit (after the teacher, which sets the frame)
+    sim.steps = int(arrays[prefix + "steps"])
+    sim.carry = arrays[prefix + "carry"]  # after the steps, which drop it
     return sim
 
 
-def weights_digest(sim: Simulator) -> str:
-    """Fingerprint of the weights, to tell whether a checkpoint belongs to a run."""
+def _prefixes(replicas: bool, count: int) -> list[str]:
+    """Where each simulator's arrays are in a file: unprefixed for a single run, under ``r<i>_``
+    for replica i."""
+    return [f"r{r}_" for r in range(count)] if replicas else [""]
+
+
+def weights_digest(sim: Any) -> str:
+    """Fingerprint of the weights of ``sim`` (a :class:`Simulator` or ``_core.Simulator``), to
+    tell whether a checkpoint belongs to a run."""
     h = hashlib.sha256()
     for name in _WEIGHTS:
         h.update(np.ascontiguousarray(getattr(sim, name), dtype=np.float64).tobytes())
@@ -70,55 +77,50 @@ def weights_digest(sim: Simulator) -> str:
 
 
 class Checkpointer:
-    """The ``hook`` of :meth:`Simulator._record` that writes checkpoints to ``path``."""
+    """The ``hook`` of :meth:`Run.advance` that writes a single run's checkpoint to ``path``
+    every ``every`` seconds of wall time (0: at every chunk and row) and at the end."""
 
-    def __init__(self, path: PathLike, every: float, targets: np.ndarray, origin: str) -> None:
+    format = FORMAT
+
+    def __init__(self, path: PathLike, every: float, origin: str = "") -> None:
         self.path = Path(path)
-        self.every = check_t_max(every)  # any finite number >= 0 (0: at every chunk and row)
-        self.targets = np.asarray(targets, dtype=np.int64)
+        self.every = check_t_max(every)  # any finite number >= 0
         self.origin = origin  # digest of the initial weights, to match a later simulate() call
         self.last = time.perf_counter()
 
-    def __call__(self, sim: Simulator, rows: list, info: dict, final: bool) -> None:
-        if final:
-            self.save(sim, rows, info, done=not info.get("interrupted", False))
-        elif time.perf_counter() - self.last >= self.every:
-            self.save(sim, rows, info, done=False)
-
-    def save(self, sim: Simulator, rows: list, info: dict, done: bool) -> None:
-        meta = {"format": FORMAT, "config": sim.config.to_dict(), "version": _core.__version__,
-                "every": self.every, "origin": self.origin, "done": done, "info": info if done else {}}
-        recorded = sim._trajectory(list(rows), {})
-        with atomic_write(self.path) as f:
-            np.savez(f, meta=np.array(json.dumps(meta)), targets=self.targets, **_state(sim),
-                     **recorded.arrays(prefix="rows_"))
-        self.last = time.perf_counter()
-
-
-class ReplicaCheckpointer:
-    """The ``hook`` of :meth:`ReplicaRun.advance`: every replica's state in one file."""
-
-    def __init__(self, path: PathLike, every: float) -> None:
-        self.path = Path(path)
-        self.every = check_t_max(every)
-        self.last = time.perf_counter()
-
-    def __call__(self, run: "ReplicaRun", final: bool) -> None:
+    def __call__(self, run: Run, final: bool) -> None:
         if final:
             self.save(run, done=not any(info.get("interrupted") for info in run.infos))
         elif time.perf_counter() - self.last >= self.every:
             self.save(run, done=False)
 
-    def save(self, run: "ReplicaRun", done: bool) -> None:
-        meta = {"format": REPLICAS_FORMAT, "config": run.config.to_dict(), "version": _core.__version__,
-                "every": self.every, "replicas": len(run.sims), "done": done, "infos": run.infos}
+    def meta(self, run: Run, done: bool) -> dict:
+        """What the file says of the run besides its arrays."""
+        return {"origin": self.origin, "done": done, "info": run.info(0) if done else {}}
+
+    def save(self, run: Run, done: bool) -> None:
+        meta = {"format": self.format, "config": run.config.to_dict(), "version": _core.__version__,
+                "every": self.every, **self.meta(run, done)}
         arrays = {}
-        for r, (sim, rows) in enumerate(zip(run.sims, run.rows)):
-            arrays.update(_state(sim, prefix=f"r{r}_"))
-            arrays.update(sim._trajectory(list(rows), {}).arrays(prefix=f"r{r}_rows_"))
+        for prefix, sim, rows, config in zip(_prefixes(run.replicas, len(run.sims)), run.sims, run.rows, run.configs):
+            arrays.update(_state(sim, prefix))
+            arrays.update(Trajectory.from_rows(rows, config, _core.__version__).arrays(prefix=prefix + "rows_"))
         with atomic_write(self.path) as f:
             np.savez(f, meta=np.array(json.dumps(meta)), targets=run.targets, **arrays)
         self.last = time.perf_counter()
+
+
+class ReplicaCheckpointer(Checkpointer):
+    """The ``hook`` that writes a replica run's checkpoint: every replica's state in one file."""
+
+    format = REPLICAS_FORMAT
+
+    def meta(self, run: Run, done: bool) -> dict:
+        return {"replicas": len(run.sims), "done": done, "infos": run.infos}
+
+
+def _checkpointer(run: Run, path: PathLike, every: float, origin: str) -> Checkpointer:
+    return ReplicaCheckpointer(path, every) if run.replicas else Checkpointer(path, every, origin)
 
 
 def _load(path: PathLike) -> tuple:
@@ -134,89 +136,62 @@ def _load(path: PathLike) -> tuple:
         return meta, {k: data[k] for k in data.files if k != "meta"}
 
 
-def _read(path: PathLike) -> tuple:
-    meta, arrays = _load(path)
-    if meta["format"] != FORMAT:
-        raise ValueError(f"{path} holds replicas: continue it with simulate(..., replicas=...) or resume()")
-    recorded = Trajectory.from_parts({**meta, "kind": "simulation"}, arrays, prefix="rows_")
-    return meta, arrays, recorded
+def _recorded(meta: dict, arrays: dict, prefix: str = "") -> Trajectory:
+    """The trajectory saved in a checkpoint (under ``prefix``)."""
+    return Trajectory.from_parts({**meta, "kind": "simulation"}, arrays, prefix=prefix + "rows_")
 
 
-def _rows(recorded: Trajectory) -> list:
-    """The recorded rows, in the form :meth:`Simulator._snapshot` makes them."""
-    names = ("times", "Q", "R", "T", "v", "v_star", "eg")
-    return list(zip(*(getattr(recorded, name) for name in names)))
-
-
-def _continue(path: PathLike, meta: dict, arrays: dict, recorded: Trajectory, progress: Optional[bool]) -> Trajectory:
-    if meta["done"]:
-        return recorded  # its info is the finished run's
-    sim = _restore(Config.from_dict(meta["config"]), arrays)
-    targets = arrays["targets"]
-    hook = Checkpointer(path, meta["every"], targets, meta["origin"])
-    return sim._record(targets[len(recorded):], progress, rows=_rows(recorded), hook=hook)
-
-
-def run_with_checkpoint(sim: Simulator, targets: np.ndarray, path: PathLike, every: float,
-                        progress: Optional[bool]) -> Trajectory:
-    """Runs ``sim`` (fresh, at step 0) to ``targets`` with checkpoints in ``path``; continues
-    from ``path`` instead when it already holds this run (same config, initial weights and
-    targets), so a requeued job just calls :func:`simulate` again."""
-    origin = weights_digest(sim)
-    if Path(path).exists():
-        meta, arrays, recorded = _read(path)
-        same = (meta["config"] == sim.config.to_dict() and meta["origin"] == origin
-                and np.array_equal(arrays["targets"], targets))
-        if not same:
-            raise ValueError(f"checkpoint {path} holds a different run (config, initial weights or "
-                             "times differ); remove it or choose another path")
-        return _continue(path, meta, arrays, recorded, progress)
-    return sim._record(targets, progress, hook=Checkpointer(path, every, targets, origin))
-
-
-def _replica_run(meta: dict, arrays: dict) -> "ReplicaRun":
-    from .replicas import ReplicaRun, replica_seeds
-
+def _restore_run(meta: dict, arrays: dict) -> Run:
+    """The run saved in a checkpoint of either format, as it was when saved."""
     config = Config.from_dict(meta["config"])
-    seeds = replica_seeds(config.seed, meta["replicas"])
-    sims, rows = [], []
-    for r, seed in enumerate(seeds):
-        sims.append(_restore(config.replace(seed=seed), arrays, prefix=f"r{r}_"))
-        recorded = Trajectory.from_parts({**meta, "kind": "simulation", "info": {}}, arrays, prefix=f"r{r}_rows_")
-        rows.append(_rows(recorded))
-    return ReplicaRun(config, sims, arrays["targets"], rows, [dict(info) for info in meta["infos"]])
+    replicas = meta["format"] == REPLICAS_FORMAT
+    if replicas:
+        configs = [config.replace(seed=seed) for seed in replica_seeds(config.seed, meta["replicas"])]
+        infos = [dict(info) for info in meta["infos"]]
+    else:
+        configs, infos = [config], [{}]  # a run is saved with its info when done only
+    prefixes = _prefixes(replicas, len(configs))
+    sims = [_restore(c, arrays, prefix) for c, prefix in zip(configs, prefixes)]
+    rows = [_recorded({**meta, "info": {}}, arrays, prefix).rows() for prefix in prefixes]
+    return Run(configs, sims, arrays["targets"], rows, infos, replicas=replicas)
 
 
-def _continue_replicas(path: PathLike, meta: dict, arrays: dict, progress: Optional[bool]) -> "Replicas":
-    run = _replica_run(meta, arrays)
+def _continue(path: PathLike, meta: dict, arrays: dict, progress: Optional[bool]) -> Union[Trajectory, Replicas]:
+    if meta["done"] and meta["format"] == FORMAT:
+        return _recorded(meta, arrays)  # as it was saved, its info the finished run's
+    run = _restore_run(meta, arrays)
     if not meta["done"]:
-        run.advance(progress, hook=ReplicaCheckpointer(path, meta["every"]))
+        run.advance(progress, hook=_checkpointer(run, path, meta["every"], meta.get("origin", "")))
     return run.result()
 
 
-def run_replicas_with_checkpoint(run: "ReplicaRun", path: PathLike, every: float,
-                                 progress: Optional[bool]) -> "Replicas":
-    """Runs the fresh replica run with checkpoints in ``path``, or continues ``path`` when it
-    already holds this run (same config, number of replicas and times)."""
+def run_with_checkpoint(run: Run, path: PathLike, every: float,
+                        progress: Optional[bool]) -> Union[Trajectory, Replicas]:
+    """Advances the fresh ``run`` (a single run at step 0, or replicas) with checkpoints in
+    ``path`` and returns its result; continues from ``path`` instead when it already holds this
+    run (same config, initial weights or number of replicas, and times), so a requeued job just
+    calls :func:`~onlinesgd.simulate` again."""
+    origin = "" if run.replicas else weights_digest(run.sims[0])
     if Path(path).exists():
         meta, arrays = _load(path)
-        same = (meta["format"] == REPLICAS_FORMAT and meta["config"] == run.config.to_dict()
-                and meta["replicas"] == len(run.sims) and np.array_equal(arrays["targets"], run.targets))
-        if not same:
-            raise ValueError(f"checkpoint {path} holds a different run (config, replicas or times differ); "
-                             "remove it or choose another path")
-        return _continue_replicas(path, meta, arrays, progress)
-    run.advance(progress, hook=ReplicaCheckpointer(path, every))
+        if not run.replicas and meta["format"] != FORMAT:
+            raise ValueError(f"{path} holds replicas: continue it with simulate(..., replicas=...) or resume()")
+        if run.replicas:
+            same = (meta["format"] == REPLICAS_FORMAT and meta["replicas"] == len(run.sims))
+            differ = "config, replicas or times differ"
+        else:
+            same, differ = meta["origin"] == origin, "config, initial weights or times differ"
+        if not (same and meta["config"] == run.config.to_dict() and np.array_equal(arrays["targets"], run.targets)):
+            raise ValueError(f"checkpoint {path} holds a different run ({differ}); remove it or choose another path")
+        return _continue(path, meta, arrays, progress)
+    run.advance(progress, hook=_checkpointer(run, path, every, origin))
     return run.result()
 
 
-def resume(path: PathLike, progress: Optional[bool] = None) -> Union[Trajectory, "Replicas"]:
+def resume(path: PathLike, progress: Optional[bool] = None) -> Union[Trajectory, Replicas]:
     """Continues the run saved in the checkpoint ``path`` (written by ``simulate(...,
     checkpoint=path)``) and returns its full :class:`Trajectory` (or :class:`Replicas` for a run
     with ``replicas=``): the same, bit for bit, as the uninterrupted run. A finished checkpoint
     returns its result at once. The checkpoint keeps being updated as before."""
     meta, arrays = _load(path)
-    if meta["format"] == REPLICAS_FORMAT:
-        return _continue_replicas(path, meta, arrays, progress)
-    recorded = Trajectory.from_parts({**meta, "kind": "simulation"}, arrays, prefix="rows_")
-    return _continue(path, meta, arrays, recorded, progress)
+    return _continue(path, meta, arrays, progress)

@@ -8,19 +8,11 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+from ._io import read_toml
 from .config import Config
 
 DEFAULT_T_MAX = 400.0
 RUN_KEYS = {"t_max": float, "out": str}
-
-
-def _read_toml(path: str) -> dict:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python < 3.11
-        import tomli as tomllib
-    with open(path, "rb") as f:
-        return tomllib.load(f)
 
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +27,7 @@ def config_from_args(args: argparse.Namespace) -> tuple[Config, dict]:
     values: dict = {}
     run = {"t_max": DEFAULT_T_MAX, "out": "onlinesgd_run"}
     if getattr(args, "config", None):
-        for key, value in _read_toml(args.config).items():
+        for key, value in read_toml(args.config).items():
             if key in RUN_KEYS:
                 run[key] = RUN_KEYS[key](value)
             else:

@@ -8,7 +8,8 @@ import numpy as np
 
 from . import _core
 from .config import Config
-from .simulate import Simulator, recording_times
+from .simulator import Simulator
+from .times import recording_times
 from .trajectory import Trajectory
 
 _NAMES = ("Q", "R", "T", "v", "v_star")

@@ -34,7 +34,7 @@ PathLike = Union[str, os.PathLike]
 def major_version() -> str:
     """The package's major version: a new major version may change results, so it is part of
     every run's key (old results are then recomputed rather than mixed in)."""
-    from . import __version__
+    from ._core import __version__
 
     return __version__.split(".")[0]
 

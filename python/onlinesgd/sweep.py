@@ -26,9 +26,11 @@ from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from .config import Config
-from .simulate import DivergenceWarning, check_t_max, check_times, simulate
+from .run import DivergenceWarning
+from .simulate import simulate
 from .store import PathLike, RunSpec, Store
 from .sweep_result import SweepResult
+from .times import check_t_max, check_times
 
 FAULT_ENV = "ONLINESGD_SWEEP_FAULT"
 """Test hook: ``"raise:lr=0.3"`` or ``"kill:lr=0.3"`` makes runs whose config has lr == 0.3
@@ -105,7 +107,7 @@ def execute_run(spec: RunSpec, root: Optional[str], threads: int,
     """Runs one spec in a worker and writes it to the store at ``root`` (when given) before
     returning ``(key, trajectories, wall_s)``. Module-level so that it pickles."""
     _inject_fault(spec.config)
-    from . import set_max_threads
+    from ._core import set_max_threads
 
     set_max_threads(threads)  # the worker's share of the cores, whatever OMP_NUM_THREADS says
     tic = time.perf_counter()

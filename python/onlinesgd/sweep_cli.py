@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ._io import read_toml
 from .config import Config
 
 SWEEP_KEYS = {"t_max": float, "times": list, "seeds": lambda s: s, "with_ode": bool, "store": str,
@@ -30,9 +31,7 @@ SWEEP_KEYS = {"t_max": float, "times": list, "seeds": lambda s: s, "with_ode": b
 
 def read_sweep_file(path: str) -> tuple:
     """(base Config, grid, sweep options) from a sweep TOML file."""
-    from .cli import _read_toml
-
-    data = _read_toml(path)
+    data = read_toml(path)
     grid = data.pop("grid", {})
     if not isinstance(grid, dict):
         raise ValueError("grid: must be a [grid] table of lists")

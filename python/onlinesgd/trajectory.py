@@ -6,14 +6,13 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Union
+from typing import Mapping, Optional, Sequence, Union
 
 import numpy as np
 
 from ._io import atomic_write
 from .config import Config
-
-_ARRAYS = ("times", "Q", "R", "T", "v", "v_star", "eg")
+from .fields import names, shapes
 
 
 @dataclass
@@ -32,6 +31,8 @@ class Trajectory:
     version : package version that produced it.
     kind : "simulation" or "ode".
     info : extra facts (e.g. ``diverged_at``, ``interrupted``, the ODE step).
+    extra : the simulation-only recorded fields (``onlinesgd.fields.names(theory=False)``), as
+        (n, ...) arrays by name; empty for the ODE.
     """
 
     times: np.ndarray
@@ -45,6 +46,24 @@ class Trajectory:
     version: str
     kind: str = "simulation"
     info: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[tuple], config: Config, version: str, kind: str = "simulation",
+                  info: Optional[dict] = None) -> "Trajectory":
+        """The trajectory of recorded rows (:func:`onlinesgd.fields.record`, in
+        :data:`~onlinesgd.fields.FIELDS` order); inverse of :meth:`rows`."""
+        if rows:
+            arrays = {name: np.array(column) for name, column in zip(names(), zip(*rows))}
+        else:
+            arrays = {name: np.zeros((0,) + shape) for name, shape in shapes(config).items()}
+        return cls(config=config, version=version, kind=kind, info={} if info is None else info,
+                   extra={name: arrays.pop(name) for name in names(theory=False)}, **arrays)
+
+    def rows(self) -> list[tuple]:
+        """The recorded rows, as :meth:`from_rows` takes them."""
+        arrays = self.arrays()
+        return list(zip(*(arrays[name] for name in names())))
 
     @property
     def seed(self) -> int:
@@ -71,14 +90,19 @@ class Trajectory:
         return {"config": self.config.to_dict(), "version": self.version, "kind": self.kind, "info": self.info}
 
     def arrays(self, prefix: str = "") -> dict:
-        """The recorded arrays by name (with ``prefix``, to store several in one file)."""
-        return {prefix + k: getattr(self, k) for k in _ARRAYS}
+        """The recorded arrays by name, ``extra`` ones included (with ``prefix``, to store
+        several in one file)."""
+        arrays = {name: getattr(self, name) for name in names(theory=True)}
+        arrays.update(self.extra)
+        return {prefix + name: value for name, value in arrays.items()}
 
     @classmethod
     def from_parts(cls, meta: dict, arrays: Mapping[str, np.ndarray], prefix: str = "") -> "Trajectory":
-        """Inverse of :meth:`meta` and :meth:`arrays`."""
+        """Inverse of :meth:`meta` and :meth:`arrays` (an ``extra`` field that ``arrays`` lacks,
+        as in files written before it was recorded, is left out)."""
+        extra = {k: np.asarray(arrays[prefix + k]) for k in names(theory=False) if prefix + k in arrays}
         return cls(config=Config.from_dict(meta["config"]), version=meta["version"], kind=meta["kind"],
-                   info=meta["info"], **{k: np.asarray(arrays[prefix + k]) for k in _ARRAYS})
+                   info=meta["info"], extra=extra, **{k: np.asarray(arrays[prefix + k]) for k in names(theory=True)})
 
 
 def load(path: Union[str, os.PathLike]) -> Trajectory:

@@ -1,0 +1,83 @@
+"""What a recorded row holds: one table of named fields computed from a simulator.
+
+A simulation records one row at each recording time. :data:`FIELDS` names every quantity of
+the row, its shape and how it is computed from the C++ simulator (``_core.Simulator``);
+everything else follows the table: :class:`~onlinesgd.trajectory.Trajectory` arrays (and their
+files), the mean and standard error of :class:`~onlinesgd.replicas.Replicas`, and checkpoints.
+Recording one more quantity is one more :class:`Field` here. A field the ODE also produces
+(``theory=True``) is an attribute of Trajectory; a simulation-only one (``theory=False``) is
+kept in ``Trajectory.extra`` under its name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from .config import Config
+
+OVERLAPS = ("Q", "R", "T", "v", "v_star")
+"""The order of ``_core.Simulator.overlaps()``."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One recorded quantity.
+
+    Attributes
+    ----------
+    name : its name in Trajectory and in files.
+    shape : the Config sizes of one row's value, e.g. ``("K", "M")`` for a K x M matrix, ``()``
+        for a number.
+    compute : ``compute(sim, overlaps)``: the value from the C++ simulator ``sim`` and its
+        current overlaps (a dict by :data:`OVERLAPS` name, computed once per row).
+    theory : whether the ODE produces it too (an attribute of Trajectory); False: simulation
+        only, kept in ``Trajectory.extra``.
+    doc : what it is.
+    """
+
+    name: str
+    shape: tuple[str, ...]
+    compute: Callable[[Any, dict], Any]
+    theory: bool = True
+    doc: str = ""
+
+    def row_shape(self, config: Config) -> tuple[int, ...]:
+        """The shape of one row's value for ``config``."""
+        return tuple(int(getattr(config, size)) for size in self.shape)
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("times", (), lambda sim, o: sim.time, doc="time t = samples / N"),
+    Field("Q", ("K", "K"), lambda sim, o: o["Q"], doc="student-student overlaps W W^T / N"),
+    Field("R", ("K", "M"), lambda sim, o: o["R"], doc="student-teacher overlaps W B^T / N"),
+    Field("T", ("M", "M"), lambda sim, o: o["T"], doc="teacher-teacher overlaps B B^T / N"),
+    Field("v", ("K",), lambda sim, o: o["v"], doc="student second layer"),
+    Field("v_star", ("M",), lambda sim, o: o["v_star"], doc="teacher second layer"),
+    Field("eg", (), lambda sim, o: sim.generalisation_error(), doc="generalisation error, exact from the overlaps"),
+)
+"""The recorded row, in order; ``times`` comes first. The functions below read it when called."""
+
+
+def names(theory: Optional[bool] = None) -> tuple[str, ...]:
+    """The names of :data:`FIELDS` in order: all of them, only those the ODE produces too (the
+    attributes of Trajectory, ``theory=True``) or only the simulation-only ones (``False``)."""
+    return tuple(f.name for f in FIELDS if theory is None or f.theory == theory)
+
+
+def shapes(config: Config) -> dict[str, tuple[int, ...]]:
+    """The shape of one row's value of every field, by name."""
+    return {f.name: f.row_shape(config) for f in FIELDS}
+
+
+def record(sim: Any) -> tuple:
+    """The row of :data:`FIELDS` values of the C++ simulator ``sim`` (``_core.Simulator``) now."""
+    overlaps = dict(zip(OVERLAPS, sim.overlaps()))
+    return tuple(f.compute(sim, overlaps) for f in FIELDS)
+
+
+def all_finite(row: tuple) -> bool:
+    """Whether every number of a recorded row is finite."""
+    return all(bool(np.all(np.isfinite(value))) for value in row)

@@ -1,0 +1,100 @@
+"""The Python face of the C++ simulator: a teacher and a student, their weights and overlaps."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from . import _core
+from .config import Config
+from .run import Run
+from .times import target_steps
+from .trajectory import Trajectory
+
+ArrayLike = Optional[np.ndarray]
+
+
+def check_array(name: str, value: Any, shape: tuple) -> np.ndarray:
+    """A float64 C-contiguous copy of ``value`` after checking dtype, shape and finiteness."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "fiu":
+        raise ValueError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite")
+    return np.array(arr, dtype=np.float64, order="C", copy=True)
+
+
+class Simulator:
+    """A teacher and a student stepping through online SGD.
+
+    The weights are drawn from ``config.seed`` unless given: ``W`` (K x N) and ``v`` (K) for
+    the student, ``B`` (M x N) and ``v_star`` (M) for the teacher. Arrays are copied in.
+    """
+
+    def __init__(self, config: Config, *, W: ArrayLike = None, v: ArrayLike = None,
+                 B: ArrayLike = None, v_star: ArrayLike = None) -> None:
+        if not isinstance(config, Config):
+            raise ValueError(f"config must be an onlinesgd.Config, got {type(config).__name__}")
+        self.config = config
+        c = config
+        W = None if W is None else check_array("W", W, (c.K, c.N))
+        v = None if v is None else check_array("v", v, (c.K,))
+        B = None if B is None else check_array("B", B, (c.M, c.N))
+        v_star = None if v_star is None else check_array("v_star", v_star, (c.M,))
+        self._sim = _core.Simulator(c.to_core())
+        if W is not None or v is not None:
+            self._sim.set_student(self._sim.W if W is None else W, self._sim.v if v is None else v)
+        if B is not None or v_star is not None:
+            self._sim.set_teacher(self._sim.B if B is None else B, self._sim.v_star if v_star is None else v_star)
+
+    # weights, read back as copies
+    W = property(lambda self: self._sim.W, doc="student first layer, K x N")
+    v = property(lambda self: self._sim.v, doc="student second layer, K")
+    B = property(lambda self: self._sim.B, doc="teacher first layer, M x N")
+    v_star = property(lambda self: self._sim.v_star, doc="teacher second layer, M")
+    steps = property(lambda self: self._sim.steps, doc="steps done")
+    time = property(lambda self: self._sim.time, doc="samples seen / N")
+
+    def input(self, sample: int) -> np.ndarray:
+        """The input x (length N, input basis) of sample ``sample`` as the steps see it; step s
+        uses samples s*batch .. s*batch + batch - 1. Gaussian runs draw it in the teacher frame
+        (docs/model.md), so this is the drawn vector rotated back."""
+        if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 0:
+            raise ValueError(f"sample must be an integer >= 0, got {sample!r}")
+        return self._sim.input(int(sample))
+
+    def overlaps(self) -> dict:
+        """Current Q, R, T, v, v_star."""
+        return dict(zip(("Q", "R", "T", "v", "v_star"), self._sim.overlaps()))
+
+    def eg(self) -> float:
+        """Current generalisation error, exact from the overlaps."""
+        return self._sim.generalisation_error()
+
+    def step(self, x: np.ndarray, zeta: ArrayLike = None) -> None:
+        """One SGD step on the given inputs ``x`` (N or b x N) and standard-normal label
+        noises ``zeta`` (b; scaled by ``config.noise``). Does not consume the random streams."""
+        X = np.asarray(x)
+        X = X[None, :] if X.ndim == 1 else X
+        X = check_array("x", X, (X.shape[0], self.config.N) if X.ndim == 2 else (-1,))
+        z = np.zeros(X.shape[0]) if zeta is None else check_array("zeta", zeta, (X.shape[0],))
+        if not self._sim.step_on(X, z):
+            raise FloatingPointError(f"the step on this input gives non-finite weights (t = {self.time})")
+
+    def run(self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None,
+            progress: Optional[bool] = None) -> Trajectory:
+        """Steps on and records the overlaps at ``times`` (default: now plus ~100 log-spaced
+        times up to ``t_max``). Times are rounded to whole steps; the recorded ``times`` are
+        exact. ``progress``: None shows a bar once the run takes over 2 s, True always, False never.
+        Ctrl-C stops the run and returns what was recorded so far (``info['interrupted']``)."""
+        run = self._run_to(t_max, times)
+        run.advance(progress)
+        return run.result()
+
+    def _run_to(self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None) -> Run:
+        """The :class:`~onlinesgd.run.Run` of this simulator from now to the recording times of
+        :meth:`run` (not yet advanced): what :meth:`run` and checkpointed runs drive."""
+        return Run([self.config], [self._sim], target_steps(self.config, t_max, times, self.time))
