@@ -28,6 +28,14 @@ CONFIGS = [
 if "precision" in {f.name for f in dataclasses.fields(Config)}:  # the fast kernel's storage options
     CONFIGS.append(pytest.param(Config(N=200, K=2, M=2, lr=0.5, noise=0.1, seed=3, precision="float32",
                                        inputs="rademacher"), id="float32-rademacher"))
+# the learning rules: the fixed feedback vector, decay (also inside a pair's carried field), the
+# Langevin noise keyed by the step, and the centring rows of the teacher must all come back
+CONFIGS += [
+    pytest.param(Config(N=201, K=3, M=2, lr=0.6, lr_v=0.3, feedback="fa", weight_decay=0.2, weight_decay_v=0.1,
+                        seed=5), id="fa-decay"),
+    pytest.param(Config(N=200, K=2, M=2, lr=0.5, lr_v=0.2, temperature=0.02, weight_decay=0.1, scaling="geiger",
+                        alpha=2.0, centred=True, precision="float32", seed=4), id="langevin-geiger-f32"),
+]
 
 
 def assert_identical(a, b) -> None:
@@ -69,10 +77,11 @@ def test_resume_from_every_checkpoint_is_bit_identical(tmp_path, monkeypatch, co
         assert_identical(resume(copy), reference)
 
 
-def test_resume_between_the_two_steps_of_a_pair_is_bit_identical(tmp_path, monkeypatch):
+@pytest.mark.parametrize("rule", [{}, dict(weight_decay=0.3, feedback="fa", lr_v=0.2)], ids=["backprop", "fa-decay"])
+def test_resume_between_the_two_steps_of_a_pair_is_bit_identical(tmp_path, monkeypatch, rule):
     """Online steps run in pairs; a checkpoint after an odd number of steps holds the carried
     local field of the pair's second step, so resuming there gives the uninterrupted run."""
-    config = Config(N=201, K=2, M=2, lr=0.6, noise=0.1, seed=9)
+    config = Config(N=201, K=2, M=2, lr=0.6, noise=0.1, seed=9, **rule)
     times = np.arange(1, 40, 2) / config.N * 7  # 7, 21, 35, ... steps: odd
     reference = simulate(config, times=times, progress=False)
     saved = []

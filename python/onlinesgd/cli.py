@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from ._io import read_toml
 from .config import Config
@@ -15,11 +15,28 @@ DEFAULT_T_MAX = 400.0
 RUN_KEYS = {"t_max": float, "out": str}
 
 
+def _flag_type(f: dataclasses.Field) -> Callable[[str], Any]:
+    """How a Config field is read from the command line."""
+    if f.name == "feedback_vector":
+        return lambda text: tuple(float(x) for x in text.split(","))
+    if isinstance(f.default, bool):
+        return _boolean
+    return type(f.default) if f.default is not None else str
+
+
+def _boolean(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     for f in dataclasses.fields(Config):
-        kind = type(f.default) if f.default is not None else str
-        parser.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=kind, default=None,
-                            help=f"Config.{f.name} (default {f.default!r})")
+        hint = " (comma-separated)" if f.name == "feedback_vector" else ""
+        parser.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=_flag_type(f), default=None,
+                            help=f"Config.{f.name}{hint} (default {f.default!r})")
 
 
 def config_from_args(args: argparse.Namespace) -> tuple[Config, dict]:
@@ -84,8 +101,10 @@ def compare_table(sim, theory, rows: int = 6) -> str:
 
 
 def _title(c: Config) -> str:
+    rule = [f"{name} = {getattr(c, name)}" for name in ("feedback", "temperature", "weight_decay", "scaling")
+            if getattr(c, name) != getattr(Config, name)]
     return (f"{c.activation}, K = {c.K}, M = {c.M}, N = {c.N}, lr = {c.lr}, lr_v = {c.lr_v}, "
-            f"noise = {c.noise}, batch = {c.batch}")
+            f"noise = {c.noise}, batch = {c.batch}" + "".join(", " + r for r in rule))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -52,10 +52,10 @@ class Field:
 FIELDS: tuple[Field, ...] = (
     Field("times", (), lambda sim, o: sim.time, doc="time t = samples / N"),
     Field("Q", ("K", "K"), lambda sim, o: o["Q"], doc="student-student overlaps W W^T / N"),
-    Field("R", ("K", "M"), lambda sim, o: o["R"], doc="student-teacher overlaps W B^T / N"),
-    Field("T", ("M", "M"), lambda sim, o: o["T"], doc="teacher-teacher overlaps B B^T / N"),
+    Field("R", ("K", "teacher_rows"), lambda sim, o: o["R"], doc="student-teacher overlaps W B^T / N"),
+    Field("T", ("teacher_rows", "teacher_rows"), lambda sim, o: o["T"], doc="teacher-teacher overlaps B B^T / N"),
     Field("v", ("K",), lambda sim, o: o["v"], doc="student second layer"),
-    Field("v_star", ("M",), lambda sim, o: o["v_star"], doc="teacher second layer"),
+    Field("v_star", ("teacher_rows",), lambda sim, o: o["v_star"], doc="teacher second layer"),
     Field("eg", (), lambda sim, o: sim.generalisation_error(), doc="generalisation error, exact from the overlaps"),
 )
 """The recorded row, in order; ``times`` comes first. The functions below read it when called."""

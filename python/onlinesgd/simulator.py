@@ -27,11 +27,29 @@ def check_array(name: str, value: Any, shape: tuple) -> np.ndarray:
     return np.array(arr, dtype=np.float64, order="C", copy=True)
 
 
+def _check_memory(c: Config) -> None:
+    """Refuse, with the size, weights that cannot be allocated (instead of a bare bad_alloc)."""
+    import os
+
+    rows = c.K + c.teacher_rows
+    need = rows * c.N * (4 if c.precision == "float32" else 8)
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not on this platform: let the allocation decide
+        return
+    if need > total:
+        raise ValueError(f"N = {c.N} with K = {c.K} and {c.teacher_rows} teacher rows needs {need / 2**30:.3g} GiB "
+                         f"of weights ({c.precision}), more than this machine's {total / 2**30:.3g} GiB of memory")
+
+
 class Simulator:
     """A teacher and a student stepping through online SGD.
 
     The weights are drawn from ``config.seed`` unless given: ``W`` (K x N) and ``v`` (K) for
-    the student, ``B`` (M x N) and ``v_star`` (M) for the teacher. Arrays are copied in.
+    the student, ``B`` (M x N) and ``v_star`` (M) for the teacher. Arrays are copied in. A
+    ``centred`` config's teacher also holds the student's initial rows and head (its last K rows):
+    given W or v replace them too; ``B`` and ``v_star`` may then also be given whole (M + K rows,
+    as :attr:`B` reads them back).
     """
 
     def __init__(self, config: Config, *, W: ArrayLike = None, v: ArrayLike = None,
@@ -42,19 +60,34 @@ class Simulator:
         c = config
         W = None if W is None else check_array("W", W, (c.K, c.N))
         v = None if v is None else check_array("v", v, (c.K,))
-        B = None if B is None else check_array("B", B, (c.M, c.N))
-        v_star = None if v_star is None else check_array("v_star", v_star, (c.M,))
+        whole = c.centred and B is not None and np.shape(B)[0] == c.teacher_rows
+        B = None if B is None else check_array("B", B, (c.teacher_rows if whole else c.M, c.N))
+        v_star = None if v_star is None else check_array("v_star", v_star, (c.teacher_rows if whole else c.M,))
+        _check_memory(c)
         self._sim = _core.Simulator(c.to_core())
         if W is not None or v is not None:
             self._sim.set_student(self._sim.W if W is None else W, self._sim.v if v is None else v)
-        if B is not None or v_star is not None:
-            self._sim.set_teacher(self._sim.B if B is None else B, self._sim.v_star if v_star is None else v_star)
+        if B is not None or v_star is not None or (c.centred and (W is not None or v is not None)):
+            self._set_teacher(B, v_star, whole)
+
+    def _set_teacher(self, B: ArrayLike, v_star: ArrayLike, whole: bool) -> None:
+        """The teacher's rows, with a centred config's rows of the initial student after them
+        (unless B, v_star are given whole)."""
+        c = self.config
+        B = self._sim.B[:c.M] if B is None else B
+        v_star = self._sim.v_star[:c.M] if v_star is None else v_star
+        if c.centred and not whole:
+            B = np.vstack([B[:c.M], self._sim.W])
+            v_star = np.concatenate([v_star[:c.M], self._sim.v])
+        self._sim.set_teacher(B, v_star)
 
     # weights, read back as copies
     W = property(lambda self: self._sim.W, doc="student first layer, K x N")
     v = property(lambda self: self._sim.v, doc="student second layer, K")
-    B = property(lambda self: self._sim.B, doc="teacher first layer, M x N")
-    v_star = property(lambda self: self._sim.v_star, doc="teacher second layer, M")
+    B = property(lambda self: self._sim.B, doc="teacher first layer, M x N (M + K rows when centred)")
+    v_star = property(lambda self: self._sim.v_star, doc="teacher second layer, M (M + K when centred)")
+    feedback = property(lambda self: self._sim.feedback,
+                        doc="the fixed feedback vector b of feedback alignment (K); empty for backprop")
     steps = property(lambda self: self._sim.steps, doc="steps done")
     time = property(lambda self: self._sim.time, doc="samples seen / N")
 
@@ -74,14 +107,25 @@ class Simulator:
         """Current generalisation error, exact from the overlaps."""
         return self._sim.generalisation_error()
 
-    def step(self, x: np.ndarray, zeta: ArrayLike = None) -> None:
+    def weight_noise(self, step: int) -> np.ndarray:
+        """The standard-normal Langevin noise (K x N, input basis) that step ``step`` adds to W,
+        scaled by sqrt(2 lr temperature / N), at a positive ``temperature``."""
+        if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
+            raise ValueError(f"step must be an integer >= 0, got {step!r}")
+        return self._sim.weight_noise(int(step))
+
+    def step(self, x: np.ndarray, zeta: ArrayLike = None, xi: ArrayLike = None) -> None:
         """One SGD step on the given inputs ``x`` (N or b x N) and standard-normal label
-        noises ``zeta`` (b; scaled by ``config.noise``). Does not consume the random streams."""
+        noises ``zeta`` (b; scaled by ``config.noise``), with the config's rule (feedback, decay).
+        At a positive temperature ``xi`` (K x N standard normals) is the Langevin noise; None
+        takes this step's from the weight-noise stream, as :meth:`run` would. Does not consume
+        the random streams."""
         X = np.asarray(x)
         X = X[None, :] if X.ndim == 1 else X
         X = check_array("x", X, (X.shape[0], self.config.N) if X.ndim == 2 else (-1,))
         z = np.zeros(X.shape[0]) if zeta is None else check_array("zeta", zeta, (X.shape[0],))
-        if not self._sim.step_on(X, z):
+        xi = None if xi is None else check_array("xi", xi, (self.config.K, self.config.N))
+        if not self._sim.step_on(X, z, xi):
             raise FloatingPointError(f"the step on this input gives non-finite weights (t = {self.time})")
 
     def run(self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None,

@@ -13,6 +13,7 @@ import numpy as np
 from ._io import atomic_write
 from .config import Config
 from .fields import names, shapes
+from .observables import alignment, feedback_vector
 
 
 @dataclass
@@ -23,9 +24,12 @@ class Trajectory:
     ----------
     times : (n,) recorded times.
     Q : (n, K, K) student-student overlaps W W^T / N.
-    R : (n, K, M) student-teacher overlaps W B^T / N.
+    R : (n, K, M) student-teacher overlaps W B^T / N (M + K teacher columns when centred: the
+        last K are the overlaps with the initial student).
     T : (n, M, M) teacher-teacher overlaps B B^T / N.
     v, v_star : (n, K) and (n, M) second-layer weights.
+    feedback_vector : b of a feedback-alignment run (K), else None; ``alignment``: cos(v, b) at
+        every recorded time (docs/rules.md).
     eg : (n,) generalisation error 1/2 E[(phi - phi*)^2], from the overlaps.
     config : the model; seed is ``config.seed``.
     version : package version that produced it.
@@ -69,6 +73,16 @@ class Trajectory:
     def seed(self) -> int:
         return self.config.seed
 
+    @property
+    def feedback_vector(self) -> Optional[np.ndarray]:
+        """The fixed feedback vector b of a feedback-alignment run, else None."""
+        return feedback_vector(self.config)
+
+    @property
+    def alignment(self) -> np.ndarray:
+        """cos(v, b) at every recorded time of a feedback-alignment run."""
+        return alignment(self)
+
     def __len__(self) -> int:
         return len(self.times)
 
@@ -86,8 +100,13 @@ class Trajectory:
         return path
 
     def meta(self) -> dict:
-        """Everything but the arrays, JSON-ready."""
-        return {"config": self.config.to_dict(), "version": self.version, "kind": self.kind, "info": self.info}
+        """Everything but the arrays, JSON-ready (with b of a feedback-alignment run, for readers
+        without the package)."""
+        meta = {"config": self.config.to_dict(), "version": self.version, "kind": self.kind, "info": self.info}
+        b = self.feedback_vector
+        if b is not None:
+            meta["feedback_vector"] = b.tolist()
+        return meta
 
     def arrays(self, prefix: str = "") -> dict:
         """The recorded arrays by name, ``extra`` ones included (with ``prefix``, to store
@@ -106,6 +125,21 @@ class Trajectory:
 
 
 def load(path: Union[str, os.PathLike]) -> Trajectory:
-    """Reads a trajectory written by :meth:`Trajectory.save`."""
-    with np.load(path, allow_pickle=False) as data:
-        return Trajectory.from_parts(json.loads(str(data["meta"])), data)
+    """Reads a trajectory written by :meth:`Trajectory.save`.
+
+    Raises
+    ------
+    ValueError
+        when the file is not an onlinesgd trajectory (not an ``.npz`` of ours).
+    """
+    try:
+        data = np.load(path, allow_pickle=False)
+    except ValueError:  # numpy's "pickled (object) data" for a file that is not an .npz archive of arrays
+        raise ValueError(f"{path} is not an onlinesgd trajectory (not an .npz file written by Trajectory.save)") from None
+    if not isinstance(data, np.lib.npyio.NpzFile):  # a plain .npy array
+        raise ValueError(f"{path} is not an onlinesgd trajectory (a single array, not an .npz archive)")
+    with data:
+        meta = json.loads(str(data["meta"])) if "meta" in data.files else {}
+        if not {"config", "version", "kind", "info"} <= set(meta):
+            raise ValueError(f"{path} is not an onlinesgd trajectory (it lacks the metadata Trajectory.save writes)")
+        return Trajectory.from_parts(meta, data)
