@@ -127,3 +127,16 @@ def test_float32_langevin_follows_the_double_reference_to_float_rounding():
     sim._sim.advance(20)
     # float weights (rounding 6e-8 relative per update) and float noise draws rounded once
     np.testing.assert_allclose(sim.W, W_ref, rtol=0, atol=2e-5)
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_centred_rows_with_rademacher_inputs_follow_the_exact_step(batch):
+    # Rademacher inputs are not rotation invariant, so the engine streams every teacher row, the
+    # K centring rows too: its per-block sums must make room for them (they once overran the
+    # buffer: wrong steps, then a crash). 10 steps agree to ~1e-15; 1e-11 as above.
+    cfg = onlinesgd.Config(N=2100, K=3, M=2, lr=0.8, lr_v=0.3, centred=True, inputs="rademacher", batch=batch, seed=1)
+    fused, exact = onlinesgd.Simulator(cfg), onlinesgd.Simulator(cfg)
+    fused._sim.advance(10)
+    for s in range(10):
+        exact.step(np.stack([exact.input(i) for i in range(s * batch, (s + 1) * batch)]))
+    assert np.abs(fused.W - exact.W).max() < 1e-11 and np.abs(fused.v - exact.v).max() < 1e-11

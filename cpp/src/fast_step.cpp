@@ -67,7 +67,9 @@ void FastStepper<Real>::resize(const ModelConfig& cfg) {
   blocks_ = (cfg.N + kernel::kBlock - 1) / kernel::kBlock;
   ldx_ = (cfg.N + 15) / 16 * 16;  // rows start on 64-byte multiples of the buffer
   inputs_ = paired(cfg) ? 2 : cfg.batch;
-  stride_ = inputs_ * (cfg.K + cfg.M) + (paired(cfg) ? 1 : 0);  // a pair's block also holds x . x'
+  // per block: the dot products of every streamed row (at most K + all teacher rows) with each input,
+  // and a pair's x . x'
+  stride_ = inputs_ * (cfg.K + cfg.teacher_rows()) + (paired(cfg) ? 1 : 0);
   for (auto& x : x_) x.assign(static_cast<std::size_t>(ldx_ * inputs_), Real(0));
   for (auto& p : partial_) p.assign(static_cast<std::size_t>(blocks_ * stride_), 0.0);
 }
