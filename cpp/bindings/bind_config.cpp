@@ -2,6 +2,8 @@
 
 #include "onlinesgd/model/config.hpp"
 #include "onlinesgd/model/rule.hpp"
+#include "onlinesgd/model/schedule.hpp"
+#include "onlinesgd/model/teachers.hpp"
 #include "onlinesgd/overlaps.hpp"
 
 void bind_config(py::module_& m) {
@@ -47,7 +49,30 @@ void bind_config(py::module_& m) {
       .def_readwrite("weight_decay", &ModelConfig::weight_decay)
       .def_readwrite("weight_decay_v", &ModelConfig::weight_decay_v)
       .def_readwrite("centred", &ModelConfig::centred)
-      .def("teacher_rows", &ModelConfig::teacher_rows);
+      .def_readwrite("task_sizes", &ModelConfig::task_sizes)
+      .def_property(
+          "task_activations",
+          [](const ModelConfig& c) {
+            std::vector<std::string> names;
+            for (auto g : c.task_activations) names.push_back(onlinesgd::activation_name(g));
+            return names;
+          },
+          [](ModelConfig& c, const std::vector<std::string>& names) {
+            c.task_activations.clear();
+            for (const auto& name : names) c.task_activations.push_back(onlinesgd::activation_from_name(name));
+          })
+      .def_readwrite("task_noises", &ModelConfig::task_noises)
+      .def_readwrite("teacher_readout", &ModelConfig::teacher_readout)
+      .def_readwrite("teacher_overlap", &ModelConfig::teacher_overlap)
+      .def_readwrite("readout_similarity", &ModelConfig::readout_similarity)
+      .def_readwrite("switch_times", &ModelConfig::switch_times)
+      .def_readwrite("phase_weights", &ModelConfig::phase_weights)
+      .def_readwrite("multi_head", &ModelConfig::multi_head)
+      .def_readwrite("copy_head", &ModelConfig::copy_head)
+      .def_readwrite("freeze_features", &ModelConfig::freeze_features)
+      .def("teacher_rows", &ModelConfig::teacher_rows)
+      .def("tasks", &ModelConfig::tasks)
+      .def("heads", &ModelConfig::heads);
 
   m.def(
       "model_generalisation_error",
@@ -57,6 +82,27 @@ void bind_config(py::module_& m) {
       },
       py::arg("config"), py::arg("Q"), py::arg("R"), py::arg("T"), py::arg("v"), py::arg("v_star"),
       "eg of the model `config` describes (its teacher rows' activations) from the overlaps");
+  m.def(
+      "task_errors",
+      [](const ModelConfig& c, const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R, const Eigen::MatrixXd& T,
+         const Eigen::VectorXd& v, const Eigen::VectorXd& v_star) {
+        if (v.size() != c.K * c.heads() || R.cols() != c.teacher_rows() || v_star.size() != c.teacher_rows())
+          throw std::invalid_argument("inconsistent overlap shapes");
+        return onlinesgd::task_errors(onlinesgd::Overlaps{Q, R, T, v, v_star}, c);
+      },
+      py::arg("config"), py::arg("Q"), py::arg("R"), py::arg("T"), py::arg("v"), py::arg("v_star"),
+      "eg on every task of `config` from the overlaps (v: every head, head by head)");
+  m.def(
+      "phase_first_steps",
+      [](const ModelConfig& c) {
+        std::vector<std::uint64_t> steps;
+        for (int s = 1; s < onlinesgd::model::phases(c); ++s) steps.push_back(onlinesgd::model::first_step(c, s));
+        return steps;
+      },
+      py::arg("config"), "the first simulation step of every phase after the first (model/schedule.hpp)");
+  m.def(
+      "teacher_readout", [](const ModelConfig& c) { return onlinesgd::model::teacher_readout(c); },
+      py::arg("config"), "the readout v* of the teachers' M rows this config gives (model/teachers.hpp)");
   m.def(
       "feedback_vector", [](const ModelConfig& c) { return onlinesgd::model::feedback_vector(c); }, py::arg("config"),
       "the feedback vector b of feedback alignment for this config (given, or drawn from its seed)");

@@ -39,12 +39,13 @@ struct Progress {
 py::dict integrate(const onlinesgd::ModelConfig& config, const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R,
                    const Eigen::MatrixXd& T, const Eigen::VectorXd& v, const Eigen::VectorXd& v_star,
                    const std::vector<double>& times, const std::string& method, double rtol, double atol, double dt,
-                   double max_dt, py::object progress, const std::optional<Eigen::VectorXd>& feedback, bool sgd_noise) {
-  const auto K = Q.rows(), M = T.rows();
-  if (K != config.K || Q.cols() != K || R.rows() != K || R.cols() != M || T.cols() != M || v.size() != K ||
-      v_star.size() != M)
+                   double max_dt, py::object progress, const std::optional<Eigen::VectorXd>& feedback, bool sgd_noise,
+                   double t0) {
+  const auto K = Q.rows(), M = T.rows(), H = static_cast<Eigen::Index>(config.heads());
+  if (K != config.K || Q.cols() != K || R.rows() != K || R.cols() != M || T.cols() != M || v.size() != H * K ||
+      v_star.size() != M || M != config.teacher_rows())
     throw std::invalid_argument("inconsistent overlap shapes");
-  onlinesgd::ode::Options opt{method, rtol, atol, dt, max_dt, {}};
+  onlinesgd::ode::Options opt{method, rtol, atol, dt, max_dt, t0, {}};
   Progress report{std::move(progress), std::nullopt};
   opt.on_step = [&report](double t) { return report(t); };
   if (feedback && feedback->size() != K) throw std::invalid_argument("feedback must have length K");
@@ -63,25 +64,38 @@ py::dict integrate(const onlinesgd::ModelConfig& config, const Eigen::MatrixXd& 
     interrupted = true;
   }
   const auto n = static_cast<py::ssize_t>(res.times.size());
+  const auto P = static_cast<py::ssize_t>(config.tasks());
   py::array_t<double> Qs({n, py::ssize_t(K), py::ssize_t(K)}), Rs({n, py::ssize_t(K), py::ssize_t(M)}),
-      vs({n, py::ssize_t(K)});
+      vs({n, py::ssize_t(K)}), hs({n, py::ssize_t(H), py::ssize_t(K)}), egs({n, P});
+  py::array_t<int> phases(n);
   auto q = Qs.mutable_unchecked<3>();
   auto r = Rs.mutable_unchecked<3>();
   auto w = vs.mutable_unchecked<2>();
+  auto hw = hs.mutable_unchecked<3>();
+  auto e = egs.mutable_unchecked<2>();
+  auto ph = phases.mutable_unchecked<1>();
   for (py::ssize_t s = 0; s < n; ++s) {
     const auto& o = res.overlaps[s];
+    // the head in use: that of the main task of the phase in force
+    const Eigen::Index used = config.head_of(onlinesgd::model::phase(config, res.phases[s]).main_task);
     for (Eigen::Index i = 0; i < K; ++i) {
       for (Eigen::Index k = 0; k < K; ++k) q(s, i, k) = o.Q(i, k);
       for (Eigen::Index m = 0; m < M; ++m) r(s, i, m) = o.R(i, m);
-      w(s, i) = o.v(i);
+      w(s, i) = o.v(used * K + i);
+      for (Eigen::Index h = 0; h < H; ++h) hw(s, h, i) = o.v(h * K + i);
     }
+    for (py::ssize_t p = 0; p < P; ++p) e(s, p) = res.eg_tasks[s][p];
+    ph(s) = res.phases[s];
   }
   py::dict out;
   out["times"] = py::array_t<double>(n, res.times.data());
   out["eg"] = py::array_t<double>(n, res.eg.data());
+  out["eg_tasks"] = egs;
+  out["phases"] = phases;
   out["Q"] = Qs;
   out["R"] = Rs;
   out["v"] = vs;
+  out["heads"] = hs;
   out["steps"] = res.steps;
   out["rejected"] = res.rejected;
   out["rhs_evaluations"] = res.rhs_evaluations;
@@ -92,6 +106,17 @@ py::dict integrate(const onlinesgd::ModelConfig& config, const Eigen::MatrixXd& 
   out["interrupted"] = interrupted;
   out["stopped_at"] = res.stopped_at;
   return out;
+}
+
+/// The state the right-hand side is asked at fits the system and the phase exists.
+void check_state(const onlinesgd::ode::System& system, const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R,
+                 const Eigen::VectorXd& v, int phase) {
+  const auto K = system.K();
+  if (Q.rows() != K || Q.cols() != K || R.rows() != K || R.cols() != system.M() ||
+      v.size() != K * system.config().heads())
+    throw std::invalid_argument("inconsistent overlap shapes");
+  if (phase < 0 || phase >= onlinesgd::model::phases(system.config()))
+    throw std::invalid_argument("phase must be one of the schedule's phases");
 }
 
 }  // namespace
@@ -140,8 +165,10 @@ void bind_ode(py::module_& m) {
       "ode_rhs",
       [](const onlinesgd::ModelConfig& config, const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R,
          const Eigen::MatrixXd& T, const Eigen::VectorXd& v, const Eigen::VectorXd& v_star,
-         const std::optional<Eigen::VectorXd>& feedback, bool sgd_noise) {
+         const std::optional<Eigen::VectorXd>& feedback, bool sgd_noise, int phase) {
         onlinesgd::ode::System system(config, T, v_star, feedback ? &*feedback : nullptr, sgd_noise);
+        check_state(system, Q, R, v, phase);
+        system.set_phase(phase);
         std::vector<double> y(static_cast<std::size_t>(system.size())), dy(y.size());
         system.pack(onlinesgd::Overlaps{Q, R, T, v, v_star}, y.data());
         system.rhs(y.data(), dy.data());
@@ -149,25 +176,32 @@ void bind_ode(py::module_& m) {
         return py::make_tuple(d.Q, d.R, d.v);
       },
       py::arg("config"), py::arg("Q"), py::arg("R"), py::arg("T"), py::arg("v"), py::arg("v_star"),
-      py::arg("feedback") = py::none(), py::arg("sgd_noise") = true,
-      "the ODE's right-hand side at these overlaps: (dQ/dt, dR/dt, dv/dt)");
+      py::arg("feedback") = py::none(), py::arg("sgd_noise") = true, py::arg("phase") = 0,
+      "the ODE's right-hand side at these overlaps (v: every head) in a phase of the schedule: "
+      "(dQ/dt, dR/dt, dv/dt)");
   m.def(
       "sgd_temperature",
       [](const onlinesgd::ModelConfig& config, const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R,
          const Eigen::MatrixXd& T, const Eigen::VectorXd& v, const Eigen::VectorXd& v_star,
-         const std::optional<Eigen::VectorXd>& feedback) {
+         const std::optional<Eigen::VectorXd>& feedback, int phase) {
         onlinesgd::ode::System system(config, T, v_star, feedback ? &*feedback : nullptr);
+        check_state(system, Q, R, v, phase);
+        system.set_phase(phase);
         std::vector<double> y(static_cast<std::size_t>(system.size()));
         system.pack(onlinesgd::Overlaps{Q, R, T, v, v_star}, y.data());
         return system.sgd_temperature(y.data());
       },
       py::arg("config"), py::arg("Q"), py::arg("R"), py::arg("T"), py::arg("v"), py::arg("v_star"),
-      py::arg("feedback") = py::none(), "the SGD noise as a K x K temperature matrix at these overlaps");
+      py::arg("feedback") = py::none(), py::arg("phase") = 0,
+      "the SGD noise as a K x K temperature matrix at these overlaps (v: every head), for the samples of the "
+      "phase's main task");
   m.def("ode_integrate", &integrate, py::arg("config"), py::arg("Q"), py::arg("R"), py::arg("T"), py::arg("v"),
         py::arg("v_star"), py::arg("times"), py::arg("method") = "dopri5", py::arg("rtol") = 1e-9,
         py::arg("atol") = 1e-11, py::arg("dt") = 0.01, py::arg("max_dt") = 1.0, py::arg("progress") = py::none(),
-        py::arg("feedback") = py::none(), py::arg("sgd_noise") = true,
-        "Integrates the order-parameter ODEs from t = 0; returns a dict of arrays and step statistics. "
+        py::arg("feedback") = py::none(), py::arg("sgd_noise") = true, py::arg("t0") = 0.0,
+        "Integrates the order-parameter ODEs from t = 0 (t0 on the schedule's clock; v: every head, head by "
+        "head); returns a dict of arrays (v: the head in use, heads: every head, eg_tasks, phases) and step "
+        "statistics. "
         "progress(t) is called about every 0.1 s; Ctrl-C stops the run and returns what it reached "
         "(interrupted = True).");
 }

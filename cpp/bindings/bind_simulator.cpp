@@ -15,10 +15,24 @@ void bind_simulator(py::module_& m) {
   py::class_<Simulator>(m, "Simulator")
       .def(py::init<const onlinesgd::ModelConfig&>(), py::arg("config"))
       .def_property_readonly("W", [](const Simulator& s) { return RowMatrix(std::move(s.student().W)); })
-      .def_property_readonly("v", [](const Simulator& s) { return Eigen::VectorXd(s.v()); })
+      .def_property_readonly("v", &Simulator::active_head, "the head the current phase trains")
+      .def_property_readonly(
+          "heads",
+          [](const Simulator& s) {
+            const auto K = s.config().K;
+            return RowMatrix(Eigen::Map<const RowMatrix>(s.v().data(), s.v().size() / K, K));
+          },
+          "every head, heads x K")
       .def_property_readonly("B", [](const Simulator& s) { return RowMatrix(std::move(s.teacher().W)); })
       .def_property_readonly("v_star", [](const Simulator& s) { return Eigen::VectorXd(s.v_star()); })
-      .def("set_student", &Simulator::set_student, py::arg("W"), py::arg("v"))
+      .def(
+          "set_student",
+          [](Simulator& s, const RowMatrix& W, const Eigen::VectorXd& v) {
+            if (W.rows() != s.config().K || W.cols() != s.config().N || v.size() != s.config().K * s.config().heads())
+              throw py::value_error("set_student: W must be K x N and v hold heads x K values");
+            s.set_student(W, v);
+          },
+          py::arg("W"), py::arg("v"), "the student's first layer and every head (heads x K values, head by head)")
       .def("set_teacher", &Simulator::set_teacher, py::arg("B"), py::arg("v_star"))
       .def_property_readonly("in_teacher_frame", &Simulator::in_teacher_frame)
       .def_property(
@@ -43,6 +57,7 @@ void bind_simulator(py::module_& m) {
           },
           "fields carried into the next step after an odd number of online steps (checkpoints; set after steps)")
       .def_property_readonly("time", &Simulator::time)
+      .def_property_readonly("phase", &Simulator::phase, "the phase of the schedule the next step belongs to")
       .def_property_readonly("diverged", &Simulator::diverged)
       // The loop touches only C++ state owned by this object, so other Python threads may run.
       .def("advance", &Simulator::advance, py::arg("n"), py::arg("threads") = 0,
@@ -66,9 +81,12 @@ void bind_simulator(py::module_& m) {
       .def("overlaps",
            [](const Simulator& s) {
              const auto o = s.overlaps();
-             return py::make_tuple(o.Q, o.R, o.T, o.v, o.v_star);
-           })
-      .def("generalisation_error", &Simulator::generalisation_error);
+             return py::make_tuple(o.Q, o.R, o.T, s.active_head(), o.v_star);
+           },
+           "Q, R, T, the head in use, v_star")
+      .def("generalisation_error", &Simulator::generalisation_error,
+           "eg on the current phase's training distribution (eg with one teacher)")
+      .def("task_errors", &Simulator::task_errors, "eg on every task with the head it uses");
 
   m.def(
       "normal_row",

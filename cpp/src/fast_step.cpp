@@ -75,14 +75,14 @@ void FastStepper<Real>::resize(const ModelConfig& cfg) {
 }
 
 template <class Real>
-std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::int64_t ldw, const Real* B,
-                                         std::int64_t ldb, Eigen::VectorXd& v, const Eigen::VectorXd& v_star,
-                                         std::uint64_t step0, std::uint64_t n, std::vector<double>& carry,
-                                         int threads, const Eigen::MatrixXd* frame_L,
+std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, const model::PhaseRule& phase, Real* W,
+                                         std::int64_t ldw, const Real* B, std::int64_t ldb, Eigen::VectorXd& v,
+                                         const Eigen::VectorXd& v_star, std::uint64_t step0, std::uint64_t n,
+                                         std::vector<double>& carry, int threads, const Eigen::MatrixXd* frame_L,
                                          const Eigen::VectorXd* fixed_feedback) {
   const bool pairs = paired(cfg);
   if (n == 0) return 0;
-  const model::Rule rule(cfg);
+  const model::Rule& rule = phase.shared();
   const bool noisy = rule.noise_w() != 0.0;
   // The carried fields belong to step step0 only if it is the second step of a pair.
   std::vector<double> carry_in;
@@ -91,7 +91,7 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
   if (blocks_ != (cfg.N + kernel::kBlock - 1) / kernel::kBlock || inputs_ != (pairs ? 2 : cfg.batch) ||
       x_[0].size() != std::size_t(ldx_ * inputs_))
     resize(cfg);
-  const int K = cfg.K, M = cfg.teacher_rows(), P = K + M, batch = cfg.batch;
+  const int K = cfg.K, M = cfg.teacher_rows(), P = K + M, batch = cfg.batch, H = cfg.heads();
   // Rows the kernel streams: the student's, plus the teacher's unless the frame gives its fields.
   const int Mk = frame_L ? 0 : M, Pk = K + Mk;
   const int T = threads > 0 ? threads : step_threads(cfg, max_threads());
@@ -99,8 +99,9 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
   if (scratch_.size() < std::size_t(T)) scratch_.resize(T);
   for (auto& s : scratch_) {
     s.fields.resize(inputs_ * P);
-    s.v.resize(K);
-    s.dv.resize(K);
+    s.v.resize(H * K);
+    s.dv.resize(H * K);
+    s.used.assign(H, 0);
     s.coef.resize(inputs_ * K);
     s.keys.resize(inputs_);
     s.labels.resize(kernel::kBlock);
@@ -115,6 +116,7 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
     else return kt.block_f;
   }();
   const double* feedback = fixed_feedback ? fixed_feedback->data() : nullptr;
+  const bool label_noise = cfg.any_label_noise();
   // Per update of a pass, the factor W takes before it: each step's first update decays W (a pair
   // holds two steps, a minibatch step one); none at all without decay or noise (model/rule.hpp).
   std::vector<Real> decay(inputs_, Real(1));
@@ -129,7 +131,7 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
   auto body = [&](int tid, int team) {
     bool sense = false;
     ThreadScratch& s = scratch_[tid];
-    for (int k = 0; k < K; ++k) s.v[k] = v(k);
+    for (int k = 0; k < H * K; ++k) s.v[k] = v(k);
     const Share mine = thread_share(blocks_, tid, team);
     const std::int64_t b0 = mine.first, b1 = mine.last;  // this thread's blocks
 
@@ -199,22 +201,31 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
     };
 
     // Sample `sample`'s update from its raw fields f (scaled here, in place): coef (K values) and
-    // its part of the head's change in s.dv (model/rule.hpp). False when it diverged.
+    // its part of its head's change in s.dv (model/rule.hpp, the rule of its task in this phase).
+    // False when it diverged.
     auto coefficients = [&](double* f, std::uint64_t sample, Real* coef) {
       for (int j = 0; j < P; ++j) f[j] *= rule.inv_sqrt_n();
       double zeta = 0.0;
-      if (cfg.noise != 0.0) {
+      if (label_noise) {
         if (sample / kernel::kBlock != s.label_block) {
           s.label_block = sample / kernel::kBlock;
           rng::normal_block(cfg.seed, rng::Stream::Labels, s.label_block, 0, s.labels.data(), kernel::kBlock);
         }
         zeta = s.labels[sample % kernel::kBlock];
       }
-      return rule.sample(f, zeta, s.v.data(), v_star.data(), feedback, coef, s.dv.data());
+      const int task = phase.task(sample), h = phase.head(task);
+      ++s.used[h];
+      return phase.rule(task).sample(f, zeta, s.v.data() + h * K, v_star.data(), feedback, coef, s.dv.data() + h * K);
     };
-    auto apply_dv = [&] {
-      rule.apply_head(s.v.data(), s.dv.data());
-      std::fill(s.dv.begin(), s.dv.end(), 0.0);
+    // The heads after a step of `samples` samples: each used head decays by its share of them.
+    auto apply_dv = [&](int samples) {
+      for (int h = 0; h < H; ++h) {
+        if (s.used[h] == 0) continue;
+        const double share = s.used[h] == samples ? 1.0 : static_cast<double>(s.used[h]) / samples;
+        rule.apply_head(s.v.data() + h * K, s.dv.data() + h * K, share);
+        std::fill(s.dv.begin() + h * K, s.dv.begin() + (h + 1) * K, 0.0);
+        s.used[h] = 0;
+      }
     };
     std::fill(s.dv.begin(), s.dv.end(), 0.0);
 
@@ -231,7 +242,7 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
           break;
         }
         pass(batch, cur, i + 1 < n ? batch : 0, (step0 + i + 1) * ub, step0 + i);
-        apply_dv();
+        apply_dv(batch);
       }
     } else {  // online steps in pairs (2m, 2m + 1): one pass applies both and draws the next two
       const std::uint64_t end = step0 + n;
@@ -249,7 +260,7 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
         if (!go && tid == 0) done = 0;
         if (go) {
           pass(1, 0, step + 1 < end ? 2 : 0, step + 1);
-          apply_dv();
+          apply_dv(1);
           ++step;
           cur = 1;
         }
@@ -263,7 +274,7 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
           if (tid == 0) done = step - step0;
           break;
         }
-        apply_dv();
+        apply_dv(1);
         // W_{step+1} x' = decay W_step x' + coef (x . x'): the second field without another pass over W
         if (decay_of_pass)
           for (int k = 0; k < K; ++k) f1[k] *= static_cast<double>(decay[0]);
@@ -278,14 +289,14 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, Real* W, std::i
           pass(1, cur, 0, 0);
           break;
         }
-        apply_dv();
+        apply_dv(1);
         pass(2, cur, step + 2 < end ? 2 : 0, step + 2);
         cur ^= 1;
         step += 2;
       }
     }
     if (tid == 0)
-      for (int k = 0; k < K; ++k) v(k) = s.v[k];
+      for (int k = 0; k < H * K; ++k) v(k) = s.v[k];
   };
   parallel_team(T, [&](int tid, int team) {
     if (team == T) return body(tid, team);

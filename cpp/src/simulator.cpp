@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "onlinesgd/model/phase_rule.hpp"
 #include "onlinesgd/model/rule.hpp"
+#include "onlinesgd/model/teachers.hpp"
 #include "onlinesgd/parallel.hpp"
 #include "onlinesgd/rng.hpp"
 
@@ -36,6 +38,21 @@ Eigen::MatrixXd gram(const RowMatrixF& A, const RowMatrixF& B, Eigen::Index N) {
   return G / static_cast<double>(N);
 }
 
+/// The M teacher rows with prescribed overlaps (model/teachers.hpp) in ld columns.
+template <class Matrix>
+Matrix overlap_rows(const ModelConfig& cfg, std::int64_t ld) {
+  Matrix B = Matrix::Zero(cfg.M, ld);
+  B.leftCols(cfg.N) = model::overlap_teacher_rows(cfg).cast<typename Matrix::Scalar>();
+  return B;
+}
+
+/// The teachers' first layers: i.i.d. rows, or rows with the prescribed overlaps.
+template <class Matrix>
+Matrix teacher_rows(const ModelConfig& cfg, std::int64_t ld) {
+  if (!cfg.teacher_overlap.empty()) return overlap_rows<Matrix>(cfg, ld);
+  return gaussian_rows<Matrix>(cfg.seed, rng::Stream::Teacher, cfg.M, cfg.N, ld, 1.0);
+}
+
 /// N rounded up to whole 64-byte lines of Real.
 template <class Real>
 std::int64_t padded(std::int64_t N) {
@@ -48,16 +65,17 @@ std::int64_t padded(std::int64_t N) {
 Simulator::Simulator(const ModelConfig& cfg)
     : cfg_(cfg), ld_(cfg.precision == Precision::Float32 ? padded<float>(cfg.N) : padded<double>(cfg.N)) {
   const int M = cfg.teacher_rows();
-  teacher_.v = Eigen::VectorXd::Constant(M, cfg.teacher_v);
-  student_.v = Eigen::VectorXd::Constant(cfg.K, cfg.v_init);
+  teacher_.v.resize(M);
+  teacher_.v.head(cfg.M) = model::teacher_readout(cfg);
+  student_.v = Eigen::VectorXd::Constant(cfg.K * cfg.heads(), cfg.v_init);
   teacher_.v.tail(M - cfg.M).setConstant(cfg.v_init);  // the centring rows' readout: the initial head
   if (is_float()) {
-    Bf_ = gaussian_rows<RowMatrixF>(cfg.seed, rng::Stream::Teacher, cfg.M, cfg.N, ld_, 1.0);
+    Bf_ = teacher_rows<RowMatrixF>(cfg, ld_);
     Wf_ = gaussian_rows<RowMatrixF>(cfg.seed, rng::Stream::Student, cfg.K, cfg.N, ld_, cfg.init_std);
     if (cfg.centred) Bf_ = (RowMatrixF(M, ld_) << Bf_, Wf_).finished();
     fast_f_.resize(cfg);
   } else {
-    teacher_.W = gaussian_rows<RowMatrix>(cfg.seed, rng::Stream::Teacher, cfg.M, cfg.N, ld_, 1.0);
+    teacher_.W = teacher_rows<RowMatrix>(cfg, ld_);
     student_.W = gaussian_rows<RowMatrix>(cfg.seed, rng::Stream::Student, cfg.K, cfg.N, ld_, cfg.init_std);
     if (cfg.centred) teacher_.W = (RowMatrix(M, ld_) << teacher_.W, student_.W).finished();
     fast_d_.resize(cfg);
@@ -156,14 +174,36 @@ Eigen::VectorXd Simulator::input(std::uint64_t sample) const {
 std::uint64_t Simulator::advance(std::uint64_t n, int threads) {
   if (diverged_) return 0;
   const Eigen::MatrixXd* L = in_teacher_frame() ? &frame_.L() : nullptr;
-  const std::uint64_t done =
-      is_float() ? fast_f_.advance(cfg_, Wf_.data(), ld_, Bf_.data(), ld_, student_.v, teacher_.v, steps_, n,
-                                   carry_, threads, L, fixed_feedback())
-                 : fast_d_.advance(cfg_, student_.W.data(), ld_, teacher_.W.data(), ld_, student_.v, teacher_.v,
-                                   steps_, n, carry_, threads, L, fixed_feedback());
-  steps_ += done;
-  if (done < n) diverged_ = true;
+  std::uint64_t done = 0;
+  while (done < n) {  // one engine call per phase (a single one without switches)
+    const int s = phase();
+    const bool last = s + 1 == model::phases(cfg_);
+    const std::uint64_t chunk = last ? n - done : std::min(n - done, model::first_step(cfg_, s + 1) - steps_);
+    const model::PhaseRule rule(cfg_, s);
+    const std::uint64_t did =
+        is_float() ? fast_f_.advance(cfg_, rule, Wf_.data(), ld_, Bf_.data(), ld_, student_.v, teacher_.v, steps_,
+                                     chunk, carry_, threads, L, fixed_feedback())
+                   : fast_d_.advance(cfg_, rule, student_.W.data(), ld_, teacher_.W.data(), ld_, student_.v,
+                                     teacher_.v, steps_, chunk, carry_, threads, L, fixed_feedback());
+    steps_ += did;
+    done += did;
+    if (did > 0) after_steps();
+    if (did < chunk) {
+      diverged_ = true;
+      break;
+    }
+  }
   return done;
+}
+
+void Simulator::after_steps() {
+  const int s = phase();
+  if (s > 0 && steps_ == model::first_step(cfg_, s)) model::switch_heads(cfg_, s, student_.v.data());
+}
+
+Eigen::VectorXd Simulator::active_head() const {
+  const int h = cfg_.head_of(model::phase(cfg_, phase()).main_task);
+  return student_.v.segment(static_cast<Eigen::Index>(h) * cfg_.K, cfg_.K);
 }
 
 bool Simulator::step_on(const RowMatrix& X, const Eigen::VectorXd& zeta, const RowMatrix* xi) {
@@ -174,14 +214,19 @@ bool Simulator::step_on(const RowMatrix& X, const Eigen::VectorXd& zeta, const R
   if (cfg_.temperature != 0.0) ws.xi = xi ? *xi : weight_noise(steps_);
   // on copies in the input basis (unpadded, double), then stored again
   TwoLayerNet s = student(), t = teacher();
-  const bool ok = sgd_step(s, t, fixed_feedback(), cfg_, ws);
+  const model::PhaseRule rule(cfg_, phase());
+  const bool ok = sgd_step(s, t, fixed_feedback(), rule, steps_ * static_cast<std::uint64_t>(cfg_.batch), ws);
   if (ok) {
     store_student(s.W);
     student_.v = s.v;
     carry_.clear();
   }
-  if (ok) ++steps_;
-  else diverged_ = true;
+  if (ok) {
+    ++steps_;
+    after_steps();
+  } else {
+    diverged_ = true;
+  }
   return ok;
 }
 
@@ -208,8 +253,10 @@ Overlaps Simulator::overlaps() const {
 }
 
 double Simulator::generalisation_error() const {
-  return onlinesgd::generalisation_error(overlaps(), cfg_);
+  return training_error(overlaps(), cfg_, model::phase(cfg_, phase()));
 }
+
+std::vector<double> Simulator::task_errors() const { return onlinesgd::task_errors(overlaps(), cfg_); }
 
 }  // namespace onlinesgd
 

@@ -30,11 +30,22 @@ def gaussian_j2(g_a: str, g_b: str, caa: float, cbb: float, cab: float) -> float
 def gaussian_i3(g_a: str, g_c: str, C: NDArray[np.float64]) -> float: ...
 def gaussian_i4(g_a: str, g_b: str, g_c: str, g_d: str, C: NDArray[np.float64]) -> float: ...
 def gaussian_orthant(C: NDArray[np.float64]) -> float: ...
-def ode_integrate(Q: NDArray[np.float64], R: NDArray[np.float64], T: NDArray[np.float64], v: NDArray[np.float64],
-                  v_star: NDArray[np.float64], g_student: str, g_teacher: str, lr: float, lr_v: float, noise: float,
-                  batch: int, times: list[float], method: str = ..., rtol: float = ..., atol: float = ...,
-                  dt: float = ..., max_dt: float = ...,
-                  progress: Optional[Callable[[float], object]] = ...) -> dict: ...
+def ode_integrate(config: ModelConfig, Q: NDArray[np.float64], R: NDArray[np.float64], T: NDArray[np.float64],
+                  v: NDArray[np.float64], v_star: NDArray[np.float64], times: list[float], method: str = ...,
+                  rtol: float = ..., atol: float = ..., dt: float = ..., max_dt: float = ...,
+                  progress: Optional[Callable[[float], object]] = ..., feedback: Optional[NDArray[np.float64]] = ...,
+                  sgd_noise: bool = ..., t0: float = ...) -> dict: ...
+def ode_rhs(config: ModelConfig, Q: NDArray[np.float64], R: NDArray[np.float64], T: NDArray[np.float64],
+            v: NDArray[np.float64], v_star: NDArray[np.float64], feedback: Optional[NDArray[np.float64]] = ...,
+            sgd_noise: bool = ..., phase: int = ...) -> tuple[NDArray[np.float64], ...]: ...
+def sgd_temperature(config: ModelConfig, Q: NDArray[np.float64], R: NDArray[np.float64], T: NDArray[np.float64],
+                    v: NDArray[np.float64], v_star: NDArray[np.float64],
+                    feedback: Optional[NDArray[np.float64]] = ..., phase: int = ...) -> NDArray[np.float64]: ...
+def task_errors(config: ModelConfig, Q: NDArray[np.float64], R: NDArray[np.float64], T: NDArray[np.float64],
+                v: NDArray[np.float64], v_star: NDArray[np.float64]) -> list[float]: ...
+def teacher_readout(config: ModelConfig) -> NDArray[np.float64]: ...
+def phase_first_steps(config: ModelConfig) -> list[int]: ...
+def feedback_vector(config: ModelConfig) -> NDArray[np.float64]: ...
 
 class ModelConfig:
     N: int
@@ -52,6 +63,26 @@ class ModelConfig:
     teacher_v: float
     precision: str
     inputs: str
+    feedback: str
+    feedback_vector: list[float]
+    temperature: float
+    weight_decay: float
+    weight_decay_v: float
+    centred: bool
+    task_sizes: list[int]
+    task_activations: list[str]
+    task_noises: list[float]
+    teacher_readout: list[float]
+    teacher_overlap: list[float]
+    readout_similarity: float
+    switch_times: list[float]
+    phase_weights: list[float]
+    multi_head: bool
+    copy_head: bool
+    freeze_features: bool
+    def teacher_rows(self) -> int: ...
+    def tasks(self) -> int: ...
+    def heads(self) -> int: ...
 
 class Simulator:
     def __init__(self, config: ModelConfig) -> None: ...
@@ -59,8 +90,10 @@ class Simulator:
     v: NDArray[np.float64]
     B: NDArray[np.float64]
     v_star: NDArray[np.float64]
+    heads: NDArray[np.float64]
     steps: int
     time: float
+    phase: int
     diverged: bool
     def set_student(self, W: NDArray[np.float64], v: NDArray[np.float64]) -> None: ...
     def set_teacher(self, B: NDArray[np.float64], v_star: NDArray[np.float64]) -> None: ...
@@ -72,3 +105,4 @@ class Simulator:
     def step_on(self, X: NDArray[np.float64], zeta: NDArray[np.float64]) -> bool: ...
     def overlaps(self) -> tuple[NDArray[np.float64], ...]: ...
     def generalisation_error(self) -> float: ...
+    def task_errors(self) -> list[float]: ...

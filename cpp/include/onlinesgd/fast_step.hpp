@@ -21,6 +21,7 @@
 #include <Eigen/Dense>
 
 #include "onlinesgd/model/config.hpp"
+#include "onlinesgd/model/phase_rule.hpp"
 #include "onlinesgd/kernel.hpp"
 
 namespace onlinesgd {
@@ -43,8 +44,9 @@ class FastStepper {
   /// Sizes the buffers for cfg (outside the step loop).
   void resize(const ModelConfig& cfg);
 
-  /// Runs up to n steps numbered step0, step0 + 1, ... on the student's first layer W (K rows,
-  /// leading dimension ldw) and second layer v, with teacher rows B (ldb) and v_star.
+  /// Runs up to n steps numbered step0, step0 + 1, ... of one phase of the schedule (`phase`: each
+  /// sample's task, its rule and head) on the student's first layer W (K rows, leading dimension
+  /// ldw) and heads v (heads x K, head h at h K), with teacher rows B (ldb) and v_star (all rows).
   /// `carry`: the raw (unscaled) student fields of step step0 when it is the second step of a
   /// pair, as the previous call left them (if empty, they are computed from W: a valid step, but
   /// not bit for bit the uninterrupted run); on return, those of the next step when it is one,
@@ -55,14 +57,15 @@ class FastStepper {
   /// `threads` = 0 chooses by step_threads(). Returns the steps done; fewer than n means the
   /// next step's error or a local field exceeded 1e100 in magnitude or was not finite (that step is
   /// not applied; the overlaps, ~ field^2, are then still finite).
-  std::uint64_t advance(const ModelConfig& cfg, Real* W, std::int64_t ldw, const Real* B, std::int64_t ldb,
-                        Eigen::VectorXd& v, const Eigen::VectorXd& v_star, std::uint64_t step0, std::uint64_t n,
-                        std::vector<double>& carry, int threads = 0, const Eigen::MatrixXd* frame_L = nullptr,
-                        const Eigen::VectorXd* fixed_feedback = nullptr);
+  std::uint64_t advance(const ModelConfig& cfg, const model::PhaseRule& phase, Real* W, std::int64_t ldw,
+                        const Real* B, std::int64_t ldb, Eigen::VectorXd& v, const Eigen::VectorXd& v_star,
+                        std::uint64_t step0, std::uint64_t n, std::vector<double>& carry, int threads = 0,
+                        const Eigen::MatrixXd* frame_L = nullptr, const Eigen::VectorXd* fixed_feedback = nullptr);
 
  private:
   struct ThreadScratch {
-    std::vector<double> fields, v, dv;
+    std::vector<double> fields, v, dv;  // v, dv: every head
+    std::vector<int> used;              // per head: the samples of this step that used it
     std::vector<Real> coef;
     std::vector<std::uint64_t> keys;
     std::vector<double> labels;

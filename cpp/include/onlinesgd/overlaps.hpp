@@ -1,11 +1,14 @@
 #pragma once
 /// Order parameters Q = W W^T / N, R = W B^T / N, T = B B^T / N and the generalisation
 /// error eg = 1/2 E[(phi(x) - phi*(x))^2] computed exactly from them (docs/theory.md §3).
+#include <vector>
+
 #include <Eigen/Dense>
 
 #include "onlinesgd/activation.hpp"
 #include "onlinesgd/gaussian/i2.hpp"
 #include "onlinesgd/model/config.hpp"
+#include "onlinesgd/model/schedule.hpp"
 
 namespace onlinesgd {
 
@@ -13,8 +16,8 @@ struct Overlaps {
   Eigen::MatrixXd Q;       ///< K x K
   Eigen::MatrixXd R;       ///< K x M
   Eigen::MatrixXd T;       ///< M x M
-  Eigen::VectorXd v;       ///< K, student second layer
-  Eigen::VectorXd v_star;  ///< M, teacher second layer
+  Eigen::VectorXd v;       ///< K, student second layer (heads x K: every head, head h at h K)
+  Eigen::VectorXd v_star;  ///< M, teacher second layer (all teachers' rows)
 };
 
 /// eg from the overlaps: 1/2 [sum v_i v_j I2(i,j) + sum v*_n v*_m I2(n,m) - 2 sum v_i v*_n I2(i,n)],
@@ -43,9 +46,21 @@ inline double generalisation_error(const Overlaps& o, Activation g_student, Acti
   return generalisation_error(o, g_student, [g_teacher](Eigen::Index) { return g_teacher; });
 }
 
-/// eg of the model cfg describes (its teacher rows' activations, model/config.hpp).
+/// eg of the model cfg describes (its teacher rows' activations, model/config.hpp), with one
+/// teacher and one head.
 inline double generalisation_error(const Overlaps& o, const ModelConfig& cfg) {
   return generalisation_error(o, cfg.g_student, [&cfg](Eigen::Index m) { return cfg.teacher_activation(int(m)); });
 }
+
+/// eg on task p (docs/theory.md §5): the student with the head task p uses against the noiseless
+/// teacher p (its rows and the fixed centring rows). With one teacher and one head, the eg above.
+double task_error(const Overlaps& o, const ModelConfig& cfg, int p);
+
+/// eg on every task, in order.
+std::vector<double> task_errors(const Overlaps& o, const ModelConfig& cfg);
+
+/// The error on a phase's training distribution: its fractions times the tasks' errors (a pure
+/// phase: its task's error).
+double training_error(const Overlaps& o, const ModelConfig& cfg, const model::Phase& phase);
 
 }  // namespace onlinesgd

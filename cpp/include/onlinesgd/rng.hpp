@@ -35,6 +35,10 @@
 ///   Feedback  counter = 0                      (fixed random feedback vector, reserved)
 ///   WeightNoise counter = step                 (Langevin weight noise Xi of that step: row k, column
 ///                                               block b is the normal block of weight_noise_key)
+///   Tasks     counter = sample index s         (the task of sample s in a mixture phase:
+///                                               task_uniform, model/schedule.hpp)
+///   Readouts  counter = teacher p              (the direction a readout similarity rotates
+///                                               teacher p's readout towards, model/teachers.hpp)
 #include <cstddef>
 #include <cstdint>
 
@@ -42,7 +46,16 @@
 
 namespace onlinesgd::rng {
 
-enum class Stream : std::uint64_t { Teacher = 1, Student = 2, Inputs = 3, Labels = 4, Feedback = 5, WeightNoise = 6 };
+enum class Stream : std::uint64_t {
+  Teacher = 1,
+  Student = 2,
+  Inputs = 3,
+  Labels = 4,
+  Feedback = 5,
+  WeightNoise = 6,
+  Tasks = 7,
+  Readouts = 8,
+};
 
 inline constexpr int kBlock = kernel::kBlock;  ///< values per counter block
 
@@ -66,6 +79,11 @@ inline std::uint64_t block_key(std::uint64_t seed, Stream stream, std::uint64_t 
 /// float normals, in the teacher frame when the run uses it).
 inline std::uint64_t weight_noise_key(std::uint64_t seed, std::uint64_t step, int k, std::int64_t block) {
   return block_key(seed, Stream::WeightNoise, step, (static_cast<std::uint64_t>(k) << 32) | static_cast<std::uint64_t>(block));
+}
+
+/// A uniform number in [0, 1) for sample `sample`: the top 53 bits of its Tasks key.
+inline double task_uniform(std::uint64_t seed, std::uint64_t sample) {
+  return static_cast<double>(block_key(seed, Stream::Tasks, sample, 0) >> 11) * 0x1p-53;
 }
 
 /// Writes the first `count` (<= kBlock) double normals of block (seed, stream, counter, block).

@@ -6,6 +6,7 @@
 #include <Eigen/Dense>
 
 #include "onlinesgd/model/config.hpp"
+#include "onlinesgd/model/schedule.hpp"
 #include "onlinesgd/fast_step.hpp"
 #include "onlinesgd/network.hpp"
 #include "onlinesgd/overlaps.hpp"
@@ -16,8 +17,9 @@ namespace onlinesgd {
 
 class Simulator {
  public:
-  /// Draws the teacher (rows i.i.d. N(0, 1), v* = teacher_v) and the student (rows
-  /// i.i.d. N(0, init_std^2), v = v_init) from the config's seed.
+  /// Draws the teachers (rows i.i.d. N(0, 1), or with prescribed overlaps, model/teachers.hpp;
+  /// readout teacher_v or as the config says) and the student (rows i.i.d. N(0, init_std^2), every
+  /// head v = v_init) from the config's seed.
   explicit Simulator(const ModelConfig& cfg);
 
   const ModelConfig& config() const { return cfg_; }
@@ -25,10 +27,13 @@ class Simulator {
   /// precision, and rotated back from the teacher frame when the run uses it).
   TwoLayerNet student() const;
   TwoLayerNet teacher() const;
+  /// Every head (heads x K, head h at h K; one head unless multi-head).
   const Eigen::VectorXd& v() const { return student_.v; }
+  /// The head the current phase trains (of its main task).
+  Eigen::VectorXd active_head() const;
   const Eigen::VectorXd& v_star() const { return teacher_.v; }
-  /// Replaces the weights (shapes must match the config; checked by the caller; rounded to
-  /// float in float32 precision). A new teacher rebuilds the teacher frame and carries the
+  /// Replaces the weights (shapes must match the config, v holding every head; checked by the
+  /// caller; rounded to float in float32 precision). A new teacher rebuilds the teacher frame and carries the
   /// student over into it.
   void set_student(const RowMatrix& W, const Eigen::VectorXd& v);
   void set_teacher(const RowMatrix& B, const Eigen::VectorXd& v_star);
@@ -44,6 +49,8 @@ class Simulator {
   Eigen::VectorXd input(std::uint64_t sample) const;
 
   std::uint64_t steps() const { return steps_; }
+  /// The phase of the schedule the next step belongs to (model/schedule.hpp).
+  int phase() const { return model::phase_at_step(cfg_, steps_); }
   /// Samples seen / N.
   double time() const { return static_cast<double>(steps_) * cfg_.batch / static_cast<double>(cfg_.N); }
   /// Restores the step counter (resuming a checkpoint: inputs are keyed by the sample index).
@@ -61,7 +68,8 @@ class Simulator {
 
   /// Performs up to n steps with inputs drawn from the seed. Returns the number done; fewer
   /// than n means the weights diverged (the step that would have produced non-finite values
-  /// is not applied and diverged() becomes true).
+  /// is not applied and diverged() becomes true). Steps of different phases go in separate calls
+  /// of the engine; reaching a phase's first step makes its switch's assignment (copy_head).
   /// `threads` = 0 picks the number of threads along N from the config (step_threads).
   std::uint64_t advance(std::uint64_t n, int threads = 0);
 
@@ -81,11 +89,17 @@ class Simulator {
     carry_.clear();
   }
 
+  /// Q, R, T, every head (v) and v_star.
   Overlaps overlaps() const;
+  /// The error on the current phase's training distribution (eg with one teacher).
   double generalisation_error() const;
+  /// eg on every task with the head it uses.
+  std::vector<double> task_errors() const;
 
  private:
   bool is_float() const { return cfg_.precision == Precision::Float32; }
+  /// After steps that ended on a phase's first step: that switch's assignment on the heads.
+  void after_steps();
 
   ModelConfig cfg_;
   std::int64_t ld_;

@@ -1,12 +1,13 @@
 #pragma once
 /// The reference SGD step for a minibatch of B samples, in plain double matrix algebra: the local
-/// fields lambda = W x / sqrt(N), nu = B* x / sqrt(N), then model::Rule per sample (the rule the
-/// fast engine applies too), W <- decay_w W + sum_b coef_b x_b^T + noise_w xi. Both updates use the
-/// weights from before the step. Used by Simulator::step_on (a step on given inputs) and as the tests' C++ reference.
+/// fields lambda = W x / sqrt(N), nu = B* x / sqrt(N), then per sample the rule of its task in the
+/// phase (model/phase_rule.hpp, which the fast engine applies too), W <- decay_w W + sum_b coef_b
+/// x_b^T + noise_w xi, and each head its samples' changes. Both updates use the weights from
+/// before the step. Used by Simulator::step_on (a step on given inputs) and as the tests' C++ reference.
 #include <Eigen/Dense>
 
 #include "onlinesgd/model/config.hpp"
-#include "onlinesgd/model/rule.hpp"
+#include "onlinesgd/model/phase_rule.hpp"
 #include "onlinesgd/network.hpp"
 
 namespace onlinesgd {
@@ -15,9 +16,9 @@ namespace onlinesgd {
 struct StepWorkspace {
   RowMatrix X;            ///< B x N inputs
   RowMatrix fields;       ///< B x (K + M) local fields, student's first
-  Eigen::VectorXd v;      ///< K: the head before the step
+  Eigen::VectorXd v;      ///< heads x K: the heads before the step
   RowMatrix D;            ///< B x K first-layer update coefficients
-  Eigen::VectorXd dv;     ///< K second-layer update
+  Eigen::VectorXd dv;     ///< heads x K second-layer update
   Eigen::VectorXd zeta;   ///< B standard normal label noises
   RowMatrix xi;           ///< K x N standard-normal Langevin noise (read only at a positive temperature)
 
@@ -31,10 +32,12 @@ struct StepWorkspace {
   }
 };
 
-/// Applies one step with the inputs in ws.X and noises in ws.zeta. Returns false, leaving
-/// the weights untouched, when a local field or error is not finite (divergence).
-/// `feedback`: the fixed feedback vector, or null for backprop.
+/// Applies one step with the inputs in ws.X and noises in ws.zeta; student.v holds every head.
+/// Returns false, leaving the weights untouched, when a local field or error is not finite
+/// (divergence). `feedback`: the fixed feedback vector, or null for backprop; `phase`: the rule of
+/// the phase the step belongs to; `first_sample`: the index of the step's first sample (it draws
+/// the task of each sample of a mixture).
 bool sgd_step(TwoLayerNet& student, const TwoLayerNet& teacher, const Eigen::VectorXd* feedback,
-              const ModelConfig& cfg, StepWorkspace& ws);
+              const model::PhaseRule& phase, std::uint64_t first_sample, StepWorkspace& ws);
 
 }  // namespace onlinesgd

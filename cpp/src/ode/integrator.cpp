@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace onlinesgd::ode {
@@ -48,6 +49,12 @@ class Stepper {
       return true;
     }
     return advance_dopri(y, t, t_out, t_last, out, res);
+  }
+
+  /// Forgets the last step, as after a jump of the right-hand side: the next one starts afresh.
+  void restart() {
+    have_k1_ = false;
+    dt_ = opt_.dt;
   }
 
   double dt_ = 0.0;  // dopri5: the step proposed for the next attempt
@@ -189,14 +196,29 @@ Result integrate(System& system, const Overlaps& init, const std::vector<double>
   stepper.dt_ = opt.dt;
   double t = 0.0;
   const double t_last = times.empty() ? 0.0 : times.back();
+  // the switches ahead, relative to t0 (those at or before t0 are in the initial state)
+  const ModelConfig& cfg = system.config();
+  int phase = model::phase_at_time(cfg, opt.t0);
+  system.set_phase(phase);
+  auto next_switch = [&] {
+    return phase + 1 < model::phases(cfg) ? cfg.switch_times[phase] - opt.t0 : std::numeric_limits<double>::infinity();
+  };
+  auto stop = [&] {
+    (stepper.stopped_ ? res.stopped : res.diverged) = true;
+    (stepper.stopped_ ? res.stopped_at : res.diverged_at) = t;
+    return res;
+  };
   for (double t_out : times) {
-    if (!stepper.advance(y, t, t_out, t_last, y_out, res)) {
-      (stepper.stopped_ ? res.stopped : res.diverged) = true;
-      (stepper.stopped_ ? res.stopped_at : res.diverged_at) = t;
-      return res;
+    while (t_out >= next_switch()) {  // integrate exactly to the switch, make it, start afresh
+      const double ts = next_switch();
+      if (t < ts && !stepper.advance(y, t, ts, ts, y_out, res)) return stop();
+      t = ts;
+      system.enter_phase(++phase, y.data());
+      stepper.restart();
     }
+    if (!stepper.advance(y, t, t_out, std::min(t_last, next_switch()), y_out, res)) return stop();
     Overlaps o = system.unpack(y_out.data());
-    const double eg = generalisation_error(o, system.config());
+    const double eg = system.training_error(o);
     if (!std::isfinite(eg)) {
       res.diverged = true;
       res.diverged_at = t;
@@ -204,6 +226,8 @@ Result integrate(System& system, const Overlaps& init, const std::vector<double>
     }
     res.times.push_back(t_out);
     res.eg.push_back(eg);
+    res.eg_tasks.push_back(task_errors(o, cfg));
+    res.phases.push_back(phase);
     res.overlaps.push_back(std::move(o));
   }
   return res;

@@ -1,11 +1,13 @@
 #pragma once
 /// The per-sample learning rule (docs/theory.md §1, §5), the one place it is written. For one
-/// sample with local fields lambda (K student), nu (M teacher) and label noise zeta:
-///   Delta   = sum_k v_k g(lambda_k) - sum_m v*_m g*_m(nu_m) - sigma zeta
+/// sample of task a with local fields lambda (K student), nu (all M teacher rows) and label noise zeta:
+///   Delta   = sum_k v_k g(lambda_k) - sum_{m in a} v*_m g*_m(nu_m) - sigma_a zeta
+/// (m over teacher a's rows and the centring rows: the readout u* is zero on the other teachers'),
 ///   coef_k  = -c_w f_k g'(lambda_k) Delta        (the first layer's change is coef_k x)
 ///   dv_k   += -c_v g(lambda_k) Delta             (the head's change, summed over a minibatch)
-/// with c_w = eta / (sqrt(N) B), c_v = eta_v / (N B), and f the feedback vector: v (before the
-/// step) for backprop, a fixed b for feedback alignment. Once per step (not per sample) the
+/// with c_w = eta / (sqrt(N) B), c_v = eta_v / (N B), v the head task a uses, and f the feedback
+/// vector: that head (before the step) for backprop, a fixed b for feedback alignment. A phase with a
+/// frozen first layer has c_w = 0 and neither decay nor noise on W. Once per step (not per sample) the
 /// weights also decay and, at temperature T > 0, take Langevin noise (docs/theory.md §7):
 ///   W <- decay_w W + sum_b coef_b x_b^T + noise_w Xi,   v <- decay_v v + dv,
 /// decay_w = 1 - eta lambda / N, noise_w = sqrt(2 eta T / N), decay_v = 1 - eta_v lambda_v / N.
@@ -35,9 +37,11 @@ struct Rates {
   double temperature;  ///< T: dQ_ik gets 2 eta T delta_ik
 };
 
-inline Rates rates(const ModelConfig& cfg) {
-  return {cfg.lr / cfg.batch, cfg.lr_v / cfg.batch, cfg.noise * cfg.noise, cfg.weight_decay, cfg.weight_decay_v,
-          cfg.temperature};
+/// The rates of task `task` (its label noise) in a phase whose first layer is `frozen` (eta = 0).
+inline Rates rates(const ModelConfig& cfg, int task = 0, bool frozen = false) {
+  const double sigma = cfg.task_noise(task);
+  return {frozen ? 0.0 : cfg.lr / cfg.batch, cfg.lr_v / cfg.batch, sigma * sigma, cfg.weight_decay,
+          cfg.weight_decay_v, cfg.temperature};
 }
 
 /// The feedback vector f that multiplies the first layer's update (docs/theory.md §5): the head v
@@ -53,17 +57,23 @@ Eigen::VectorXd feedback_vector(const ModelConfig& cfg);
 
 class Rule {
  public:
-  explicit Rule(const ModelConfig& cfg)
+  /// The rule of samples of task `task` in a phase whose first layer is `frozen`.
+  explicit Rule(const ModelConfig& cfg, int task = 0, bool frozen = false)
       : K_(cfg.K),
         M_(cfg.teacher_rows()),
+        first_(cfg.task_first_row(task)),
+        last_(first_ + cfg.task_rows(task)),
+        fixed_(cfg.M),
         g_(cfg.g_student),
         inv_sqrt_n_(1.0 / std::sqrt(static_cast<double>(cfg.N))),
-        c_w_(cfg.lr * inv_sqrt_n_ / cfg.batch),
+        c_w_(frozen ? 0.0 : cfg.lr * inv_sqrt_n_ / cfg.batch),
         c_v_(cfg.lr_v / (static_cast<double>(cfg.N) * cfg.batch)),
-        sigma_(cfg.noise),
-        decay_w_(1.0 - cfg.lr * cfg.weight_decay / static_cast<double>(cfg.N)),
+        sigma_(cfg.task_noise(task)),
+        decay_w_(frozen ? 1.0 : 1.0 - cfg.lr * cfg.weight_decay / static_cast<double>(cfg.N)),
         decay_v_(1.0 - cfg.lr_v * cfg.weight_decay_v / static_cast<double>(cfg.N)),
-        noise_w_(std::sqrt(2.0 * cfg.lr * cfg.temperature / static_cast<double>(cfg.N))),
+        noise_w_(frozen ? 0.0 : std::sqrt(2.0 * cfg.lr * cfg.temperature / static_cast<double>(cfg.N))),
+        lambda_v_(cfg.lr_v * cfg.weight_decay_v),
+        inv_n_(1.0 / static_cast<double>(cfg.N)),
         trains_head_(cfg.trains_second_layer()),
         feedback_rule_(cfg.feedback) {
     for (int m = 0; m < M_; ++m) g_teacher_.push_back(cfg.teacher_activation(m));
@@ -83,7 +93,9 @@ class Rule {
               Real* coef, double* dv) const {
     double delta = sigma_ != 0.0 ? -sigma_ * zeta : 0.0;
     for (int k = 0; k < K_; ++k) delta += v[k] * act_g(g_, fields[k]);
-    for (int m = 0; m < M_; ++m) delta -= v_star[m] * act_g(g_teacher_[m], fields[K_ + m]);
+    // the active teacher's rows, then the fixed (centring) rows: with one teacher, all rows in order
+    for (int m = first_; m < last_; ++m) delta -= v_star[m] * act_g(g_teacher_[m], fields[K_ + m]);
+    for (int m = fixed_; m < M_; ++m) delta -= v_star[m] * act_g(g_teacher_[m], fields[K_ + m]);
     bool ok = std::abs(delta) < kDivergence;
     for (int j = 0; j < K_ + M_; ++j) ok = ok && std::abs(fields[j]) < kDivergence;
     if (!ok) return false;
@@ -95,17 +107,20 @@ class Rule {
     return true;
   }
 
-  /// The head after a step: decay_v v + dv when the head is trained.
-  void apply_head(double* v, const double* dv) const {
-    if (trains_head_)
-      for (int k = 0; k < K_; ++k) v[k] = decay_v_ * v[k] + dv[k];
+  /// The head after a step: decay_v v + dv when the head is trained. `share`: the fraction of the
+  /// step's samples that used this head (several heads in a mixture phase), which sets its decay.
+  void apply_head(double* v, const double* dv, double share = 1.0) const {
+    if (!trains_head_) return;
+    const double decay = share == 1.0 ? decay_v_ : 1.0 - lambda_v_ * share * inv_n_;
+    for (int k = 0; k < K_; ++k) v[k] = decay * v[k] + dv[k];
   }
 
  private:
   int K_, M_;
+  int first_, last_, fixed_;  // the active teacher's rows [first, last), the fixed rows [fixed, M)
   Activation g_;
   std::vector<Activation> g_teacher_;  // per teacher row
-  double inv_sqrt_n_, c_w_, c_v_, sigma_, decay_w_, decay_v_, noise_w_;
+  double inv_sqrt_n_, c_w_, c_v_, sigma_, decay_w_, decay_v_, noise_w_, lambda_v_, inv_n_;
   bool trains_head_;
   Feedback feedback_rule_;
 };
