@@ -77,3 +77,30 @@ def eg_monte_carlo(W, v, B, v_star, g_student, g_teacher, samples, rng, chunk=20
         vals.append(0.5 * diff**2)
     vals = np.concatenate(vals)
     return vals.mean(), vals.std(ddof=1) / np.sqrt(vals.size)
+
+
+MASK = 2**64 - 1
+
+
+def _splitmix64(state: int) -> int:
+    z = state = (state + 0x9E3779B97F4A7C15) & MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return z ^ (z >> 31)
+
+
+def block_key(seed: int, stream: int, counter: int, block: int) -> int:
+    """The key of a counter block, as cpp/include/onlinesgd/rng.hpp documents it."""
+    k = _splitmix64(seed) ^ stream
+    k = _splitmix64(k) ^ counter
+    k = _splitmix64(k) ^ block
+    return _splitmix64(k)
+
+
+def task_of_sample(seed: int, sample: int, fractions) -> int:
+    """The task of a sample of a mixture phase: a uniform number from the Tasks stream (7) keyed by
+    the sample, against the cumulative fractions (the last task with a fraction takes the rest)."""
+    u = (block_key(seed, 7, sample, 0) >> 11) * 2.0**-53
+    edges = np.cumsum(fractions)[:-1]
+    task = int(np.searchsorted(edges, u, side="right"))
+    return task if fractions[task] > 0 else max(p for p, f in enumerate(fractions) if f > 0)

@@ -17,11 +17,14 @@ def test_a_row_is_the_time_the_overlaps_and_eg():
     sim = Simulator(CONFIG)
     sim.run(0.5, progress=False)
     row = dict(zip(names(), record(sim._sim)))
-    assert names() == ("times", "Q", "R", "T", "v", "v_star", "eg")
+    # heads and eg_tasks: every head and eg on every task (one of each with one teacher)
+    assert names() == ("times", "Q", "R", "T", "v", "v_star", "eg", "heads", "eg_tasks")
     assert names(theory=False) == () and names(theory=True) == names()
     assert row["times"] == sim.time and row["eg"] == sim.eg()
     for name, value in sim.overlaps().items():
         np.testing.assert_array_equal(row[name], value)
+    np.testing.assert_array_equal(row["heads"], [row["v"]])
+    np.testing.assert_array_equal(row["eg_tasks"], [row["eg"]])
     assert set(OVERLAPS) <= set(row)
 
 

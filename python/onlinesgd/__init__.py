@@ -22,3 +22,9 @@ from .sweep import SweepError, sweep  # noqa: E402
 from .sweep_result import SweepResult  # noqa: E402
 
 __all__ += ["Store", "SweepError", "SweepResult", "resume", "sweep"]
+
+# Several teachers: forgetting and transfer, and the forgetting map over task similarities.
+from . import continual  # noqa: E402
+from .forgetting_map import ForgettingMap, forgetting_map  # noqa: E402
+
+__all__ += ["ForgettingMap", "continual", "forgetting_map"]

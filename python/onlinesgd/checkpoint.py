@@ -4,7 +4,8 @@ The random inputs and label noises are drawn from counter-based streams keyed by
 sample index), so there is no hidden generator state: the full state of a run is the weights
 (W, v, B, v*), the step counter, the rows recorded so far and the step counts still to record,
 plus, after an odd number of online steps, the local fields carried into the next step (online
-steps run in pairs, see cpp/include/onlinesgd/fast_step.hpp).
+steps run in pairs, see cpp/include/onlinesgd/fast_step.hpp), and every head of a multi-head run
+(the phase of the schedule follows from the step counter).
 Restoring those and stepping on gives exactly the numbers an uninterrupted run gives. The
 student's first layer is saved twice: ``W`` in the input basis, to read, and ``W_stored`` as the
 simulator keeps it (in the teacher frame for Gaussian inputs), which is what resuming restores,
@@ -47,6 +48,7 @@ def _state(sim: _core.Simulator, prefix: str = "") -> dict:
     """The arrays that restore ``sim`` exactly: weights (W in the input basis to read, W_stored
     as the simulator keeps it), the step counter and the carried fields (often empty)."""
     state = {prefix + name: getattr(sim, name) for name in _WEIGHTS}
+    state[prefix + "heads"] = sim.heads
     state[prefix + "W_stored"] = sim.W_stored
     state[prefix + "steps"] = np.uint64(sim.steps)
     state[prefix + "carry"] = sim.carry
@@ -54,7 +56,10 @@ def _state(sim: _core.Simulator, prefix: str = "") -> dict:
 
 
 def _restore(config: Config, arrays: dict, prefix: str = "") -> _core.Simulator:
-    sim = Simulator(config, **{name: arrays[prefix + name] for name in _WEIGHTS})._sim
+    weights = {name: arrays[prefix + name] for name in _WEIGHTS}
+    if prefix + "heads" in arrays:  # every head (files before several heads hold v only)
+        weights["v"] = arrays[prefix + "heads"]
+    sim = Simulator(config, **weights)._sim
     sim.W_stored = arrays[prefix + "W_stored"]  # bit for bit (after the teacher, which sets the frame)
     sim.steps = int(arrays[prefix + "steps"])
     sim.carry = arrays[prefix + "carry"]  # after the steps, which drop it
@@ -73,6 +78,8 @@ def weights_digest(sim: Any) -> str:
     h = hashlib.sha256()
     for name in _WEIGHTS:
         h.update(np.ascontiguousarray(getattr(sim, name), dtype=np.float64).tobytes())
+    if len(sim.heads) > 1:  # the other heads (one head: v is all of it, as the digests always were)
+        h.update(np.ascontiguousarray(sim.heads, dtype=np.float64).tobytes())
     return h.hexdigest()
 
 

@@ -15,10 +15,39 @@ DEFAULT_T_MAX = 400.0
 RUN_KEYS = {"t_max": float, "out": str}
 
 
+def _numbers(kind: Callable[[str], Any]) -> Callable[[str], tuple]:
+    return lambda text: tuple(kind(x) for x in text.split(","))
+
+
+def _matrix(text: str) -> tuple:
+    """Rows separated by ';', entries by ',': "1,0.5;0.5,1"."""
+    return tuple(_numbers(float)(row) for row in text.split(";"))
+
+
+def _schedule(text: str) -> tuple:
+    """Phases separated by ';', each a task index or fractions separated by ',': "0;0.3,0.7"."""
+    return tuple(_numbers(float)(phase) if "," in phase else int(phase) for phase in text.split(";"))
+
+
+# Config fields that a flag does not give by the type of their default, and the hint of their syntax.
+_FLAG_TYPES: dict[str, tuple[Callable[[str], Any], str]] = {
+    "feedback_vector": (_numbers(float), " (comma-separated)"),
+    "teacher_sizes": (_numbers(int), " (comma-separated)"),
+    "teacher_activations": (_numbers(str), " (comma-separated)"),
+    "teacher_noises": (_numbers(float), " (comma-separated)"),
+    "teacher_readout": (_numbers(float), " (comma-separated)"),
+    "switch_times": (_numbers(float), " (comma-separated)"),
+    "teacher_overlap": (_matrix, " (rows separated by ';', entries by ',')"),
+    "schedule": (_schedule, " (phases separated by ';', each a task or fractions separated by ',')"),
+    "feature_similarity": (float, ""),
+    "readout_similarity": (float, ""),
+}
+
+
 def _flag_type(f: dataclasses.Field) -> Callable[[str], Any]:
     """How a Config field is read from the command line."""
-    if f.name == "feedback_vector":
-        return lambda text: tuple(float(x) for x in text.split(","))
+    if f.name in _FLAG_TYPES:
+        return _FLAG_TYPES[f.name][0]
     if isinstance(f.default, bool):
         return _boolean
     return type(f.default) if f.default is not None else str
@@ -34,7 +63,7 @@ def _boolean(text: str) -> bool:
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     for f in dataclasses.fields(Config):
-        hint = " (comma-separated)" if f.name == "feedback_vector" else ""
+        hint = _FLAG_TYPES.get(f.name, (None, ""))[1]
         parser.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=_flag_type(f), default=None,
                             help=f"Config.{f.name}{hint} (default {f.default!r})")
 
@@ -101,7 +130,9 @@ def compare_table(sim, theory, rows: int = 6) -> str:
 
 
 def _title(c: Config) -> str:
-    rule = [f"{name} = {getattr(c, name)}" for name in ("feedback", "temperature", "weight_decay", "scaling")
+    rule = [f"{name} = {getattr(c, name)}" for name in ("feedback", "temperature", "weight_decay", "scaling",
+                                                         "teachers", "heads", "feature_similarity",
+                                                         "readout_similarity", "switch_times")
             if getattr(c, name) != getattr(Config, name)]
     return (f"{c.activation}, K = {c.K}, M = {c.M}, N = {c.N}, lr = {c.lr}, lr_v = {c.lr_v}, "
             f"noise = {c.noise}, batch = {c.batch}" + "".join(", " + r for r in rule))

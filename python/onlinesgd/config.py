@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any, Optional
 
-from .scalings import SCALINGS, Scaled, scale
+import numpy as np
+
+from . import tasks
+from .scalings import SCALINGS, Scaled, scale, scaled_teacher_readout
 
 ACTIVATIONS = ("erf", "relu", "linear", "sigmoid", "tanh")
 PRECISIONS = ("float64", "float32")
@@ -37,6 +40,11 @@ def _check_real(name: str, value: Any, nonnegative: bool) -> float:
     return float(value)
 
 
+def _lists(value: Any) -> Any:
+    """A field's value with its tuples, nested ones too, as lists (JSON's view of them)."""
+    return [_lists(v) for v in value] if isinstance(value, (tuple, list)) else value
+
+
 @dataclass(frozen=True)
 class Config:
     """A teacher-student soft committee machine trained by online SGD.
@@ -44,7 +52,8 @@ class Config:
     Parameters
     ----------
     N : input dimension.
-    K, M : hidden units of the student and of the teacher.
+    K, M : hidden units of the student and of the teacher (of each teacher, unless
+        ``teacher_sizes``).
     activation : student activation, one of ``ACTIVATIONS``.
     teacher_activation : teacher activation; ``None`` means the same as the student's.
     lr : learning rate eta of the first layer (w_k -= eta/sqrt(N) v_k g'(lambda_k) Delta x).
@@ -85,6 +94,31 @@ class Config:
     centred : the teacher gains K fixed rows, the student's initial ones with its initial head,
         so the student learns phi_W - phi_W0 (Geiger's centring); R, T and v_star then have
         M + K teacher columns, the last K the overlaps with the initial weights.
+
+    Several teachers (continual learning, docs/continual.md). Their rows are stacked: R, T and
+    v_star have M_tot = sum of the teachers' M_p columns, teacher 0's first.
+
+    teachers : P >= 1, one teacher per task.
+    teacher_sizes : M_p of each teacher (P integers); None: M each.
+    teacher_activations : each teacher's activation; None: ``teacher_activation`` (or the student's).
+    teacher_noises : each teacher's label noise sigma_p; None: ``noise`` for all.
+    teacher_readout : v* over all M_tot teacher rows; None: ``teacher_v`` everywhere.
+    teacher_overlap : Omega, the M_tot x M_tot teacher-teacher overlaps, symmetric positive
+        semi-definite (singular allowed): the teachers are built so that T = Omega exactly, from
+        orthonormalised Gaussian rows times a factor of Omega. None: rows i.i.d. N(0, 1).
+    feature_similarity : alpha in [-1, 1]: consecutive teachers overlap by alpha (Omega has
+        blocks alpha^|p - q| I; equal sizes). Exclusive with ``teacher_overlap``.
+    readout_similarity : beta in [-1, 1]: each teacher's readout is the previous one's rotated
+        within its span to cosine beta, norms equal (equal sizes M_p >= 2).
+    switch_times : strictly increasing times t > 0 on the sample clock that start the phases; the
+        simulation switches at the first step whose start time is >= t, the ODE at t.
+    schedule : per phase (len(switch_times) + 1 entries), the task index it trains, or P fractions
+        summing to 1 (a mixture: replay, interleaving; each sample's task is drawn from the seed).
+        None: phase s trains task min(s, P - 1).
+    heads : "single" (one head for all tasks) or "multi" (one per task; only the active task's
+        head is trained).
+    copy_head : at each switch, the new task's head starts from the old task's ("multi" only).
+    freeze_features : the first layer is not trained after the first switch.
     """
 
     N: int = 10_000
@@ -112,6 +146,19 @@ class Config:
     alpha: float = 1.0
     delta: float = 0.0
     centred: bool = False
+    teachers: int = 1
+    teacher_sizes: Optional[tuple] = None
+    teacher_activations: Optional[tuple] = None
+    teacher_noises: Optional[tuple] = None
+    teacher_readout: Optional[tuple] = None
+    teacher_overlap: Optional[tuple] = None
+    feature_similarity: Optional[float] = None
+    readout_similarity: Optional[float] = None
+    switch_times: Optional[tuple] = None
+    schedule: Optional[tuple] = None
+    heads: str = "single"
+    copy_head: bool = False
+    freeze_features: bool = False
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen)
@@ -149,6 +196,40 @@ class Config:
             raise ValueError(f"alpha is Geiger's output scale: set scaling='geiger' (scaling is {self.scaling!r})")
         if self.scaling != "veiga" and self.delta != 0.0:
             raise ValueError(f"delta is Veiga's learning-rate exponent: set scaling='veiga' (scaling is {self.scaling!r})")
+        self._check_teachers()
+
+    def _check_teachers(self) -> None:
+        """The several-teacher fields (:mod:`onlinesgd.tasks`), normalised to tuples."""
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen)
+        set_("teachers", _check_int("teachers", self.teachers, 1))
+        P = self.teachers
+        set_("teacher_sizes", tasks.checked_sizes(self.teacher_sizes, P))
+        set_("teacher_activations", tasks.checked_activations(self.teacher_activations, P, ACTIVATIONS))
+        set_("teacher_noises", tasks.checked_numbers("teacher_noises", self.teacher_noises, P, nonnegative=True))
+        rows = self.teacher_units
+        set_("teacher_readout", tasks.checked_numbers("teacher_readout", self.teacher_readout, rows))
+        set_("teacher_overlap", tasks.checked_overlap(self.teacher_overlap, rows, self.N))
+        for name in ("feature_similarity", "readout_similarity"):
+            set_(name, tasks.checked_similarity(name, getattr(self, name), P, self.task_sizes))
+        if self.feature_similarity is not None and self.teacher_overlap is not None:
+            raise ValueError("feature_similarity and teacher_overlap both set the teachers' overlaps: give one")
+        if self.feature_similarity is not None and self.N < rows:
+            raise ValueError(f"feature_similarity: {rows} teacher rows with prescribed overlaps need N >= {rows}")
+        if self.readout_similarity is not None and self.teacher_readout is not None:
+            raise ValueError("readout_similarity and teacher_readout both set the teachers' readouts: give one")
+        set_("switch_times", tasks.checked_switch_times(self.switch_times))
+        set_("schedule", tasks.checked_schedule(self.schedule, len(self.switch_times or ()) + 1, P))
+        if self.heads not in tasks.HEADS:
+            raise ValueError(f"heads must be one of {tasks.HEADS}, got {self.heads!r}")
+        for name in ("copy_head", "freeze_features"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.copy_head and self.heads != "multi":
+            raise ValueError("copy_head copies the old task's head into the new one's: set heads='multi'")
+        if self.freeze_features and not self.switch_times:
+            raise ValueError("freeze_features freezes the first layer after the first switch: give switch_times")
+        if self.centred and P > 1:
+            raise ValueError("centred (Geiger's centring) works with one teacher: set teachers=1")
 
     def _checked_feedback_vector(self) -> Optional[tuple]:
         b = self.feedback_vector
@@ -178,8 +259,49 @@ class Config:
 
     @property
     def teacher_rows(self) -> int:
-        """Teacher rows the overlaps R, T and v_star cover: M, plus K when ``centred``."""
-        return self.M + (self.K if self.centred else 0)
+        """Teacher rows the overlaps R, T and v_star cover: every teacher's, plus K when ``centred``."""
+        return self.teacher_units + (self.K if self.centred else 0)
+
+    @property
+    def teacher_units(self) -> int:
+        """M_tot: the hidden units of all teachers together."""
+        return sum(self.task_sizes)
+
+    @property
+    def task_sizes(self) -> tuple:
+        """M_p of every teacher."""
+        return tasks.sizes(self)
+
+    @property
+    def task_activations(self) -> tuple:
+        """The activation of every teacher."""
+        return self.teacher_activations or (self.teacher_g,) * self.teachers
+
+    @property
+    def task_noises(self) -> tuple:
+        """The label noise sigma_p of every teacher."""
+        return self.teacher_noises or (self.noise,) * self.teachers
+
+    @property
+    def row_activations(self) -> tuple:
+        """The activation of every teacher row (the centring rows take the student's)."""
+        rows = sum(((g,) * m for g, m in zip(self.task_activations, self.task_sizes)), ())
+        return rows + (self.student_g,) * (self.teacher_rows - self.teacher_units)
+
+    @property
+    def n_heads(self) -> int:
+        """Student heads: one per task with heads="multi", else one."""
+        return self.teachers if self.heads == "multi" else 1
+
+    @property
+    def phases(self) -> tuple:
+        """Each phase's fractions of the tasks (:func:`onlinesgd.tasks.phases`)."""
+        return tasks.phases(self)
+
+    def phase_at(self, t: Any) -> np.ndarray:
+        """The phase in force at time(s) t on the ODE's clock: switches at or before t have happened."""
+        return np.searchsorted(np.asarray(self.switch_times or (), dtype=float), np.asarray(t, dtype=float),
+                               side="right")
 
     def effective(self) -> Scaled:
         """lr, lr_v, v_init, teacher_v of the committee model that the engines run for this
@@ -199,11 +321,8 @@ class Config:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
-        """JSON-ready fields (the feedback vector as a list)."""
-        d = dataclasses.asdict(self)
-        if d["feedback_vector"] is not None:
-            d["feedback_vector"] = list(d["feedback_vector"])
-        return d
+        """JSON-ready fields (tuples, such as the feedback vector, as lists)."""
+        return {name: _lists(value) for name, value in dataclasses.asdict(self).items()}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Config":
@@ -226,4 +345,30 @@ class Config:
         c.feedback_vector = list(self.feedback_vector or ())
         c.g_student = self.student_g
         c.g_teacher = self.teacher_g
+        self._teachers_to_core(c, mapped)
         return c
+
+    def _teachers_to_core(self, c: Any, mapped: Scaled) -> None:
+        """The several-teacher fields of the C++ ModelConfig (left at their defaults, the one
+        teacher of M rows, unless set)."""
+        c.M = self.teacher_units
+        if self.teachers > 1:
+            c.task_sizes = list(self.task_sizes)
+            c.task_activations = list(self.task_activations)
+            c.task_noises = list(self.task_noises)
+        if self.teachers > 1 or self.teacher_readout is not None:
+            # the scaling's factor of each teacher's readout (1/M_p for mean field, ...)
+            given = self.teacher_readout or (self.teacher_v,) * self.teacher_units
+            sizes = sum(((m,) * m for m in self.task_sizes), ())
+            c.teacher_readout = [scaled_teacher_readout(self, v, m) for v, m in zip(given, sizes)]
+        omega = tasks.overlap_matrix(self)
+        if omega is not None:
+            c.teacher_overlap = list(omega.ravel())
+        if self.readout_similarity is not None:
+            c.readout_similarity = self.readout_similarity
+        if self.switch_times or self.teachers > 1:
+            c.switch_times = list(self.switch_times or ())
+            c.phase_weights = [w for phase in self.phases for w in phase]
+        c.multi_head = self.heads == "multi"
+        c.copy_head = self.copy_head
+        c.freeze_features = self.freeze_features

@@ -36,6 +36,8 @@ class Field:
     theory : whether the ODE produces it too (an attribute of Trajectory); False: simulation
         only, kept in ``Trajectory.extra``.
     doc : what it is.
+    legacy : for a field added later, ``legacy(arrays)``: its value from the other arrays of a
+        file written before it was recorded; None: every file has it.
     """
 
     name: str
@@ -43,6 +45,7 @@ class Field:
     compute: Callable[[Any, dict], Any]
     theory: bool = True
     doc: str = ""
+    legacy: Optional[Callable[[dict], Any]] = None
 
     def row_shape(self, config: Config) -> tuple[int, ...]:
         """The shape of one row's value for ``config``."""
@@ -54,9 +57,15 @@ FIELDS: tuple[Field, ...] = (
     Field("Q", ("K", "K"), lambda sim, o: o["Q"], doc="student-student overlaps W W^T / N"),
     Field("R", ("K", "teacher_rows"), lambda sim, o: o["R"], doc="student-teacher overlaps W B^T / N"),
     Field("T", ("teacher_rows", "teacher_rows"), lambda sim, o: o["T"], doc="teacher-teacher overlaps B B^T / N"),
-    Field("v", ("K",), lambda sim, o: o["v"], doc="student second layer"),
+    Field("v", ("K",), lambda sim, o: o["v"], doc="student second layer (the head the current phase trains)"),
     Field("v_star", ("teacher_rows",), lambda sim, o: o["v_star"], doc="teacher second layer"),
-    Field("eg", (), lambda sim, o: sim.generalisation_error(), doc="generalisation error, exact from the overlaps"),
+    Field("eg", (), lambda sim, o: sim.generalisation_error(),
+          doc="generalisation error, exact from the overlaps: on the current phase's training distribution "
+              "with several teachers"),
+    Field("heads", ("n_heads", "K"), lambda sim, o: sim.heads, doc="every student head (one unless heads='multi')",
+          legacy=lambda a: np.asarray(a["v"])[:, None, :]),
+    Field("eg_tasks", ("teachers",), lambda sim, o: np.array(sim.task_errors()),
+          doc="eg on every task, each with the head it uses", legacy=lambda a: np.asarray(a["eg"])[:, None]),
 )
 """The recorded row, in order; ``times`` comes first. The functions below read it when called."""
 
@@ -70,6 +79,16 @@ def names(theory: Optional[bool] = None) -> tuple[str, ...]:
 def shapes(config: Config) -> dict[str, tuple[int, ...]]:
     """The shape of one row's value of every field, by name."""
     return {f.name: f.row_shape(config) for f in FIELDS}
+
+
+def with_legacy(arrays: dict, prefix: str = "") -> dict:
+    """The arrays (by name, under ``prefix``) of a file, with the fields it was written without
+    derived by their ``legacy`` functions."""
+    arrays = dict(arrays)
+    for f in FIELDS:
+        if f.legacy is not None and prefix + f.name not in arrays:
+            arrays[prefix + f.name] = f.legacy({k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
+    return arrays
 
 
 def record(sim: Any) -> tuple:

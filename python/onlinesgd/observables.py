@@ -1,6 +1,6 @@
 """Quantities derived from recorded order parameters, for simulations and the ODE alike:
 the feedback alignment, the gradient alignment, the SGD temperature, how far the weights moved,
-and the natural time of a scaling (docs/theory.md §6, §7, §9)."""
+the natural time of a scaling and the schedule's switch times (docs/theory.md §5-§7, §9)."""
 
 from __future__ import annotations
 
@@ -35,8 +35,21 @@ def alignment(traj: Any) -> np.ndarray:
     return v @ b / (np.linalg.norm(v, axis=1) * np.linalg.norm(b))
 
 
-def _overlaps_at(traj: Any, i: int) -> tuple:
-    return tuple(np.asarray(getattr(traj, name)[i]) for name in ("Q", "R", "T", "v", "v_star"))
+def _overlaps_at(traj: Any, i: int, heads: bool = False) -> tuple:
+    """Q, R, T, v, v_star at recorded time i; with ``heads``, v holds every head (as the ODE's state)."""
+    names = ("Q", "R", "T", "heads" if heads else "v", "v_star")
+    return tuple(np.asarray(getattr(traj, name)[i]).ravel() if name == "heads" else np.asarray(getattr(traj, name)[i])
+                 for name in names)
+
+
+def switch_times(config: Config, exact: bool = True) -> np.ndarray:
+    """The schedule's switch times: the config's (the ODE switches there) or, with ``exact``
+    False, the start of the first simulation step at or after each (the simulation switches there)."""
+    times = np.asarray(config.switch_times or (), dtype=np.float64)
+    if exact or not times.size:
+        return times
+    steps = np.asarray(_core.phase_first_steps(config.to_core()), dtype=np.float64)
+    return steps * config.batch / config.N
 
 
 def gradient_alignment(traj: Any) -> np.ndarray:
@@ -45,10 +58,11 @@ def gradient_alignment(traj: Any) -> np.ndarray:
     c = traj.config
     b = _require_fa(c, "gradient_alignment")
     gs = c.student_g
-    rows = [c.teacher_g] * c.M + [gs] * (c.teacher_rows - c.M)
+    rows = list(c.row_activations)
     out = np.empty(len(traj.times))
     for t in range(len(traj.times)):
         Q, R, T, v, vs = _overlaps_at(traj, t)
+        vs = _task_readout(c, vs, int(c.phase_at(traj.times[t])))
         K, M = len(v), len(vs)
         C = np.block([[Q, R], [R.T, T]])
         acts = [gs] * K + rows
@@ -65,13 +79,29 @@ def gradient_alignment(traj: Any) -> np.ndarray:
     return out
 
 
+def _task_readout(c: Config, v_star: np.ndarray, phase: int) -> np.ndarray:
+    """u*: v_star on the rows of the main task of ``phase`` (and the centring rows), 0 elsewhere."""
+    if c.teachers == 1:
+        return v_star
+    from .tasks import main_task, task_rows
+
+    u = np.zeros_like(v_star)
+    rows = task_rows(c, main_task(c.phases[phase]))
+    u[rows] = v_star[rows]
+    u[c.teacher_units:] = v_star[c.teacher_units:]
+    return u
+
+
 def sgd_temperature(traj: Any) -> np.ndarray:
     """The SGD noise as a temperature matrix at every recorded time, (n, K, K):
     (eta/2) f_i f_k [sum_cd u_c u_d I4(i,k,c,d) + sigma^2 J2(i,k)] with eta = lr / batch
-    (docs/theory.md §7). Compare its diagonal with a Langevin ``temperature``."""
+    (docs/theory.md §7), for samples of the task the phase in force trains. Compare its diagonal
+    with a Langevin ``temperature``."""
     c = traj.config
     core, b = c.to_core(), feedback_vector(c)
-    return np.stack([_core.sgd_temperature(core, *_overlaps_at(traj, t), feedback=b) for t in range(len(traj.times))])
+    phases = c.phase_at(traj.times)
+    return np.stack([_core.sgd_temperature(core, *_overlaps_at(traj, t, heads=True), feedback=b, phase=int(phases[t]))
+                     for t in range(len(traj.times))])
 
 
 def weight_motion(traj: Any) -> np.ndarray:
@@ -93,10 +123,14 @@ def natural_times(traj: Any) -> np.ndarray:
     return np.asarray(traj.times) * traj.config.time_scale
 
 
-def ode_rhs(config: Config, overlaps: dict, sgd_noise: bool = True) -> dict:
+def ode_rhs(config: Config, overlaps: dict, sgd_noise: bool = True, phase: int = 0) -> dict:
     """The ODE's right-hand side dQ/dt, dR/dt, dv/dt at the given overlaps (a mapping of Q, R, T,
-    v, v_star), with the config's rule (feedback, decay, temperature)."""
-    dQ, dR, dv = _core.ode_rhs(config.to_core(), *(np.asarray(overlaps[k], dtype=float) for k in
-                                                   ("Q", "R", "T", "v", "v_star")),
-                               feedback=feedback_vector(config), sgd_noise=sgd_noise)
-    return {"Q": dQ, "R": dR, "v": dv}
+    v, v_star, and ``heads`` (H, K) with several heads), with the config's rule (feedback, decay,
+    temperature), in phase ``phase`` of its schedule. With several heads dv is (H, K)."""
+    heads = np.asarray(overlaps["heads"] if "heads" in overlaps else overlaps["v"], dtype=float)
+    if heads.ndim == 1:  # one head given for every head
+        heads = np.tile(heads, (config.n_heads, 1))
+    dQ, dR, dv = _core.ode_rhs(config.to_core(), *(np.asarray(overlaps[k], dtype=float) for k in ("Q", "R", "T")),
+                               heads.ravel(), np.asarray(overlaps["v_star"], dtype=float),
+                               feedback=feedback_vector(config), sgd_noise=sgd_noise, phase=phase)
+    return {"Q": dQ, "R": dR, "v": dv if config.n_heads == 1 else dv.reshape(config.n_heads, config.K)}

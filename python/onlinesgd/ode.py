@@ -24,11 +24,12 @@ def initial_overlaps(config: Config, init: InitLike = None) -> tuple[dict, float
     config : the model; fixes K and M.
     init : a :class:`Trajectory` (its first recorded overlaps and time), a mapping or a
         5-sequence of ``Q, R, T, v, v_star``, or None: the overlaps of the weights that
-        :func:`onlinesgd.simulate` draws for ``config`` (same seed).
+        :func:`onlinesgd.simulate` draws for ``config`` (same seed). With several heads a
+        mapping may hold ``heads`` (H, K); without it every head starts from v.
 
     Returns
     -------
-    (overlaps, t0) : dict of float64 arrays and the time they belong to.
+    (overlaps, t0) : dict of float64 arrays (``heads`` among them) and the time they belong to.
 
     Raises
     ------
@@ -46,17 +47,21 @@ def initial_overlaps(config: Config, init: InitLike = None) -> tuple[dict, float
             raise ValueError(f"init: the trajectory has K = {init.config.K} and {init.config.teacher_rows} teacher "
                              f"rows, the config {config.K} and {config.teacher_rows}")
         raw, t0 = init.initial_overlaps(), float(init.times[0])
+        if init.config.n_heads != config.n_heads:  # every head starts from the one in use
+            del raw["heads"]
     elif isinstance(init, Mapping):
         missing = [k for k in _NAMES if k not in init]
         if missing:
             raise ValueError(f"init is missing {', '.join(missing)}")
-        raw = {k: init[k] for k in _NAMES}
+        raw = {k: init[k] for k in _NAMES + ("heads",) if k in init}
     elif isinstance(init, (tuple, list)) and len(init) == 5:
         raw = dict(zip(_NAMES, init))
     else:
         raise ValueError("init must be a Trajectory, a mapping or 5-tuple (Q, R, T, v, v_star), or None")
     K, M = config.K, config.teacher_rows
-    shapes = {"Q": (K, K), "R": (K, M), "T": (M, M), "v": (K,), "v_star": (M,)}
+    if "heads" not in raw:
+        raw["heads"] = np.tile(np.asarray(raw["v"], dtype=np.float64), (config.n_heads, 1))
+    shapes = {"Q": (K, K), "R": (K, M), "T": (M, M), "v": (K,), "v_star": (M,), "heads": (config.n_heads, K)}
     out = {}
     for name, shape in shapes.items():
         arr = np.asarray(raw[name], dtype=np.float64)
@@ -81,6 +86,12 @@ def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
         progress: Optional[bool] = None) -> Trajectory:
     """Integrates the order-parameter ODEs of THEORY.md for ``config`` and returns a
     :class:`Trajectory` with ``kind="ode"`` and the same fields as :func:`onlinesgd.simulate`.
+
+    With several teachers (docs/continual.md) R has a column for every teacher row, the heads
+    move only while their task is trained, a phase that mixes tasks follows the fraction-weighted
+    sum of their right-hand sides, and the integration stops exactly at each of the schedule's
+    switch times (after ``t0`` = the start time), makes the switch (``copy_head``) and restarts;
+    ``eg_tasks`` holds eg on every task.
 
     Time is the simulation's: t = samples / N. With a minibatch B the drift terms carry
     eta / B and the eta^2 terms (eta / B)^2, as one step of B samples does to leading order
@@ -139,16 +150,16 @@ def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
     o, t0 = initial_overlaps(config, init)
     core = config.to_core()
     feedback = _core.feedback_vector(core) if config.feedback == "fa" else None
-    times = recording_times(t_max, times, config.N, config.batch, t0)
+    times = recording_times(t_max, times, config.N, config.batch, t0, config.switch_times)
     tic = _time.perf_counter()
     span = float(times[-1] - t0)
     bar = tqdm(total=span, disable=progress is False, delay=0 if progress else 2.0, mininterval=0.5, leave=False,
                desc="ode", bar_format="{desc}: {percentage:3.0f}%|{bar}| t = {n:.4g}/{total:.4g} [{elapsed}<{remaining}]")
     try:
-        res = _core.ode_integrate(core, o["Q"], o["R"], o["T"], o["v"], o["v_star"],
+        res = _core.ode_integrate(core, o["Q"], o["R"], o["T"], o["heads"].ravel(), o["v_star"],
                                   list(np.asarray(times) - t0), method, rtol, atol, dt, max_dt,
                                   progress=lambda t: bar.update(t - bar.n), feedback=feedback,
-                                  sgd_noise=sgd_noise)
+                                  sgd_noise=sgd_noise, t0=t0)
     finally:
         bar.close()
     wall = _time.perf_counter() - tic
@@ -163,4 +174,5 @@ def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
         info["interrupted_at"] = t0 + res["stopped_at"]
     return Trajectory(times=np.asarray(times, dtype=np.float64)[:n], Q=res["Q"], R=res["R"],
                       T=np.repeat(o["T"][None], n, axis=0), v=res["v"], v_star=np.repeat(o["v_star"][None], n, axis=0),
-                      eg=res["eg"], config=config, version=_core.__version__, kind="ode", info=info)
+                      eg=res["eg"], config=config, version=_core.__version__, kind="ode", info=info,
+                      heads=res["heads"], eg_tasks=res["eg_tasks"])

@@ -40,6 +40,10 @@ def plot_trajectories(trajectories: Sequence[Union[Trajectory, Replicas]],
                 ax.errorbar(t[keep], y[keep], yerr=e[keep], elinewidth=0.8, **kw, **style)
 
         draw(ax_eg, traj.eg, None if err is None else err["eg"], color="k", label=label)
+        tasks = np.asarray(traj.eg_tasks).shape[1]
+        for p in range(tasks if tasks > 1 else 0):  # several teachers: eg on every task too
+            draw(ax_eg, traj.eg_tasks[:, p], None if err is None else err["eg_tasks"][:, p], color=f"C{p}",
+                 label=None if is_ode else f"task {p}")
         K, M = traj.R.shape[1:]
         for i in range(K):
             for n in range(M):

@@ -36,21 +36,31 @@ class Scaled(NamedTuple):
     time_scale: float
 
 
+def scaled_teacher_readout(c: Any, value: float, M: int) -> float:
+    """A readout weight ``value`` of a teacher of M units under the Config ``c``'s scaling."""
+    if c.scaling in ("mean_field", "veiga"):
+        return value / M
+    if c.scaling == "sqrt_k":
+        return value / math.sqrt(M)
+    return value
+
+
 def scale(c: Any) -> Scaled:
     """The mapped values of the Config ``c`` (its scaling, K, M, N, lr, lr_v, v_init, teacher_v,
     alpha, delta)."""
-    K, M = c.K, c.M
+    K = c.K
+    teacher_v = scaled_teacher_readout(c, c.teacher_v, c.M)
     if c.scaling == "mean_field":
-        return Scaled(c.lr * K, c.lr_v / K, c.v_init / K, c.teacher_v / M, c.lr)
+        return Scaled(c.lr * K, c.lr_v / K, c.v_init / K, teacher_v, c.lr)
     if c.scaling == "sqrt_k":
-        return Scaled(c.lr, c.lr_v, c.v_init / math.sqrt(K), c.teacher_v / math.sqrt(M), c.lr / math.sqrt(K))
+        return Scaled(c.lr, c.lr_v, c.v_init / math.sqrt(K), teacher_v, c.lr / math.sqrt(K))
     if c.scaling == "veiga":
         lr = c.lr * c.N ** (-c.delta)
-        return Scaled(lr, c.lr_v, c.v_init / K, c.teacher_v / M, lr / K)
+        return Scaled(lr, c.lr_v, c.v_init / K, teacher_v, lr / K)
     if c.scaling == "geiger":
         a = c.alpha
-        return Scaled(c.lr / a**2, c.lr_v, a * c.v_init / math.sqrt(K), c.teacher_v, c.lr / (a * math.sqrt(K)))
-    return Scaled(c.lr, c.lr_v, c.v_init, c.teacher_v, c.lr)
+        return Scaled(c.lr / a**2, c.lr_v, a * c.v_init / math.sqrt(K), teacher_v, c.lr / (a * math.sqrt(K)))
+    return Scaled(c.lr, c.lr_v, c.v_init, teacher_v, c.lr)
 
 
 class VeigaRegion(NamedTuple):

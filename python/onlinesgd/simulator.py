@@ -45,8 +45,9 @@ def _check_memory(c: Config) -> None:
 class Simulator:
     """A teacher and a student stepping through online SGD.
 
-    The weights are drawn from ``config.seed`` unless given: ``W`` (K x N) and ``v`` (K) for
-    the student, ``B`` (M x N) and ``v_star`` (M) for the teacher. Arrays are copied in. A
+    The weights are drawn from ``config.seed`` unless given: ``W`` (K x N) and ``v`` (K, every
+    head starting from it; or (H, K), one per head) for the student, ``B`` (M x N) and ``v_star``
+    (M) for the teacher (all teachers' rows stacked, M_tot of them). Arrays are copied in. A
     ``centred`` config's teacher also holds the student's initial rows and head (its last K rows):
     given W or v replace them too; ``B`` and ``v_star`` may then also be given whole (M + K rows,
     as :attr:`B` reads them back).
@@ -59,14 +60,17 @@ class Simulator:
         self.config = config
         c = config
         W = None if W is None else check_array("W", W, (c.K, c.N))
-        v = None if v is None else check_array("v", v, (c.K,))
+        if v is not None:  # one head for every head, or each head
+            v = check_array("v", v, (c.n_heads, c.K) if np.ndim(v) == 2 else (c.K,))
+            v = np.tile(v, c.n_heads) if v.ndim == 1 else v.ravel()
         whole = c.centred and B is not None and np.shape(B)[0] == c.teacher_rows
-        B = None if B is None else check_array("B", B, (c.teacher_rows if whole else c.M, c.N))
-        v_star = None if v_star is None else check_array("v_star", v_star, (c.teacher_rows if whole else c.M,))
+        B = None if B is None else check_array("B", B, (c.teacher_rows if whole else c.teacher_units, c.N))
+        v_star = None if v_star is None else check_array("v_star", v_star,
+                                                          (c.teacher_rows if whole else c.teacher_units,))
         _check_memory(c)
         self._sim = _core.Simulator(c.to_core())
         if W is not None or v is not None:
-            self._sim.set_student(self._sim.W if W is None else W, self._sim.v if v is None else v)
+            self._sim.set_student(self._sim.W if W is None else W, self._sim.heads.ravel() if v is None else v)
         if B is not None or v_star is not None or (c.centred and (W is not None or v is not None)):
             self._set_teacher(B, v_star, whole)
 
@@ -74,16 +78,19 @@ class Simulator:
         """The teacher's rows, with a centred config's rows of the initial student after them
         (unless B, v_star are given whole)."""
         c = self.config
-        B = self._sim.B[:c.M] if B is None else B
-        v_star = self._sim.v_star[:c.M] if v_star is None else v_star
+        M = c.teacher_units
+        B = self._sim.B[:M] if B is None else B
+        v_star = self._sim.v_star[:M] if v_star is None else v_star
         if c.centred and not whole:
-            B = np.vstack([B[:c.M], self._sim.W])
-            v_star = np.concatenate([v_star[:c.M], self._sim.v])
+            B = np.vstack([B[:M], self._sim.W])
+            v_star = np.concatenate([v_star[:M], self._sim.v])
         self._sim.set_teacher(B, v_star)
 
     # weights, read back as copies
     W = property(lambda self: self._sim.W, doc="student first layer, K x N")
-    v = property(lambda self: self._sim.v, doc="student second layer, K")
+    v = property(lambda self: self._sim.v, doc="student second layer, K (the head the current phase trains)")
+    heads = property(lambda self: self._sim.heads, doc="every student head, H x K (H = 1 unless heads='multi')")
+    phase = property(lambda self: self._sim.phase, doc="the phase of the schedule the next step belongs to")
     B = property(lambda self: self._sim.B, doc="teacher first layer, M x N (M + K rows when centred)")
     v_star = property(lambda self: self._sim.v_star, doc="teacher second layer, M (M + K when centred)")
     feedback = property(lambda self: self._sim.feedback,
@@ -100,12 +107,17 @@ class Simulator:
         return self._sim.input(int(sample))
 
     def overlaps(self) -> dict:
-        """Current Q, R, T, v, v_star."""
-        return dict(zip(("Q", "R", "T", "v", "v_star"), self._sim.overlaps()))
+        """Current Q, R, T, v (the head in use), v_star and every head (``heads``)."""
+        return {**dict(zip(("Q", "R", "T", "v", "v_star"), self._sim.overlaps())), "heads": self._sim.heads}
 
     def eg(self) -> float:
-        """Current generalisation error, exact from the overlaps."""
+        """Current generalisation error, exact from the overlaps (with several teachers: on the
+        current phase's training distribution)."""
         return self._sim.generalisation_error()
+
+    def task_errors(self) -> np.ndarray:
+        """Current eg on every task, each with the head it uses."""
+        return np.array(self._sim.task_errors())
 
     def weight_noise(self, step: int) -> np.ndarray:
         """The standard-normal Langevin noise (K x N, input basis) that step ``step`` adds to W,

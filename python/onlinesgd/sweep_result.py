@@ -28,8 +28,14 @@ def _pandas():
 
 def flatten(traj: Trajectory) -> dict:
     """Columns of one trajectory: t, eg, and the overlaps by index, e.g. Q_0_1, R_1_0, v_0,
-    v_star_1 (T and v* too, so that runs with other teachers stay comparable)."""
+    v_star_1 (T and v* too, so that runs with other teachers stay comparable); with several
+    teachers eg on every task (eg_task_0, ...), with several heads every head (heads_1_0, ...)."""
     cols = {"t": np.asarray(traj.times), "eg": np.asarray(traj.eg)}
+    eg_tasks, heads = np.asarray(traj.eg_tasks), np.asarray(traj.heads)
+    for p in range(eg_tasks.shape[1] if eg_tasks.shape[1] > 1 else 0):
+        cols[f"eg_task_{p}"] = eg_tasks[:, p]
+    for h, k in np.ndindex(*heads.shape[1:]) if heads.shape[1] > 1 else ():
+        cols[f"heads_{h}_{k}"] = heads[:, h, k]
     for name in ("Q", "R", "T"):
         arr = np.asarray(getattr(traj, name))
         for i, j in np.ndindex(*arr.shape[1:]):

@@ -45,13 +45,17 @@ def check_t_max(t_max: Any) -> float:
 
 
 def recording_times(t_max: Optional[float], times: Optional[Sequence[float]], N: int, batch: int,
-                    start: float) -> np.ndarray:
-    """``times`` validated, or (when None) ``start`` plus ~100 log-spaced times to ``t_max``;
-    shared by the simulation and the ODE so both record alike."""
+                    start: float, switch_times: Optional[Sequence[float]] = None) -> np.ndarray:
+    """``times`` validated, or (when None) ``start`` plus ~100 log-spaced times to ``t_max`` and
+    the schedule's ``switch_times`` between them (so that the error at the end of each task is
+    recorded); shared by the simulation and the ODE so both record alike."""
     if times is None:
         if t_max is None:
             raise ValueError("t_max or times must be given")
-        return default_times(check_t_max(t_max), N, batch, start)
+        t_max = check_t_max(t_max)
+        default = default_times(t_max, N, batch, start)
+        switches = [t for t in (switch_times or ()) if start < t < t_max]
+        return np.union1d(default, switches) if switches else default
     if t_max is not None:
         check_t_max(t_max)
     return check_times(times, t_max, start)
@@ -61,5 +65,5 @@ def target_steps(config: Config, t_max: Optional[float], times: Optional[Sequenc
                  start: float) -> np.ndarray:
     """The step counts at which a simulation at time ``start`` records: the recording times
     rounded to whole steps (one step is ``batch / N`` of time), without repeats."""
-    times = recording_times(t_max, times, config.N, config.batch, start)
+    times = recording_times(t_max, times, config.N, config.batch, start, config.switch_times)
     return np.unique(np.rint(times * config.N / config.batch).astype(np.int64))

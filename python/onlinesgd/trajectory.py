@@ -12,8 +12,8 @@ import numpy as np
 
 from ._io import atomic_write
 from .config import Config
-from .fields import names, shapes
-from .observables import alignment, feedback_vector
+from .fields import names, shapes, with_legacy
+from .observables import alignment, feedback_vector, switch_times
 
 
 @dataclass
@@ -27,16 +27,21 @@ class Trajectory:
     R : (n, K, M) student-teacher overlaps W B^T / N (M + K teacher columns when centred: the
         last K are the overlaps with the initial student).
     T : (n, M, M) teacher-teacher overlaps B B^T / N.
-    v, v_star : (n, K) and (n, M) second-layer weights.
+    v, v_star : (n, K) and (n, M) second-layer weights (v: the head the phase in force trains).
     feedback_vector : b of a feedback-alignment run (K), else None; ``alignment``: cos(v, b) at
         every recorded time (docs/rules.md).
-    eg : (n,) generalisation error 1/2 E[(phi - phi*)^2], from the overlaps.
+    eg : (n,) generalisation error 1/2 E[(phi - phi*)^2], from the overlaps (with several
+        teachers: on the training distribution of the phase in force, its tasks' errors weighted by
+        their fractions).
     config : the model; seed is ``config.seed``.
     version : package version that produced it.
     kind : "simulation" or "ode".
     info : extra facts (e.g. ``diverged_at``, ``interrupted``, the ODE step).
     extra : the simulation-only recorded fields (``onlinesgd.fields.names(theory=False)``), as
         (n, ...) arrays by name; empty for the ODE.
+    heads : (n, H, K) every student head (H = 1 unless ``heads="multi"``).
+    eg_tasks : (n, P) eg on every task, each with the head it uses (docs/continual.md); with one
+        teacher eg_tasks[:, 0] is eg.
     """
 
     times: np.ndarray
@@ -51,6 +56,15 @@ class Trajectory:
     kind: str = "simulation"
     info: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+    heads: Optional[np.ndarray] = None
+    eg_tasks: Optional[np.ndarray] = None
+
+    def __post_init__(self) -> None:
+        # a trajectory made by hand, with one teacher and one head, need not give these
+        if self.heads is None:
+            self.heads = np.asarray(self.v)[:, None, :]
+        if self.eg_tasks is None:
+            self.eg_tasks = np.asarray(self.eg)[:, None]
 
     @classmethod
     def from_rows(cls, rows: Sequence[tuple], config: Config, version: str, kind: str = "simulation",
@@ -83,12 +97,18 @@ class Trajectory:
         """cos(v, b) at every recorded time of a feedback-alignment run."""
         return alignment(self)
 
+    @property
+    def switch_times(self) -> np.ndarray:
+        """The times of the schedule's switches as this trajectory made them: the ODE at the
+        config's ``switch_times``, a simulation at the start of the first step at or after each."""
+        return switch_times(self.config, exact=self.kind == "ode")
+
     def __len__(self) -> int:
         return len(self.times)
 
     def initial_overlaps(self) -> dict:
         """Overlaps at the first recorded time (the ODE's starting point)."""
-        return {name: getattr(self, name)[0].copy() for name in ("Q", "R", "T", "v", "v_star")}
+        return {name: getattr(self, name)[0].copy() for name in ("Q", "R", "T", "v", "v_star", "heads")}
 
     def save(self, path: Union[str, os.PathLike]) -> Path:
         """Writes one self-describing ``.npz`` file atomically (temp file, then rename)."""
@@ -106,6 +126,8 @@ class Trajectory:
         b = self.feedback_vector
         if b is not None:
             meta["feedback_vector"] = b.tolist()
+        if self.config.switch_times:
+            meta["switch_times"] = self.switch_times.tolist()
         return meta
 
     def arrays(self, prefix: str = "") -> dict:
@@ -120,6 +142,7 @@ class Trajectory:
         """Inverse of :meth:`meta` and :meth:`arrays` (an ``extra`` field that ``arrays`` lacks,
         as in files written before it was recorded, is left out)."""
         extra = {k: np.asarray(arrays[prefix + k]) for k in names(theory=False) if prefix + k in arrays}
+        arrays = with_legacy(arrays, prefix)  # files written before a field was recorded
         return cls(config=Config.from_dict(meta["config"]), version=meta["version"], kind=meta["kind"],
                    info=meta["info"], extra=extra, **{k: np.asarray(arrays[prefix + k]) for k in names(theory=True)})
 

@@ -1,0 +1,74 @@
+"""Forgetting and transfer between tasks, from the error on every task (``Trajectory.eg_tasks``),
+for simulations and the ODE alike (docs/continual.md).
+
+Task p is trained while it is the main task of a phase (its largest fraction); it *ends* with the
+last such phase and *starts* with the first. Forgetting F_p(t) = eg_p(t) - eg_p(end of task p)
+(positive: task p got worse after its training); transfer = eg_p(0) - eg_p(start of task p)
+(positive: the tasks before it made task p easier).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .tasks import main_task
+
+
+def _main_tasks(config: Any) -> list:
+    return [main_task(weights) for weights in config.phases]
+
+
+def _check_task(config: Any, task: Any) -> int:
+    if isinstance(task, bool) or not isinstance(task, (int, np.integer)) or not 0 <= task < config.teachers:
+        raise ValueError(f"task must be an integer in [0, {config.teachers}), got {task!r}")
+    if int(task) not in _main_tasks(config):
+        raise ValueError(f"task {task} is never the main task of a phase (schedule {config.schedule!r})")
+    return int(task)
+
+
+def _index_at(traj: Any, phase: int) -> int:
+    """The recorded index at the start of phase ``phase`` (at its switch, as the trajectory made it:
+    the ODE at the switch time, a simulation within one step before its switch step)."""
+    t = float(traj.switch_times[phase - 1]) if phase > 0 else float(traj.times[0])
+    slack = 1e-9 * max(1.0, t) + (0.0 if traj.kind == "ode" else traj.config.batch / traj.config.N)
+    times = np.asarray(traj.times)
+    hits = np.flatnonzero((times <= t + 1e-9 * max(1.0, t)) & (times >= t - slack))
+    if not hits.size:
+        raise ValueError(f"the trajectory has no recorded time at t = {t:.6g} (a switch): record there, as the "
+                         "default recording times do")
+    return int(hits[-1])
+
+
+def task_end(config: Any, task: int) -> int:
+    """The phase that follows task ``task``'s last phase as the main task.
+
+    Raises
+    ------
+    ValueError
+        naming ``task`` when it is never trained or is trained until the end.
+    """
+    task = _check_task(config, task)
+    last = max(s for s, main in enumerate(_main_tasks(config)) if main == task)
+    if last + 1 == len(config.phases):
+        raise ValueError(f"task {task} is trained until the end of the run: it has no forgetting to measure")
+    return last + 1
+
+
+def forgetting(traj: Any, task: int = 0) -> np.ndarray:
+    """F_p(t) = eg_p(t) - eg_p(end of task p) at every recorded time from the end of task p on
+    (NaN before it), for p = ``task``; (n,)."""
+    end = _index_at(traj, task_end(traj.config, task))
+    eg = np.asarray(traj.eg_tasks)[:, task]
+    out = np.full(eg.shape, np.nan)
+    out[end:] = eg[end:] - eg[end]
+    return out
+
+
+def transfer(traj: Any, task: int) -> float:
+    """eg_p(0) - eg_p(start of task p) for p = ``task``: how much training on the tasks before it
+    lowered task p's error (0 for a task trained from the start)."""
+    start = min(s for s, main in enumerate(_main_tasks(traj.config)) if main == _check_task(traj.config, task))
+    eg = np.asarray(traj.eg_tasks)[:, task]
+    return float(eg[0] - eg[_index_at(traj, start)])
