@@ -238,3 +238,18 @@ def test_forgetting_and_transfer_read_the_ends_of_tasks():
         assert continual.transfer(traj, 0) == 0.0
     with pytest.raises(ValueError, match="task"):
         continual.forgetting(sim, 1)
+
+
+def test_schedules_and_heads_are_sweep_axes_and_tuples_are_table_cells():
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = Config(N=200, K=2, M=2, lr=0.5, lr_v=0.5, teachers=2, switch_times=(0.5,), feedback="fa",
+                  feedback_vector=(1.0, 0.5))
+    grid = {"schedule": [(0, 1), (0, (0.3, 0.7))], "heads": ["single", "multi"]}
+    with ThreadPoolExecutor(1) as pool:
+        result = onlinesgd.sweep(base, grid, t_max=1.0, client=pool, progress=False)
+    frame = result.frame
+    assert set(frame["schedule"]) == {(0, 1), (0, (0.3, 0.7))}  # a tuple is one cell (so is b)
+    assert set(frame["feedback_vector"]) == {(1.0, 0.5)} and set(frame["switch_times"]) == {(0.5,)}
+    assert result.varying == ["schedule", "heads"] and len(result.summary()) == 4
+    assert {"heads_1_0", "eg_task_1"} <= set(frame.columns)

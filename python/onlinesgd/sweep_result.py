@@ -102,8 +102,10 @@ class SweepResult:
         parts = []
         for spec in self.specs:
             for traj in sorted(self.runs[spec.key], key=lambda tr: KINDS.index(tr.kind)):
-                head = {"run": spec.key, **spec.config.to_dict(), "kind": traj.kind}
-                parts.append(pd.DataFrame({**head, **flatten(traj)}, index=range(len(traj))))
+                head = {"run": spec.key, **_cells(spec.config.to_dict()), "kind": traj.kind}
+                # every row repeats the run's fields (given as columns: a tuple is one cell, not a column)
+                parts.append(pd.DataFrame({**{k: [v] * len(traj) for k, v in head.items()}, **flatten(traj)},
+                                          index=range(len(traj))))
         return pd.concat(parts, ignore_index=True, sort=False)
 
     def summary(self):
@@ -132,6 +134,15 @@ class SweepResult:
         varying = result.varying  # not inside the key: list.sort empties the list meanwhile
         result.specs.sort(key=lambda spec: tuple(_sortable(getattr(spec.config, f)) for f in varying))
         return result
+
+
+def _cells(fields: dict) -> dict:
+    """Config fields as table cells: lists (feedback vector, switch times, ...) as tuples, nested
+    ones too, so that a cell holds the whole value and can be compared and grouped."""
+    def cell(value: Any) -> Any:
+        return tuple(cell(v) for v in value) if isinstance(value, list) else value
+
+    return {name: cell(value) for name, value in fields.items()}
 
 
 def _sortable(value: Any) -> tuple:
