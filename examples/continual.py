@@ -64,7 +64,8 @@ def main() -> None:
             theory = onlinesgd.ode(at, sim, times=TIMES, progress=False)
             for p in (0, 1):
                 ax_t.plot(theory.times, theory.eg_tasks[:, p], color=f"C{p + 2}", label=f"task {p + 1}: ODE")
-                ax_t.plot(sim.times, sim.eg_tasks[:, p], "o", ms=3, color=f"C{p + 2}", label=f"task {p + 1}: simulation")
+                ax_t.plot(sim.times, sim.eg_tasks[:, p], "o", ms=3, color=f"C{p + 2}",
+                          label=f"task {p + 1}: simulation")
             ax_t.axvline(at.switch_times[0], color="grey", lw=0.8, ls=":")
             ax_t.set_title(f"multi head, alpha = {at.feature_similarity:.1f}")
     ax_map.axhline(0, color="grey", lw=0.8)

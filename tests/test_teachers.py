@@ -253,3 +253,21 @@ def test_schedules_and_heads_are_sweep_axes_and_tuples_are_table_cells():
     assert set(frame["feedback_vector"]) == {(1.0, 0.5)} and set(frame["switch_times"]) == {(0.5,)}
     assert result.varying == ["schedule", "heads"] and len(result.summary()) == 4
     assert {"heads_1_0", "eg_task_1"} <= set(frame.columns)
+
+
+def test_a_switch_takes_effect_at_the_first_step_starting_at_or_after_it():
+    # steps start at s B / N: with B = 3, N = 1000 the switch at t = 0.01 (3.33 steps) is step 4
+    # (t = 0.012); a time written in decimal names its step exactly: t = 0.3 at B = 1 is step 300,
+    # though 0.3 * 1000 = 300.00000000000006 in floating point.
+    cfg = Config(N=1000, teachers=2, switch_times=(0.01, 0.3), batch=3)
+    assert list(_core.phase_first_steps(cfg.to_core())) == [4, 100]
+    assert list(_core.phase_first_steps(cfg.replace(batch=1).to_core())) == [10, 300]
+    traj = onlinesgd.simulate(cfg, times=[0, 0.3], progress=False)
+    np.testing.assert_allclose(traj.switch_times, [0.012, 0.3], rtol=1e-15)
+    ode = onlinesgd.ode(cfg, traj, times=traj.times, progress=False)
+    np.testing.assert_array_equal(ode.switch_times, [0.01, 0.3])
+    sim = onlinesgd.Simulator(cfg)
+    sim._sim.advance(3)
+    assert sim.phase == 0 and sim.eg() == sim.task_errors()[0]
+    sim._sim.advance(1)
+    assert sim.phase == 1 and sim.eg() == sim.task_errors()[1]

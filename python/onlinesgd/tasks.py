@@ -146,7 +146,8 @@ def checked_schedule(schedule: Any, phases: int, teachers: int) -> Optional[tupl
             continue
         fractions = checked_numbers("schedule", entry, teachers, nonnegative=True)
         if abs(sum(fractions) - 1.0) > SUM_TOLERANCE:
-            raise ValueError(f"schedule: phase {s}'s fractions must sum to 1, got {entry!r} (sum {sum(fractions):.12g})")
+            raise ValueError(f"schedule: phase {s}'s fractions must sum to 1, got {entry!r} "
+                             f"(sum {sum(fractions):.12g})")
         out.append(fractions)
     return tuple(out)
 
