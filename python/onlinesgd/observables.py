@@ -41,7 +41,7 @@ def _overlaps_at(traj: Any, i: int) -> tuple:
 
 def gradient_alignment(traj: Any) -> np.ndarray:
     """The cosine between the population-mean first-layer updates of backprop and of feedback
-    alignment, from the overlaps (docs/theory.md §6): cos(v, b) weighted by |G_k|^2, (n,)."""
+    alignment, from the overlaps (docs/theory.md §6): cos(v, b) weighted by ``|G_k|^2``, (n,)."""
     c = traj.config
     b = _require_fa(c, "gradient_alignment")
     gs = c.student_g
@@ -75,9 +75,9 @@ def sgd_temperature(traj: Any) -> np.ndarray:
 
 
 def weight_motion(traj: Any) -> np.ndarray:
-    """|W - W0| / |W0| (Frobenius) at every recorded time of a ``centred`` trajectory, where the
+    """``|W - W0| / |W0|`` (Frobenius) at every recorded time of a ``centred`` trajectory, where the
     last K teacher rows are the initial student W0: the lazy-training observable (docs/theory.md
-    §9), from |W - W0|^2/N = Q - R_W0 - R_W0^T + Q(0) summed over the diagonal."""
+    §9), from ``|W - W0|^2 / N = Q - R_W0 - R_W0^T + Q(0)`` summed over the diagonal."""
     c = traj.config
     if not c.centred:
         raise ValueError("weight_motion needs a centred run (Config.centred=True): the overlaps with W0")
