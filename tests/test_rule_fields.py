@@ -7,7 +7,7 @@ import pytest
 
 import onlinesgd
 from onlinesgd import Config
-from onlinesgd.cli import build_parser, config_from_args
+from onlinesgd.cli import DEFAULT_EXPERIMENT, build_parser, config_from_args
 
 
 @pytest.mark.parametrize("kwargs,field", [
@@ -43,13 +43,14 @@ def test_rule_fields_from_toml_and_flags(tmp_path):
     toml = tmp_path / "exp.toml"
     toml.write_text('K = 3\nfeedback = "fa"\nfeedback_vector = [1.0, -0.5, 0.25]\ntemperature = 0.01\n'
                     'weight_decay = 0.2\nweight_decay_v = 0.1\nscaling = "geiger"\nalpha = 2.0\ncentred = true\n')
+    expected = Config(K=3, **{**DEFAULT_EXPERIMENT, **RULE})  # the command line's defaults (lr = 1), then these
     config, _ = config_from_args(build_parser().parse_args(["run", str(toml)]))
-    assert config == Config(K=3, **RULE)
+    assert config == expected
     flags = ["run", "--K", "3", "--feedback", "fa", "--feedback-vector", "1,-0.5,0.25", "--temperature", "0.01",
              "--weight-decay", "0.2", "--weight-decay-v", "0.1", "--scaling", "geiger", "--alpha", "2",
              "--centred", "true"]
     config, _ = config_from_args(build_parser().parse_args(flags))
-    assert config == Config(K=3, **RULE)
+    assert config == expected
     with pytest.raises(SystemExit):
         build_parser().parse_args(["run", "--centred", "perhaps"])
 

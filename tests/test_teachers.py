@@ -4,11 +4,10 @@ everywhere a Config goes (validation naming the field, TOML and flags, sweeps, f
 checkpoints, thread counts)."""
 
 import numpy as np
-import pytest
-
 import onlinesgd
+import pytest
 from onlinesgd import Config, _core, continual
-from onlinesgd.cli import build_parser, config_from_args
+from onlinesgd.cli import DEFAULT_EXPERIMENT, build_parser, config_from_args
 from reference_numpy import sgd_step, task_of_sample
 
 TWO = dict(K=3, M=2, lr=1.0, lr_v=1.0, teachers=2, v_init=0.1, init_std=0.1)
@@ -90,7 +89,7 @@ def test_teacher_fields_from_toml_and_flags(tmp_path):
                     'teacher_noises = [0.0, 0.1]\nteacher_overlap = [[1, 0, 0.5, 0, 0], [0, 1, 0, 0.5, 0], '
                     '[0.5, 0, 1, 0, 0.5], [0, 0.5, 0, 1, 0], [0, 0, 0.5, 0, 1]]\nswitch_times = [1.5, 3.0]\n'
                     'schedule = [0, [0.25, 0.75], 1]\nheads = "multi"\ncopy_head = true\nfreeze_features = true\n')
-    expected = Config(**CONTINUAL)
+    expected = Config(**{**DEFAULT_EXPERIMENT, **CONTINUAL})  # the command line's defaults, then ours
     config, _ = config_from_args(build_parser().parse_args(["run", str(toml)]))
     assert config == expected
     flags = ["run", "--K", "3", "--teachers", "2", "--teacher-sizes", "2,3", "--teacher-activations", "erf,relu",

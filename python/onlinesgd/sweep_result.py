@@ -51,12 +51,22 @@ def flatten(traj: Trajectory) -> dict:
 class SweepResult:
     """Runs of a sweep in grid order (seeds fastest).
 
+    :func:`onlinesgd.sweep` returns one; :meth:`from_store` reads one back from a store.
+
     Attributes
     ----------
     specs : the :class:`~onlinesgd.store.RunSpec` of each run.
     runs : ``{key: [simulation, ode]}`` (the ODE only with ``with_ode``).
     n_run, n_skipped : runs computed by this call, and runs found finished in the store.
     store : the store folder, if any.
+
+    Examples
+    --------
+    >>> import tempfile, onlinesgd
+    >>> result = onlinesgd.sweep(onlinesgd.Config(N=100), grid={"lr": [0.1, 0.5]}, t_max=1.0,
+    ...                          store=tempfile.mkdtemp(), progress=False)
+    >>> len(result), result.varying
+    (2, ['lr'])
     """
 
     specs: list

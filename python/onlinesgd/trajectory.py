@@ -20,6 +20,9 @@ from .observables import alignment, feedback_vector, switch_times
 class Trajectory:
     """Order parameters recorded at ``times`` (t = samples / N).
 
+    :func:`onlinesgd.simulate` and :func:`onlinesgd.ode` make them; :meth:`save` and
+    :func:`onlinesgd.load` write and read one ``.npz`` file with the config, seed and version.
+
     Attributes
     ----------
     times : (n,) recorded times.
@@ -42,6 +45,16 @@ class Trajectory:
     heads : (n, H, K) every student head (H = 1 unless ``heads="multi"``).
     eg_tasks : (n, P) eg on every task, each with the head it uses (docs/continual.md); with one
         teacher eg_tasks[:, 0] is eg.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> sim = onlinesgd.simulate(onlinesgd.Config(N=500), times=[0, 0.5, 1], progress=False)
+    >>> sim.Q.shape, sim.kind, len(sim)
+    ((3, 2, 2), 'simulation', 3)
+    >>> theory = onlinesgd.ode(sim.config, sim, times=sim.times, progress=False)
+    >>> bool(abs(sim.eg[-1] - theory.eg[-1]) < 0.1)
+    True
     """
 
     times: np.ndarray
@@ -150,10 +163,28 @@ class Trajectory:
 def load(path: Union[str, os.PathLike]) -> Trajectory:
     """Reads a trajectory written by :meth:`Trajectory.save`.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.npz`` file.
+
+    Returns
+    -------
+    Trajectory
+        With its config, version, kind and info as saved.
+
     Raises
     ------
     ValueError
         when the file is not an onlinesgd trajectory (not an ``.npz`` of ours).
+
+    Examples
+    --------
+    >>> import os, tempfile, onlinesgd
+    >>> sim = onlinesgd.simulate(onlinesgd.Config(N=100), times=[0, 1], progress=False)
+    >>> path = sim.save(os.path.join(tempfile.mkdtemp(), "run.npz"))
+    >>> onlinesgd.load(path).config == sim.config
+    True
     """
     try:
         data = np.load(path, allow_pickle=False)
