@@ -5,9 +5,8 @@ forgetting of task 1 is largest with a single head, smaller with one head per ta
 removes it."""
 
 import numpy as np
-import pytest
-
 import onlinesgd
+import pytest
 from onlinesgd import Config, continual, observables
 
 # The check of THEORY-VARIANTS.md §2: erf, K = 3, two teachers of M = 2 with feature similarity

@@ -200,7 +200,9 @@ class Config:
 
     def _check_teachers(self) -> None:
         """The several-teacher fields (:mod:`onlinesgd.tasks`), normalised to tuples."""
-        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen)
+
+        def set_(name: str, value: Any) -> None:
+            object.__setattr__(self, name, value)  # the dataclass is frozen
         set_("teachers", _check_int("teachers", self.teachers, 1))
         P = self.teachers
         set_("teacher_sizes", tasks.checked_sizes(self.teacher_sizes, P))

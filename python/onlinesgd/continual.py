@@ -44,10 +44,28 @@ def _index_at(traj: Any, phase: int) -> int:
 def task_end(config: Any, task: int) -> int:
     """The phase that follows task ``task``'s last phase as the main task.
 
+    Parameters
+    ----------
+    config : Config
+        The model (its schedule).
+    task : int
+        The task, 0 .. teachers - 1.
+
+    Returns
+    -------
+    int
+        The phase whose start (a switch) ends task ``task``.
+
     Raises
     ------
     ValueError
         naming ``task`` when it is never trained or is trained until the end.
+
+    Examples
+    --------
+    >>> from onlinesgd import Config, continual
+    >>> continual.task_end(Config(teachers=2, switch_times=(4.0,)), 0)
+    1
     """
     task = _check_task(config, task)
     last = max(s for s, main in enumerate(_main_tasks(config)) if main == task)
@@ -57,8 +75,37 @@ def task_end(config: Any, task: int) -> int:
 
 
 def forgetting(traj: Any, task: int = 0) -> np.ndarray:
-    """F_p(t) = eg_p(t) - eg_p(end of task p) at every recorded time from the end of task p on
-    (NaN before it), for p = ``task``; (n,)."""
+    """Forgetting of a task: F_p(t) = eg_p(t) - eg_p(end of task p), for p = ``task``.
+
+    Parameters
+    ----------
+    traj : Trajectory
+        A simulation, an ODE or a replica mean with several teachers, recorded at the end of
+        task p (the default recording times include the switch times).
+    task : int
+        The task p.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,): F_p at every recorded time from the end of task p on, NaN before it; positive means
+        task p got worse.
+
+    Raises
+    ------
+    ValueError
+        naming ``task`` (never trained, or trained until the end), or when the end of the task
+        was not recorded.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> from onlinesgd import continual
+    >>> cfg = onlinesgd.Config(teachers=2, switch_times=(1.0,), lr=1.0, lr_v=1.0)
+    >>> theory = onlinesgd.ode(cfg, t_max=2.0, progress=False)
+    >>> bool(continual.forgetting(theory, 0)[-1] > 0)
+    True
+    """
     end = _index_at(traj, task_end(traj.config, task))
     eg = np.asarray(traj.eg_tasks)[:, task]
     out = np.full(eg.shape, np.nan)
@@ -67,8 +114,30 @@ def forgetting(traj: Any, task: int = 0) -> np.ndarray:
 
 
 def transfer(traj: Any, task: int) -> float:
-    """eg_p(0) - eg_p(start of task p) for p = ``task``: how much training on the tasks before it
-    lowered task p's error (0 for a task trained from the start)."""
+    """Transfer to a task: eg_p(0) - eg_p(start of task p), for p = ``task``.
+
+    Parameters
+    ----------
+    traj : Trajectory
+        A simulation, an ODE or a replica mean with several teachers, recorded at the start of
+        task p.
+    task : int
+        The task p.
+
+    Returns
+    -------
+    float
+        How much training on the tasks before it lowered task p's error (0 for a task trained
+        from the start; negative when they made it worse).
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> from onlinesgd import continual
+    >>> cfg = onlinesgd.Config(teachers=2, switch_times=(1.0,), feature_similarity=1.0, lr_v=1.0)
+    >>> bool(continual.transfer(onlinesgd.ode(cfg, t_max=2.0, progress=False), 1) > 0)  # identical tasks
+    True
+    """
     start = min(s for s, main in enumerate(_main_tasks(traj.config)) if main == _check_task(traj.config, task))
     eg = np.asarray(traj.eg_tasks)[:, task]
     return float(eg[0] - eg[_index_at(traj, start)])

@@ -11,6 +11,7 @@ kept in ``Trajectory.extra`` under its name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -81,7 +82,7 @@ def shapes(config: Config) -> dict[str, tuple[int, ...]]:
     return {f.name: f.row_shape(config) for f in FIELDS}
 
 
-def with_legacy(arrays: dict, prefix: str = "") -> dict:
+def with_legacy(arrays: Mapping[str, Any], prefix: str = "") -> dict:
     """The arrays (by name, under ``prefix``) of a file, with the fields it was written without
     derived by their ``legacy`` functions."""
     arrays = dict(arrays)

@@ -4,8 +4,9 @@ with its store, workers and clusters; docs/continual.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -34,7 +35,19 @@ class ForgettingMap:
     task: int
 
     def grid(self, kind: str = "ode") -> tuple:
-        """(alphas, betas, F): the mean forgetting as a len(alphas) x len(betas) array."""
+        """The map as an array.
+
+        Parameters
+        ----------
+        kind : str
+            "ode" or "simulation".
+
+        Returns
+        -------
+        (alphas, betas, F)
+            The sorted alphas, the betas in the order given, and the mean forgetting as a
+            len(alphas) x len(betas) array.
+        """
         rows = self.table[self.table["kind"] == kind]
         alphas = sorted(rows["feature_similarity"].unique())
         betas = list(dict.fromkeys(rows["readout_similarity"]))
@@ -46,7 +59,7 @@ class ForgettingMap:
 
 def forgetting_map(base: Config, feature_similarity: Sequence[float],
                    readout_similarity: Optional[Sequence[Optional[float]]] = None, *, task: int = 0,
-                   seeds: Union[None, int, Iterable[int]] = None, t_max: Optional[float] = None,
+                   seeds: Union[int, Iterable[int], None] = None, t_max: Optional[float] = None,
                    times: Optional[Sequence[float]] = None, with_ode: bool = True, **options: Any) -> ForgettingMap:
     """Runs ``base`` (several teachers and a schedule) at every (alpha, beta) and maps the
     forgetting of ``task`` at the last recorded time, eg_task(end) - eg_task(end of its training).
@@ -61,9 +74,23 @@ def forgetting_map(base: Config, feature_similarity: Sequence[float],
         include the switch times, where each task's error at its end is read.
     options : the rest of :func:`onlinesgd.sweep`'s options (store, client, workers, ...).
 
+    Returns
+    -------
+    ForgettingMap
+        The table of forgetting by (alpha, beta, kind) and the runs behind it.
+
     Raises
     ------
-    ValueError : naming the field, for a bad grid or a task that does not end before the run.
+    ValueError
+        naming the field, for a bad grid or a task that does not end before the run.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> base = onlinesgd.Config(N=200, lr_v=1.0, teachers=2, switch_times=(1.0,))
+    >>> fmap = onlinesgd.forgetting_map(base, [0.0, 1.0], t_max=2.0, workers=1, progress=False)
+    >>> list(fmap.table["kind"])
+    ['simulation', 'ode', 'simulation', 'ode']
     """
     from .continual import task_end
     from .sweep_result import _pandas

@@ -205,8 +205,11 @@ def sgd_temperature(traj: Any) -> np.ndarray:
     c = traj.config
     core, b = c.to_core(), feedback_vector(c)
     phases = c.phase_at(traj.times)
-    return np.stack([_core.sgd_temperature(core, *_overlaps_at(traj, t, heads=True), feedback=b, phase=int(phases[t]))
-                     for t in range(len(traj.times))])
+    out = []
+    for t in range(len(traj.times)):
+        Q, R, T, heads, v_star = _overlaps_at(traj, t, heads=True)
+        out.append(_core.sgd_temperature(core, Q, R, T, heads, v_star, feedback=b, phase=int(phases[t])))
+    return np.stack(out)
 
 
 def weight_motion(traj: Any) -> np.ndarray:
@@ -302,7 +305,7 @@ def ode_rhs(config: Config, overlaps: dict, sgd_noise: bool = True, phase: int =
     heads = np.asarray(overlaps["heads"] if "heads" in overlaps else overlaps["v"], dtype=float)
     if heads.ndim == 1:  # one head given for every head
         heads = np.tile(heads, (config.n_heads, 1))
-    dQ, dR, dv = _core.ode_rhs(config.to_core(), *(np.asarray(overlaps[k], dtype=float) for k in ("Q", "R", "T")),
-                               heads.ravel(), np.asarray(overlaps["v_star"], dtype=float),
-                               feedback=feedback_vector(config), sgd_noise=sgd_noise, phase=phase)
+    Q, R, T, v_star = (np.asarray(overlaps[k], dtype=float) for k in ("Q", "R", "T", "v_star"))
+    dQ, dR, dv = _core.ode_rhs(config.to_core(), Q, R, T, heads.ravel(), v_star, feedback=feedback_vector(config),
+                               sgd_noise=sgd_noise, phase=phase)
     return {"Q": dQ, "R": dR, "v": dv if config.n_heads == 1 else dv.reshape(config.n_heads, config.K)}

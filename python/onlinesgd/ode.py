@@ -53,7 +53,7 @@ def initial_overlaps(config: Config, init: InitLike = None) -> tuple[dict, float
         missing = [k for k in _NAMES if k not in init]
         if missing:
             raise ValueError(f"init is missing {', '.join(missing)}")
-        raw = {k: init[k] for k in _NAMES + ("heads",) if k in init}
+        raw = {k: init[k] for k in (*_NAMES, "heads") if k in init}
     elif isinstance(init, (tuple, list)) and len(init) == 5:
         raw = dict(zip(_NAMES, init))
     else:

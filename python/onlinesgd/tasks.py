@@ -11,8 +11,9 @@ package (config.py imports it).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Integral, Real
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 import numpy as np
 
@@ -64,8 +65,10 @@ def checked_activations(acts: Any, teachers: int, allowed: Sequence[str]) -> Opt
 
 def checked_numbers(name: str, values: Any, length: int, nonnegative: bool = False) -> Optional[tuple]:
     """None, or ``length`` finite numbers (>= 0 with ``nonnegative``)."""
-    if values is None:
-        return None
+    return None if values is None else _numbers(name, values, length, nonnegative)
+
+
+def _numbers(name: str, values: Any, length: int, nonnegative: bool) -> tuple:
     out = tuple(_number(name, x) for x in _sequence(name, values, length, "numbers"))
     if nonnegative and min(out) < 0:
         raise ValueError(f"{name} must be >= 0 each, got {values!r}")
@@ -100,7 +103,7 @@ def checked_similarity(name: str, value: Any, teachers: int, sizes: Sequence[int
     of equal sizes (at least two of them)."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, Real) or not -1.0 <= value <= 1.0:
+    if isinstance(value, bool) or not isinstance(value, Real) or not -1.0 <= float(value) <= 1.0:
         raise ValueError(f"{name} must be a number in [-1, 1], got {value!r}")
     if teachers < 2:
         raise ValueError(f"{name} relates consecutive teachers: set teachers >= 2")
@@ -135,16 +138,16 @@ def checked_schedule(schedule: Any, phases: int, teachers: int) -> Optional[tupl
         return None
     entries = _sequence("schedule", schedule, phases, "entries (one per phase: len(switch_times) + 1), each a task "
                                                        "index or a list of fractions")
-    out = []
+    out: list = []  # task indices and tuples of fractions
     for s, entry in enumerate(entries):
         if isinstance(entry, bool):
             raise ValueError(f"schedule: phase {s} must be a task index or fractions, got {entry!r}")
         if isinstance(entry, Integral):
-            if not 0 <= entry < teachers:
+            if not 0 <= int(entry) < teachers:
                 raise ValueError(f"schedule: phase {s} trains task {entry}, but tasks are 0 .. {teachers - 1}")
             out.append(int(entry))
             continue
-        fractions = checked_numbers("schedule", entry, teachers, nonnegative=True)
+        fractions = _numbers("schedule", entry, teachers, nonnegative=True)
         if abs(sum(fractions) - 1.0) > SUM_TOLERANCE:
             raise ValueError(f"schedule: phase {s}'s fractions must sum to 1, got {entry!r} "
                              f"(sum {sum(fractions):.12g})")
@@ -172,17 +175,54 @@ def sizes(c: Any) -> tuple:
 
 
 def task_rows(c: Any, p: int) -> slice:
-    """Teacher p's columns of R, T and v_star."""
+    """Teacher p's columns of R, T and v_star.
+
+    Parameters
+    ----------
+    c : Config
+        The model.
+    p : int
+        The teacher (task).
+
+    Returns
+    -------
+    slice
+        Its rows among the M_tot stacked teacher rows.
+
+    Examples
+    --------
+    >>> from onlinesgd import Config, tasks
+    >>> tasks.task_rows(Config(teachers=2, teacher_sizes=(2, 3)), 1)
+    slice(2, 5, None)
+    """
     m = sizes(c)
     start = sum(m[:p])
     return slice(start, start + m[p])
 
 
 def overlap_matrix(c: Any) -> Optional[np.ndarray]:
-    """Omega, the prescribed teacher-teacher overlaps: ``teacher_overlap``, or with
-    ``feature_similarity`` alpha the block matrix alpha^|p - q| I between teachers p and q (so
-    consecutive teachers overlap by alpha, and it is positive semi-definite for every alpha in
-    [-1, 1]); None: the rows are drawn i.i.d."""
+    """Omega, the prescribed teacher-teacher overlaps (T equals it exactly).
+
+    Parameters
+    ----------
+    c : Config
+        The model.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        M_tot x M_tot: ``teacher_overlap``, or with ``feature_similarity`` alpha the block matrix
+        alpha^|p - q| I between teachers p and q (consecutive teachers overlap by alpha; positive
+        semi-definite for every alpha in [-1, 1]); None when the rows are drawn i.i.d.
+
+    Examples
+    --------
+    >>> from onlinesgd import Config, tasks
+    >>> tasks.overlap_matrix(Config(M=1, teachers=3, feature_similarity=0.5))
+    array([[1.  , 0.5 , 0.25],
+           [0.5 , 1.  , 0.5 ],
+           [0.25, 0.5 , 1.  ]])
+    """
     if c.teacher_overlap is not None:
         return np.array(c.teacher_overlap, dtype=np.float64)
     if c.feature_similarity is None:

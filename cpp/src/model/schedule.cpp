@@ -12,8 +12,10 @@ Phase phase(const ModelConfig& cfg, int s) {
   p.index = s;
   const int P = cfg.tasks();
   p.weights.assign(P, 0.0);
-  if (cfg.phase_weights.empty()) p.weights[0] = 1.0;
-  else std::copy_n(cfg.phase_weights.begin() + static_cast<std::ptrdiff_t>(s) * P, P, p.weights.begin());
+  if (cfg.phase_weights.empty())
+    p.weights[0] = 1.0;
+  else
+    std::copy_n(cfg.phase_weights.begin() + static_cast<std::ptrdiff_t>(s) * P, P, p.weights.begin());
   p.main_task = static_cast<int>(std::max_element(p.weights.begin(), p.weights.end()) - p.weights.begin());
   p.pure = p.weights[p.main_task] == 1.0;
   p.frozen = cfg.freeze_features && s > 0;
