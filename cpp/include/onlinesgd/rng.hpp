@@ -35,6 +35,12 @@
 ///   Feedback  counter = 0                      (fixed random feedback vector, reserved)
 ///   WeightNoise counter = step                 (Langevin weight noise Xi of that step: row k, column
 ///                                               block b is the normal block of weight_noise_key)
+///   Chain     counter = block of the sequence  (the overlap engine's normals, one sequence per seed
+///                                               read a fixed count per step: chain/normal_stream.hpp)
+///   ChainWords counter = step                  (the overlap engine's uniforms of that step: a
+///                                               splitmix64 sequence from block_key(.., step, 0))
+///   ChainInit counter = block, or 0 with block 1 (the overlap engine's initial Bartlett factor:
+///                                               its normals, and its words)
 #include <cstddef>
 #include <cstdint>
 
@@ -42,7 +48,17 @@
 
 namespace onlinesgd::rng {
 
-enum class Stream : std::uint64_t { Teacher = 1, Student = 2, Inputs = 3, Labels = 4, Feedback = 5, WeightNoise = 6 };
+enum class Stream : std::uint64_t {
+  Teacher = 1,
+  Student = 2,
+  Inputs = 3,
+  Labels = 4,
+  Feedback = 5,
+  WeightNoise = 6,
+  Chain = 7,
+  ChainWords = 8,
+  ChainInit = 9,
+};
 
 inline constexpr int kBlock = kernel::kBlock;  ///< values per counter block
 
