@@ -2,15 +2,6 @@
 
 #include <cmath>
 
-// The loops below are elementwise (no reductions across lanes), and the file is compiled with
-// -ffp-contract=off, so every vector width computes the same IEEE operations: the clones give
-// the same bits as the baseline build, chosen at load time by CPU features (2-3x at K = 100).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define ONLINESGD_CHAIN_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#else
-#define ONLINESGD_CHAIN_CLONES
-#endif
-
 namespace onlinesgd::chain {
 namespace {
 
@@ -62,7 +53,6 @@ void householder_lq(Eigen::Ref<RowMatrix> A, double* v) {
       for (int r = i; r < rows; ++r) A(r, i) = -A(r, i);
 }
 
-ONLINESGD_CHAIN_CLONES
 void rank_one_update(const TriBlock& L, int coords, const double* c, double* w, double* const* others, int n_others) {
   const int n = L.n;
   double cs, sn;
@@ -86,16 +76,6 @@ void rank_one_update(const TriBlock& L, int coords, const double* c, double* w, 
     rotate(a, b, i, n, cs, sn);
     b[i] = 0.0;
     for (int o = 0; o < n_others; ++o) rotate(others[o] + i, others[o] + i + 1, 0, 1, cs, sn);
-  }
-}
-
-ONLINESGD_CHAIN_CLONES
-void lower_times(const TriBlock& L, int rows, const double* z, double* out) {
-  for (int i = 0; i < rows; ++i) out[i] = 0.0;
-  for (int j = 0; j < L.n; ++j) {
-    const double* a = L.col(j);
-    const double zj = z[j];
-    for (int i = j; i < rows; ++i) out[i] += a[i] * zj;
   }
 }
 

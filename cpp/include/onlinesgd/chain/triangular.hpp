@@ -34,8 +34,15 @@ void householder_lq(Eigen::Ref<RowMatrix> A, double* work);
 void rank_one_update(const TriBlock& L, int coords, const double* c, double* w, double* const* others, int n_others);
 
 /// out = L z for the first `rows` rows of a lower-triangular block with L.n columns (the fields
-/// of a sample: rows = d).
-void lower_times(const TriBlock& L, int rows, const double* z, double* out);
+/// of a sample: rows = d). Inline: at K = M = 2 a call costs as much as the product.
+inline void lower_times(const TriBlock& L, int rows, const double* z, double* out) {
+  for (int i = 0; i < rows; ++i) out[i] = 0.0;
+  for (int j = 0; j < L.n; ++j) {
+    const double* a = L.col(j);
+    const double zj = z[j];
+    for (int i = j; i < rows; ++i) out[i] += a[i] * zj;
+  }
+}
 
 /// Flips the sign of each column whose diagonal entry is negative (a change of basis).
 void positive_diagonal(const TriBlock& L);
