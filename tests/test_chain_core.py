@@ -128,7 +128,7 @@ def test_givens_and_householder_give_the_same_chain(config):
 
 def test_one_step_is_the_weights_update_in_overlaps():
     # From a known state, one batch-1 step changes R by (eta / N) c nu and Q by
-    # (eta / N)(c lambda^T + lambda c^T) + (eta / N)^2 c c^T |x|^2 (docs/theory.md §11): check the
+    # (eta / N)(c lambda^T + lambda c^T) + (eta / N)^2 c c^T |x|^2 (docs/engines.md): check the
     # exact identities that need no draw, R's change lies along the teacher fields' direction and
     # T stays put, and the step does change Q and R.
     c = chain(Config(N=30, K=2, M=2, lr=0.7))

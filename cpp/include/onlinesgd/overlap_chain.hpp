@@ -1,7 +1,7 @@
 #pragma once
 /// The overlap engine: online SGD in the teacher-student model run as the exact Markov chain of
-/// the overlaps, at a cost per step that does not depend on N (docs/engines.md; the derivation is
-/// in docs/theory.md §11). For inputs x ~ N(0, I_N) a step needs from x only its coordinates in
+/// the overlaps, at a cost per step that does not depend on N (docs/engines.md, with the
+/// derivation under "Why it is exact"). For inputs x ~ N(0, I_N) a step needs from x only its coordinates in
 /// the span S of the tracked rows (d i.i.d. normals) and |x_perp|^2 (chi-square(N - d)), and the
 /// law of all later steps depends on the rows only through their Gram matrix. So the state is a
 /// d x d lower-triangular factor U with U U^T = the Gram matrix / N of the d tracked rows
