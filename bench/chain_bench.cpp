@@ -53,7 +53,9 @@ ChainResult run_chain(const ChainCase& c, int repeats) {
   r.median = chain.second * r.chains;
   if (c.vs_weights) {
     Simulator sim(c.cfg);
-    r.weights_rate = rates([&](std::uint64_t n) { sim.advance(n); }, repeats).first;
+    // on as many cores as the chains use: the ratio per core (the weights engine alone would
+    // thread a large N over every core)
+    r.weights_rate = rates([&](std::uint64_t n) { sim.advance(n, r.chains); }, repeats).first;
   }
   return r;
 }

@@ -6,8 +6,8 @@
 // Prints the best of --repeats (default 7) runs of ~0.1 s and their median: the machines are
 // shared, and the best run is the one least disturbed by other work.
 // The chain-* cases time the overlap engine (docs/engines.md) in a second table: steps/s of one
-// chain on one core (or one chain per thread), and the weights engine on the same model in the
-// same run for the ratio.
+// chain on one core (or one chain per thread), and the weights engine on the same model and the
+// same cores in the same run, for the ratio per core.
 //   onlinesgd-bench small large-f32      some of them
 //   onlinesgd-bench --N 100000 --K 2 --M 2 --precision float32 --inputs gaussian --threads 2 --steps 20000
 #include <cstdio>
