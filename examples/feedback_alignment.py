@@ -1,15 +1,16 @@
-"""Feedback alignment: align, then memorise (Refinetti, d'Ascoli, Ohana, Goldt, ICML 2021).
+"""
+Feedback alignment: align, then memorise
+========================================
 
-A student trained with a fixed random feedback vector b in place of its readout v (FA; with one
+Refinetti, d'Ascoli, Ohana & Goldt (ICML 2021). A student trained with a fixed random feedback vector b in place of its readout v (FA; with one
 hidden layer also DFA) first turns v towards b, and its error *rises* while it does; once aligned
 it learns. Backprop from the same start never aligns with b. Simulation markers (N = 10,000),
 ODE lines from the simulation's own initial overlaps. Writes feedback_alignment.png; about 10 s
-on two cores.
-
-    python examples/feedback_alignment.py [--out feedback_alignment.png]
+on two cores (``python examples/feedback_alignment.py [--out feedback_alignment.png]``).
 """
 
 import argparse
+import os
 
 import matplotlib
 
@@ -20,15 +21,17 @@ import numpy as np  # noqa: E402
 import onlinesgd  # noqa: E402
 from onlinesgd import observables  # noqa: E402
 
+QUICK = os.environ.get("ONLINESGD_EXAMPLES_QUICK") == "1"  # small sizes for the docs build in CI
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Feedback alignment: align, then memorise")
     parser.add_argument("--out", default="feedback_alignment.png")
     args = parser.parse_args()
 
     b = (1.2, -0.7, 0.4)
     v0 = np.array([-0.3, 0.4, 0.2])  # cos(v(0), b) = -0.72: the head starts anti-aligned
-    fa = onlinesgd.Config(N=10_000, K=3, M=2, activation="erf", lr=1.0, lr_v=1.0, init_std=0.5, seed=2,
+    fa = onlinesgd.Config(N=2_000 if QUICK else 10_000, K=3, M=2, activation="erf", lr=1.0, lr_v=1.0, init_std=0.5, seed=2,
                           feedback="fa", feedback_vector=b)
     bp = fa.replace(feedback="backprop", feedback_vector=None)
     times = np.concatenate([np.linspace(0, 3, 25), np.linspace(3.5, 15, 24)])

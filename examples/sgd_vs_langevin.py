@@ -1,16 +1,18 @@
-"""SGD against Langevin dynamics at equal temperature (docs/theory.md §7, §8).
+"""
+SGD against Langevin dynamics at equal temperature
+==================================================
 
-Online SGD's own noise acts on the overlaps exactly like a Langevin temperature, a matrix
+docs/theory.md §7, §8. Online SGD's own noise acts on the overlaps exactly like a Langevin temperature, a matrix
 Temp_SGD(t) = (eta/2) v_i v_k [sum u u I4 + sigma^2 J2] that the package computes from the overlaps.
 This example runs SGD with label noise and weight decay, reads its temperature at the end, and
 sets beside it: Langevin dynamics on the population loss at that temperature (gradient flow plus
 the noise, ODE with sgd_noise=False), gradient flow alone, and SGD with added Langevin noise at the
-same temperature (simulation and ODE). Writes sgd_vs_langevin.png; about 20 s on two cores.
-
-    python examples/sgd_vs_langevin.py [--out sgd_vs_langevin.png]
+same temperature (simulation and ODE). Writes sgd_vs_langevin.png; about 20 s on two cores
+(``python examples/sgd_vs_langevin.py [--out sgd_vs_langevin.png]``).
 """
 
 import argparse
+import os
 
 import matplotlib
 
@@ -21,15 +23,17 @@ import numpy as np  # noqa: E402
 import onlinesgd  # noqa: E402
 from onlinesgd import observables  # noqa: E402
 
+QUICK = os.environ.get("ONLINESGD_EXAMPLES_QUICK") == "1"  # small sizes for the docs build in CI
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="SGD against Langevin dynamics at equal temperature")
     parser.add_argument("--out", default="sgd_vs_langevin.png")
     args = parser.parse_args()
 
-    sgd = onlinesgd.Config(N=5000, K=2, M=2, activation="erf", lr=0.5, lr_v=0.5, noise=0.5, weight_decay=0.05,
+    sgd = onlinesgd.Config(N=1000 if QUICK else 5000, K=2, M=2, activation="erf", lr=0.5, lr_v=0.5, noise=0.5, weight_decay=0.05,
                            init_std=0.5, seed=1)
-    times = np.concatenate([[0], np.geomspace(0.05, 100, 60)])
+    times = np.concatenate([[0], np.geomspace(0.05, 20 if QUICK else 100, 60)])
     sim = onlinesgd.simulate(sgd, times=times)
     theory = onlinesgd.ode(sgd, sim, times=times)
     temp = observables.sgd_temperature(theory)

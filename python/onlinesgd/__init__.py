@@ -1,7 +1,6 @@
 """Online SGD in teacher-student two-layer networks, and its exact ODE theory."""
 
 from ._core import __version__
-from ._core import max_threads, set_max_threads
 from .config import ACTIVATIONS, INPUTS, PRECISIONS, Config
 from .ode import ode
 from .overlap_simulator import ENGINES, OverlapSimulator
@@ -10,6 +9,7 @@ from .replicas import Replicas, replica_seeds
 from .run import DivergenceWarning
 from .simulate import simulate
 from .simulator import Simulator
+from .threads import max_threads, set_max_threads
 from .trajectory import Trajectory, load
 
 __all__ = ["ACTIVATIONS", "ENGINES", "INPUTS", "PRECISIONS", "Config", "DivergenceWarning", "OverlapSimulator",

@@ -13,8 +13,25 @@ from .config import Config
 
 
 def feedback_vector(config: Config) -> Optional[np.ndarray]:
-    """The fixed feedback vector b of a ``feedback="fa"`` config (given, or drawn from its seed as
-    the simulation draws it); None for backprop."""
+    """The fixed feedback vector b of a feedback-alignment config.
+
+    Parameters
+    ----------
+    config : Config
+        The model.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        b (K): ``config.feedback_vector`` when given, else the vector the simulation and the ODE
+        draw from the seed's feedback stream; None for backprop.
+
+    Examples
+    --------
+    >>> from onlinesgd import Config, observables
+    >>> observables.feedback_vector(Config(K=3, feedback="fa", feedback_vector=(1, -1, 0.5)))
+    array([ 1. , -1. ,  0.5])
+    """
     if config.feedback != "fa":
         return None
     return np.asarray(_core.feedback_vector(config.to_core()))
@@ -28,8 +45,32 @@ def _require_fa(config: Config, what: str) -> np.ndarray:
 
 
 def alignment(traj: Any) -> np.ndarray:
-    """cos(v, b) at every recorded time of a feedback-alignment trajectory (the alignment
-    Refinetti et al. follow): (n,)."""
+    """The alignment cos(v, b) of the readout with the feedback vector (Refinetti et al. 2021).
+
+    Parameters
+    ----------
+    traj : Trajectory
+        A simulation or ODE trajectory of a ``feedback="fa"`` config.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,): cos(v(t), b) at every recorded time.
+
+    Raises
+    ------
+    ValueError
+        when the config is not feedback alignment.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> from onlinesgd import observables
+    >>> cfg = onlinesgd.Config(N=500, K=3, lr_v=1.0, feedback="fa", seed=1)
+    >>> traj = onlinesgd.simulate(cfg, times=[0, 1, 2], progress=False)
+    >>> observables.alignment(traj).shape
+    (3,)
+    """
     b = _require_fa(traj.config, "alignment")
     v = np.asarray(traj.v)
     return v @ b / (np.linalg.norm(v, axis=1) * np.linalg.norm(b))
@@ -40,8 +81,33 @@ def _overlaps_at(traj: Any, i: int) -> tuple:
 
 
 def gradient_alignment(traj: Any) -> np.ndarray:
-    """The cosine between the population-mean first-layer updates of backprop and of feedback
-    alignment, from the overlaps (docs/theory.md §6): cos(v, b) weighted by |G_k|^2, (n,)."""
+    """The gradient alignment: the cosine between the population-mean first-layer updates of
+    backprop and of feedback alignment, from the overlaps (docs/theory.md §6).
+
+    Parameters
+    ----------
+    traj : Trajectory
+        A simulation or ODE trajectory of a ``feedback="fa"`` config.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,): cos(v, b) weighted by ``|G_k|^2``, with G_k the mean gradient of row k.
+
+    Raises
+    ------
+    ValueError
+        when the config is not feedback alignment.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> from onlinesgd import observables
+    >>> cfg = onlinesgd.Config(K=3, lr_v=1.0, feedback="fa", feedback_vector=(1.2, -0.7, 0.4))
+    >>> theory = onlinesgd.ode(cfg, times=[0, 5], progress=False)
+    >>> bool(abs(observables.gradient_alignment(theory)[-1]) <= 1)
+    True
+    """
     c = traj.config
     b = _require_fa(c, "gradient_alignment")
     gs = c.student_g
@@ -66,18 +132,62 @@ def gradient_alignment(traj: Any) -> np.ndarray:
 
 
 def sgd_temperature(traj: Any) -> np.ndarray:
-    """The SGD noise as a temperature matrix at every recorded time, (n, K, K):
-    (eta/2) f_i f_k [sum_cd u_c u_d I4(i,k,c,d) + sigma^2 J2(i,k)] with eta = lr / batch
-    (docs/theory.md §7). Compare its diagonal with a Langevin ``temperature``."""
+    """The SGD noise as a Langevin temperature matrix (docs/theory.md §7).
+
+    Parameters
+    ----------
+    traj : Trajectory
+        A simulation or ODE trajectory.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, K, K): ``(eta/2) f_i f_k [sum_cd u_c u_d I4(i,k,c,d) + sigma^2 J2(i,k)]`` at every
+        recorded time, eta = lr / batch. It is the part of dQ/dt that SGD's noise adds, in the
+        form ``2 eta T delta_ik`` of a Langevin temperature T: compare its diagonal with
+        ``Config.temperature``.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> from onlinesgd import observables
+    >>> theory = onlinesgd.ode(onlinesgd.Config(noise=0.3), times=[0, 1], progress=False)
+    >>> observables.sgd_temperature(theory).shape
+    (2, 2, 2)
+    """
     c = traj.config
     core, b = c.to_core(), feedback_vector(c)
     return np.stack([_core.sgd_temperature(core, *_overlaps_at(traj, t), feedback=b) for t in range(len(traj.times))])
 
 
 def weight_motion(traj: Any) -> np.ndarray:
-    """|W - W0| / |W0| (Frobenius) at every recorded time of a ``centred`` trajectory, where the
-    last K teacher rows are the initial student W0: the lazy-training observable (docs/theory.md
-    §9), from |W - W0|^2/N = Q - R_W0 - R_W0^T + Q(0) summed over the diagonal."""
+    """How far the first layer moved from its start, the lazy-training observable (docs/theory.md §9).
+
+    Parameters
+    ----------
+    traj : Trajectory
+        A trajectory of a ``centred`` config, whose last K teacher rows are the initial student W0.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,): ``|W - W0| / |W0|`` (Frobenius), from ``|W - W0|^2 / N = Q - R_W0 - R_W0^T + Q(0)``
+        summed over the diagonal.
+
+    Raises
+    ------
+    ValueError
+        when the config is not centred.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> from onlinesgd import observables
+    >>> cfg = onlinesgd.Config(K=3, scaling="geiger", alpha=3.0, centred=True, lr_v=1.0)
+    >>> theory = onlinesgd.ode(cfg, times=[0, 10], progress=False)
+    >>> bool(observables.weight_motion(theory)[-1] < 0.5)  # large alpha: lazy
+    True
+    """
     c = traj.config
     if not c.centred:
         raise ValueError("weight_motion needs a centred run (Config.centred=True): the overlaps with W0")
@@ -89,13 +199,54 @@ def weight_motion(traj: Any) -> np.ndarray:
 
 
 def natural_times(traj: Any) -> np.ndarray:
-    """The recorded times in the natural time of the config's scaling: ``time_scale * t``."""
+    """The recorded times in the natural time of the config's scaling.
+
+    Parameters
+    ----------
+    traj : Trajectory
+        Any trajectory.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``traj.config.time_scale * traj.times`` (e.g. s t for the mean-field scaling).
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> from onlinesgd import observables
+    >>> cfg = onlinesgd.Config(K=4, lr=0.5, scaling="mean_field")
+    >>> observables.natural_times(onlinesgd.ode(cfg, times=[0, 2], progress=False))
+    array([0., 1.])
+    """
     return np.asarray(traj.times) * traj.config.time_scale
 
 
 def ode_rhs(config: Config, overlaps: dict, sgd_noise: bool = True) -> dict:
-    """The ODE's right-hand side dQ/dt, dR/dt, dv/dt at the given overlaps (a mapping of Q, R, T,
-    v, v_star), with the config's rule (feedback, decay, temperature)."""
+    """The ODE's right-hand side at given overlaps, with the config's rule.
+
+    Parameters
+    ----------
+    config : Config
+        The model (activations, rates, feedback, decay, temperature).
+    overlaps : mapping
+        Q (K, K), R (K, M), T (M, M), v (K), v_star (M).
+    sgd_noise : bool
+        False drops the eta^2 terms (gradient flow).
+
+    Returns
+    -------
+    dict
+        ``{"Q": dQ/dt, "R": dR/dt, "v": dv/dt}``.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> from onlinesgd import observables
+    >>> o = onlinesgd.Simulator(onlinesgd.Config(N=100)).overlaps()
+    >>> sorted(observables.ode_rhs(onlinesgd.Config(), o))
+    ['Q', 'R', 'v']
+    """
     dQ, dR, dv = _core.ode_rhs(config.to_core(), *(np.asarray(overlaps[k], dtype=float) for k in
                                                    ("Q", "R", "T", "v", "v_star")),
                                feedback=feedback_vector(config), sgd_noise=sgd_noise)

@@ -13,10 +13,33 @@ from .trajectory import Trajectory
 
 def plot_trajectories(trajectories: Sequence[Union[Trajectory, Replicas]],
                       path: Union[str, os.PathLike, None] = None, title: Optional[str] = None):
-    """eg(t), R_in(t) and Q_ik(t) on a log time axis. Simulations are drawn as markers,
-    ODE solutions as lines, so the two compare at a glance; a :class:`Replicas` is drawn as its
-    mean with standard-error bars. Returns the figure; writes it to ``path`` (PNG, PDF, ...)
-    when given. Uses the non-interactive Agg backend when no display."""
+    """eg(t), R_in(t) and Q_ik(t) on a log time axis, simulations and theory in one figure.
+
+    Simulations are drawn as markers, ODE solutions as lines, so the two compare at a glance; a
+    :class:`Replicas` is drawn as its mean with standard-error bars. Uses the non-interactive Agg
+    backend when there is no display.
+
+    Parameters
+    ----------
+    trajectories : sequence of Trajectory or Replicas
+        What to draw, in order.
+    path : str or os.PathLike, optional
+        Where to write the figure (PNG, PDF, ... by the suffix).
+    title : str, optional
+        The figure's title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> sim = onlinesgd.simulate(onlinesgd.Config(N=200), times=[0, 0.5, 1], progress=False)
+    >>> fig = onlinesgd.plot_trajectories([sim, onlinesgd.ode(sim.config, sim, times=sim.times, progress=False)])
+    >>> len(fig.axes)
+    3
+    """
     import matplotlib
 
     if path is not None and not os.environ.get("DISPLAY"):

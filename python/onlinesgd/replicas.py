@@ -16,6 +16,23 @@ def replica_seeds(seed: int, replicas: int) -> list[int]:
 
     Every stream (teacher, student, inputs, label noise) is keyed by the seed, so replica r
     is exactly ``simulate(config.replace(seed=seed + r), ...)``.
+
+    Parameters
+    ----------
+    seed : int
+        The first replica's seed (``Config.seed``).
+    replicas : int
+        How many.
+
+    Returns
+    -------
+    list of int
+
+    Examples
+    --------
+    >>> from onlinesgd import replica_seeds
+    >>> replica_seeds(7, 3)
+    [7, 8, 9]
     """
     return [(seed + r) % 2**64 for r in range(replicas)]
 
@@ -32,6 +49,23 @@ class Replicas:
         replica means (``kind = "replica-mean"``; compare it with the ODE like a single run).
     stderr : standard errors of the mean, ``std(ddof=1) / sqrt(replicas)``, by field name, for
         every recorded field but ``times`` (:mod:`onlinesgd.fields`; zeros for a single replica).
+
+    Parameters
+    ----------
+    trajectories : list of Trajectory
+        The replicas' trajectories (what ``simulate(config, ..., replicas=R)`` returns them in).
+
+    Raises
+    ------
+    ValueError
+        when the list is empty.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> reps = onlinesgd.simulate(onlinesgd.Config(N=200), times=[0, 1], replicas=4, progress=False)
+    >>> len(reps), reps.mean.kind, reps.eg_stderr.shape
+    (4, 'replica-mean', (2,))
     """
 
     trajectories: list

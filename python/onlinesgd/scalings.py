@@ -37,8 +37,25 @@ class Scaled(NamedTuple):
 
 
 def scale(c: Any) -> Scaled:
-    """The mapped values of the Config ``c`` (its scaling, K, M, N, lr, lr_v, v_init, teacher_v,
-    alpha, delta)."""
+    """The committee-model values a Config's scaling maps onto.
+
+    Parameters
+    ----------
+    c : Config
+        Its scaling, K, M, N, lr, lr_v, v_init, teacher_v, alpha and delta are read.
+
+    Returns
+    -------
+    Scaled
+        lr, lr_v, v_init, teacher_v the engines run with, and the natural time scale.
+
+    Examples
+    --------
+    >>> from onlinesgd import Config
+    >>> from onlinesgd.scalings import scale
+    >>> scale(Config(K=4, M=2, lr=0.5, lr_v=0.4, scaling="mean_field"))
+    Scaled(lr=2.0, lr_v=0.1, v_init=0.25, teacher_v=0.5, time_scale=0.5)
+    """
     K, M = c.K, c.M
     if c.scaling == "mean_field":
         return Scaled(c.lr * K, c.lr_v / K, c.v_init / K, c.teacher_v / M, c.lr)
@@ -71,7 +88,30 @@ def veiga_region(config: Any) -> VeigaRegion:
     steps; "blue" (kappa + delta = 0): the full ODE, time unit N steps; "orange"
     (kappa < -delta < (kappa+1)/2): only the noise terms act on Q with R frozen, time unit
     N^(1+2(kappa+delta)) steps (not integrated by this package); "none" beyond: no description
-    on these time scales. At fixed K the package's full ODE stays exact as N grows."""
+    on these time scales. At fixed K the package's full ODE stays exact as N grows.
+
+    Parameters
+    ----------
+    config : Config
+        A ``scaling="veiga"`` config (its N, K and delta).
+
+    Returns
+    -------
+    VeigaRegion
+        kappa, delta, the region's name, the ODE it keeps and its time unit in steps.
+
+    Raises
+    ------
+    ValueError
+        when the config's scaling is not "veiga".
+
+    Examples
+    --------
+    >>> from onlinesgd import Config
+    >>> from onlinesgd.scalings import veiga_region
+    >>> veiga_region(Config(N=10_000, K=100, scaling="veiga", delta=-0.5)).region
+    'blue'
+    """
     if config.scaling != "veiga":
         raise ValueError(f"veiga_region: the config's scaling is {config.scaling!r}, not 'veiga'")
     kappa = math.log(config.K) / math.log(config.N) if config.N > 1 else 0.0

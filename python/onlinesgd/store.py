@@ -83,7 +83,24 @@ class StoredRun:
 
 
 class Store:
-    """The runs of one or several sweeps, kept in the folder ``root`` (created if needed)."""
+    """The runs of one or several sweeps, kept in the folder ``root`` (created if needed).
+
+    Each finished run is one file under ``runs/`` keyed by a hash of its config, seed and
+    times, written atomically; an index lists them, and a sweep called again skips what the
+    store holds. Long runs keep their checkpoints under ``checkpoints/``.
+
+    Parameters
+    ----------
+    root : str or os.PathLike
+        The store's folder.
+
+    Examples
+    --------
+    >>> import tempfile, onlinesgd
+    >>> store = onlinesgd.Store(tempfile.mkdtemp())
+    >>> store.runs.is_dir() and store.checkpoints.is_dir()
+    True
+    """
 
     INDEX = "index.json"
 

@@ -51,6 +51,16 @@ class SweepResult:
     runs : ``{key: [simulation, ode]}`` (the ODE only with ``with_ode``).
     n_run, n_skipped : runs computed by this call, and runs found finished in the store.
     store : the store folder, if any.
+
+    :func:`onlinesgd.sweep` returns one; :meth:`from_store` reads one back from a store.
+
+    Examples
+    --------
+    >>> import tempfile, onlinesgd
+    >>> result = onlinesgd.sweep(onlinesgd.Config(N=100), grid={"lr": [0.1, 0.5]}, t_max=1.0,
+    ...                          store=tempfile.mkdtemp(), progress=False)
+    >>> len(result), result.varying
+    (2, ['lr'])
     """
 
     specs: list

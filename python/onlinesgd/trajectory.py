@@ -37,6 +37,19 @@ class Trajectory:
     info : extra facts (e.g. ``diverged_at``, ``interrupted``, the ODE step).
     extra : the simulation-only recorded fields (``onlinesgd.fields.names(theory=False)``), as
         (n, ...) arrays by name; empty for the ODE.
+
+    :func:`onlinesgd.simulate` and :func:`onlinesgd.ode` make them; :meth:`save` and
+    :func:`onlinesgd.load` write and read one ``.npz`` file with the config, seed and version.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> sim = onlinesgd.simulate(onlinesgd.Config(N=500), times=[0, 0.5, 1], progress=False)
+    >>> sim.Q.shape, sim.kind, len(sim)
+    ((3, 2, 2), 'simulation', 3)
+    >>> theory = onlinesgd.ode(sim.config, sim, times=sim.times, progress=False)
+    >>> bool(abs(sim.eg[-1] - theory.eg[-1]) < 0.1)
+    True
     """
 
     times: np.ndarray
@@ -127,10 +140,28 @@ class Trajectory:
 def load(path: Union[str, os.PathLike]) -> Trajectory:
     """Reads a trajectory written by :meth:`Trajectory.save`.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.npz`` file.
+
+    Returns
+    -------
+    Trajectory
+        With its config, version, kind and info as saved.
+
     Raises
     ------
     ValueError
         when the file is not an onlinesgd trajectory (not an ``.npz`` of ours).
+
+    Examples
+    --------
+    >>> import os, tempfile, onlinesgd
+    >>> sim = onlinesgd.simulate(onlinesgd.Config(N=100), times=[0, 1], progress=False)
+    >>> path = sim.save(os.path.join(tempfile.mkdtemp(), "run.npz"))
+    >>> onlinesgd.load(path).config == sim.config
+    True
     """
     try:
         data = np.load(path, allow_pickle=False)
