@@ -13,9 +13,12 @@ namespace {
 
 const char* method_name(OverlapChain::Method m) {
   switch (m) {
-    case OverlapChain::Method::Householder: return "householder";
-    case OverlapChain::Method::Givens: return "givens";
-    case OverlapChain::Method::Auto: break;
+    case OverlapChain::Method::Householder:
+      return "householder";
+    case OverlapChain::Method::Givens:
+      return "givens";
+    case OverlapChain::Method::Auto:
+      break;
   }
   return "auto";
 }

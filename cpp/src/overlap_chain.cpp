@@ -18,8 +18,9 @@ void check_engine(const ModelConfig& cfg) {
                                 "': their law is not rotation invariant, and the overlap chain is exact only for "
                                 "isotropic Gaussian inputs (use engine='weights')");
   if (cfg.precision != Precision::Float64)
-    throw std::invalid_argument("engine 'overlaps' runs in float64 only (precision='float32' stores weights, which "
-                                "this engine does not have)");
+    throw std::invalid_argument(
+        "engine 'overlaps' runs in float64 only (precision='float32' stores weights, which "
+        "this engine does not have)");
   const std::int64_t d = cfg.K + cfg.teacher_rows();
   if (cfg.N < d)
     throw std::invalid_argument("N = " + std::to_string(cfg.N) + " is below K + teacher rows = " + std::to_string(d) +
@@ -86,8 +87,7 @@ OverlapChain::OverlapChain(const ModelConfig& cfg)
   init.seek(0);
   chain::Words words{rng::block_key(cfg.seed, rng::Stream::ChainInit, 0, 1)};
   Eigen::MatrixXd L0 = Eigen::MatrixXd::Zero(n0, n0);
-  bartlett(L0, n0, n0, init, words,
-           [&](int j) { return chain::chi_square_sampler(static_cast<double>(cfg.N - j)); });
+  bartlett(L0, n0, n0, init, words, [&](int j) { return chain::chi_square_sampler(static_cast<double>(cfg.N - j)); });
   const double inv_sqrt_n = rule_.inv_sqrt_n();
   L0.topRows(cfg.M) *= inv_sqrt_n;
   L0.bottomRows(K_) *= cfg.init_std * inv_sqrt_n;
@@ -123,8 +123,10 @@ void OverlapChain::set_overlaps(const Eigen::MatrixXd& Q, const Eigen::MatrixXd&
   const double lowest = eig.eigenvalues().minCoeff();
   // Rounding of a Gram matrix computed from weights leaves eigenvalues ~1e-16 scale below 0.
   if (lowest < -1e-10 * scale)
-    throw std::invalid_argument("overlaps: the Gram matrix [[T, R^T], [R, Q]] must be positive semi-definite "
-                                "(smallest eigenvalue " + std::to_string(lowest) + ")");
+    throw std::invalid_argument(
+        "overlaps: the Gram matrix [[T, R^T], [R, Q]] must be positive semi-definite "
+        "(smallest eigenvalue " +
+        std::to_string(lowest) + ")");
   // A square root F F^T = G (rank-deficient is fine), then its LQ factor: lower triangular.
   RowMatrix F = eig.eigenvectors() * eig.eigenvalues().cwiseMax(0.0).cwiseSqrt().asDiagonal();
   chain::householder_lq(F, work_.data());
@@ -193,8 +195,10 @@ bool OverlapChain::step() {
       if (noise_rows_) u += noise * Xi_(k, j);
       U_(Mt_ + k, j) = u;
     }
-  if (use_givens()) compress_givens();
-  else compress_householder();
+  if (use_givens())
+    compress_givens();
+  else
+    compress_householder();
   rule_.apply_head(v_.data(), dv_.data());
   return true;
 }
@@ -250,8 +254,9 @@ double OverlapChain::generalisation_error() const { return onlinesgd::generalisa
 
 std::vector<std::uint64_t> advance_chains(const std::vector<OverlapChain*>& chains, std::uint64_t n) {
   std::vector<std::uint64_t> done(chains.size(), 0);
-  parallel_for(static_cast<std::int64_t>(chains.size()), true,
-               [&](std::int64_t r) { done[static_cast<std::size_t>(r)] = chains[static_cast<std::size_t>(r)]->advance(n); });
+  parallel_for(static_cast<std::int64_t>(chains.size()), true, [&](std::int64_t r) {
+    done[static_cast<std::size_t>(r)] = chains[static_cast<std::size_t>(r)]->advance(n);
+  });
   return done;
 }
 

@@ -101,13 +101,13 @@ class OverlapChain {
   std::vector<chain::GammaSampler> chi_;  // chi-square(N - d - j) / 2 for the Bartlett diagonal j
   chain::NormalStream normals_;
   // per-step scratch, sized once
-  Eigen::MatrixXd Z_;       // d x B: the samples' coordinates in S
-  Eigen::MatrixXd C_;       // K x B: their update coefficients / sqrt(N)
-  Eigen::MatrixXd Bart_;    // (B + noise_rows) x m Bartlett factor of the perpendicular parts
-  Eigen::MatrixXd Xi_;      // K x d Langevin noise coordinates in S
-  Eigen::MatrixXd Wz_;      // (K + m) x B: the samples' coordinates in the student block and
-                            // along the new directions (Givens)
-  RowMatrix A_;             // K x (K + m): the student block to reflect (Householder)
+  Eigen::MatrixXd Z_;     // d x B: the samples' coordinates in S
+  Eigen::MatrixXd C_;     // K x B: their update coefficients / sqrt(N)
+  Eigen::MatrixXd Bart_;  // (B + noise_rows) x m Bartlett factor of the perpendicular parts
+  Eigen::MatrixXd Xi_;    // K x d Langevin noise coordinates in S
+  Eigen::MatrixXd Wz_;    // (K + m) x B: the samples' coordinates in the student block and
+                          // along the new directions (Givens)
+  RowMatrix A_;           // K x (K + m): the student block to reflect (Householder)
   std::vector<double> work_;
   std::vector<double*> others_;
   Eigen::VectorXd fields_, raw_, coef_, dv_;

@@ -34,7 +34,7 @@ void householder_lq(Eigen::Ref<RowMatrix> A, double* v) {
     for (int j = i + 1; j < cols; ++j) tail += a[j] * a[j];
     if (tail == 0.0) continue;
     const double x0 = a[i], alpha = std::sqrt(x0 * x0 + tail);
-    const double v0 = x0 + (x0 >= 0.0 ? alpha : -alpha);  // no cancellation
+    const double v0 = x0 + (x0 >= 0.0 ? alpha : -alpha);         // no cancellation
     const double beta = 1.0 / (alpha * (alpha + std::abs(x0)));  // 2 / |v|^2
     v[i] = v0;
     for (int j = i + 1; j < cols; ++j) v[j] = a[j];

@@ -45,7 +45,9 @@ class GammaSampler {
  public:
   GammaSampler() = default;
   explicit GammaSampler(double shape)
-      : shape_(shape), boost_(shape < 1.0), d_((shape < 1.0 ? shape + 1.0 : shape) - 1.0 / 3.0),
+      : shape_(shape),
+        boost_(shape < 1.0),
+        d_((shape < 1.0 ? shape + 1.0 : shape) - 1.0 / 3.0),
         c_(1.0 / std::sqrt(9.0 * d_)) {}
 
   double shape() const { return shape_; }
