@@ -66,8 +66,8 @@ def test_starts_from_given_weights_overlaps_or_the_weights_engine_teacher():
     Q = np.array([[1.0, 0.2], [0.2, 1.0]])
     chain = OverlapSimulator(c, Q=Q, R=0.5 * np.eye(2), T=np.eye(2), v=[0.7, 0.8])
     assert np.allclose(chain.overlaps()["Q"], Q) and np.array_equal(chain.v, [0.7, 0.8])
-    reps = simulate(c, t_max=1.0, replicas=3, engine="overlaps", overlaps={"Q": Q, "R": 0.5 * np.eye(2), "T": np.eye(2)},
-                    progress=False)
+    start = {"Q": Q, "R": 0.5 * np.eye(2), "T": np.eye(2)}
+    reps = simulate(c, t_max=1.0, replicas=3, engine="overlaps", overlaps=start, progress=False)
     assert all(np.allclose(traj.Q[0], Q) for traj in reps.trajectories)  # every replica from there,
     assert not np.allclose(reps.trajectories[1].Q[-1], reps.trajectories[0].Q[-1])  # then apart
 
@@ -141,7 +141,7 @@ def test_resume_from_any_checkpoint_is_bit_identical(tmp_path, monkeypatch, repl
     got = simulate(c, times=times, engine="overlaps", replicas=replicas, progress=False, checkpoint=path,
                    checkpoint_every=0)
     monkeypatch.undo()
-    pairs = lambda r: r.trajectories if replicas else [r]  # noqa: E731
+    pairs = lambda r: r.trajectories if replicas else [r]
     for a, b in zip(pairs(got), pairs(reference)):
         assert_identical(a, b)
     partial = [copy for copy, done in saved if not done]

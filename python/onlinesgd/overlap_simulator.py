@@ -8,7 +8,7 @@ sample instead of N, in the same law as :class:`~onlinesgd.Simulator`, and recor
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Mapping, Optional, Union
 
 import numpy as np
 
@@ -123,13 +123,15 @@ class OverlapSimulator(Stepping):
         return self._sim.advance(int(steps))
 
 
-def make_simulator(engine: str, config: Config, *, overlaps: Optional[dict] = None, **weights: ArrayLike):
+def make_simulator(engine: str, config: Config, *, overlaps: Optional[Mapping] = None,
+                   **weights: ArrayLike) -> Union[Simulator, OverlapSimulator]:
     """The Python simulator of ``engine`` for ``config``, from the given weights (or, for the
     overlap engine, ``overlaps``: a mapping with Q, R, T)."""
     check_engine(engine, config)
     if engine == "weights":
         if overlaps is not None:
-            raise ValueError("overlaps: initial overlaps need engine='overlaps' (the weights engine starts from weights)")
+            raise ValueError("overlaps: initial overlaps need engine='overlaps' (the weights engine starts from "
+                             "weights)")
         return Simulator(config, **weights)
     overlaps = dict(overlaps or {})
     unknown = set(overlaps) - {"Q", "R", "T"}

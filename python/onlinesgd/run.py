@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union, cast
 
 import numpy as np
 
@@ -73,7 +73,7 @@ class Stepping:
         Ctrl-C stops the run and returns what was recorded so far (``info['interrupted']``)."""
         run = self._run_to(t_max, times)
         run.advance(progress)
-        return run.result()
+        return cast(Trajectory, run.result())  # a single run's result
 
     def _run_to(self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None) -> "Run":
         """The :class:`Run` of this stepper from now to the recording times of :meth:`run` (not
