@@ -4,7 +4,9 @@
     python bench/compare.py --quick         # shorter runs
     python bench/compare.py --N 100000 --K 2 --precision float32
 
-Prints steps/s for each implementation, our speed-up over each baseline, the ratio of our time
+Prints steps/s for each implementation, our speed-up over each baseline, the overlap engine's
+steps/s on the same model (``engine="overlaps"``: float64, one core, Gaussian inputs; the same law
+as the weights engine, docs/engines.md) and its ratio to our weights engine, the ratio of our time
 per step to the time our generator needs just to draw the N Gaussian inputs (step/gen: the
 floor at small K), and to the larger of that and one read-modify-write pass over W (step/flr:
 at large K the memory traffic is the floor). The baselines are the loops a user would write
@@ -103,6 +105,16 @@ def ours(cfg: onlinesgd.Config, threads: int):
     return run
 
 
+def overlaps(cfg: onlinesgd.Config):
+    """The overlap engine on the same model, one chain on one core (float64: its only precision)."""
+    chain = onlinesgd.OverlapSimulator(cfg.replace(precision="float64"))
+
+    def run(steps: int) -> None:
+        chain.advance(steps)
+
+    return run
+
+
 def compare(N: int, K: int, precision: str, inputs: str, seconds: float, repeats: int, threads: int) -> dict:
     cfg = onlinesgd.Config(N=N, K=K, M=2, lr=0.5, precision=precision, inputs=inputs)
     onlinesgd.set_max_threads(threads)
@@ -114,6 +126,8 @@ def compare(N: int, K: int, precision: str, inputs: str, seconds: float, repeats
     wpass = min(_core.weight_pass_seconds(cfg.to_core(), passes) for _ in range(repeats)) / passes
     row["step_over_generation"] = (1 / row["ours"]) / gen
     row["step_over_floor"] = (1 / row["ours"]) / max(gen, wpass)
+    row["overlaps"] = (best_rate(overlaps(cfg), max(1000, int(seconds / (K + 2) ** 2 / 20e-9)), repeats)
+                       if inputs == "gaussian" else float("nan"))
     row["numpy"] = best_rate(numpy_loop(N, K), steps_for(seconds, N, K, 3.0), max(2, repeats // 2))
     run = torch_loop(N, K)
     row["torch"] = best_rate(run, steps_for(seconds, N, K, 3.0), max(2, repeats // 2)) if run else float("nan")
@@ -134,13 +148,14 @@ def main(argv=None) -> int:
     print(f"onlinesgd {onlinesgd.__version__}, kernel {_core.kernel_target()}, {onlinesgd.max_threads()} threads; "
           f"numpy {np.__version__}; torch {_torch_version()}")
     header = (f"{'N':>8} {'K':>4} {'precision':>9} {'thr':>3} {'onlinesgd/s':>12} {'numpy/s':>9} {'torch/s':>9} "
-              f"{'x numpy':>8} {'x torch':>8} {'step/gen':>8} {'step/flr':>8}")
+              f"{'x numpy':>8} {'x torch':>8} {'step/gen':>8} {'step/flr':>8} {'overlaps/s':>11} {'x ours':>7}")
     print(header)
     for N, K, precision in configs:
         r = compare(N, K, precision, args.inputs, seconds, repeats, threads)
         print(f"{N:>8} {K:>4} {precision:>9} {r['threads']:>3} {r['ours']:>12.0f} {r['numpy']:>9.0f} "
               f"{r['torch']:>9.0f} {r['ours'] / r['numpy']:>8.1f} {r['ours'] / r['torch']:>8.1f} "
-              f"{r['step_over_generation']:>8.2f} {r['step_over_floor']:>8.2f}", flush=True)
+              f"{r['step_over_generation']:>8.2f} {r['step_over_floor']:>8.2f} {r['overlaps']:>11.0f} "
+              f"{r['overlaps'] / r['ours']:>7.0f}", flush=True)
     return 0
 
 

@@ -5,6 +5,9 @@
 // floor, which rules at large K). The split times each phase alone on one thread.
 // Prints the best of --repeats (default 7) runs of ~0.1 s and their median: the machines are
 // shared, and the best run is the one least disturbed by other work.
+// The chain-* cases time the overlap engine (docs/engines.md) in a second table: steps/s of one
+// chain on one core (or one chain per thread), and the weights engine on the same model and the
+// same cores in the same run, for the ratio per core.
 //   onlinesgd-bench small large-f32      some of them
 //   onlinesgd-bench --N 100000 --K 2 --M 2 --precision float32 --inputs gaussian --threads 2 --steps 20000
 #include <cstdio>
@@ -17,9 +20,11 @@
 #include "onlinesgd/kernel.hpp"
 #include "onlinesgd/parallel.hpp"
 #include "onlinesgd/version.hpp"
+#include "chain_bench.hpp"
 #include "step_bench.hpp"
 
 using onlinesgd::bench::Case;
+using onlinesgd::bench::ChainCase;
 
 namespace {
 
@@ -53,6 +58,17 @@ std::vector<Case> named() {
           make("medium-langevin", 10000, 2, false, false, 0.01, 0.1)};
 }
 
+/// The overlap engine's cases (same models as above): K = M = 2 at N = 1e3, 1e5 (both against
+/// the weights engine in the same run) and 1e12; K = 100; one chain per thread.
+std::vector<ChainCase> chain_named() {
+  auto chain = [](const char* name, std::int64_t N, int K, bool replicas, bool vs_weights) {
+    return ChainCase{name, make(name, N, K).cfg, replicas, vs_weights};
+  };
+  return {chain("chain-small", 1000, 2, false, true),          chain("chain-small-1e5", 100000, 2, false, true),
+          chain("chain-small-1e12", 1000000000000, 2, false, false), chain("chain-wide", 100000, 100, false, false),
+          chain("chain-replicas", 1000, 2, true, false),        chain("chain-wide-replicas", 100000, 100, true, false)};
+}
+
 [[noreturn]] void usage(int code) {
   std::printf(
       "usage: onlinesgd-bench [NAME...] [--N n] [--K k] [--M m] [--batch b] [--precision float64|float32]\n"
@@ -73,6 +89,8 @@ int main(int argc, char** argv) {
   int threads = 0, repeats = 7;
   std::uint64_t steps = 0;
   const auto all = named();
+  const auto chain_all = chain_named();
+  std::vector<ChainCase> chain_cases;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> const char* {
@@ -85,6 +103,9 @@ int main(int argc, char** argv) {
         std::printf("%-22s N=%lld K=%d M=%d %s %s\n", c.name.c_str(), static_cast<long long>(c.cfg.N), c.cfg.K,
                     c.cfg.M, c.cfg.precision == onlinesgd::Precision::Float32 ? "float32" : "float64",
                     c.cfg.inputs == onlinesgd::Inputs::Rademacher ? "rademacher" : "gaussian");
+      for (const auto& c : chain_all)
+        std::printf("%-22s N=%lld K=%d M=%d overlap engine%s\n", c.name.c_str(), static_cast<long long>(c.cfg.N),
+                    c.cfg.K, c.cfg.M, c.replicas ? ", one chain per thread" : "");
       return 0;
     } else if (a == "--N") custom.cfg.N = std::atoll(value()), use_custom = true;
     else if (a == "--K") custom.cfg.K = std::atoi(value()), use_custom = true;
@@ -116,6 +137,8 @@ int main(int argc, char** argv) {
       bool found = false;
       for (const auto& c : all)
         if (c.name == a) cases.push_back(c), found = true;
+      for (const auto& c : chain_all)
+        if (c.name == a) chain_cases.push_back(c), found = true;
       if (!found) {
         std::fprintf(stderr, "unknown configuration or flag '%s' (see --list)\n", a.c_str());
         return 2;
@@ -123,12 +146,13 @@ int main(int argc, char** argv) {
     }
   }
   if (use_custom) cases.push_back(custom);
-  if (cases.empty()) cases = all;
+  if (cases.empty() && chain_cases.empty()) cases = all, chain_cases = chain_all;
   if (custom.cfg.N < 1 || custom.cfg.K < 1 || custom.cfg.M < 1 || custom.cfg.batch < 1) usage(2);
 
   std::printf("onlinesgd-bench %s, kernel %s, up to %d threads\n", onlinesgd::version(),
               onlinesgd::kernel::active().name, onlinesgd::max_threads());
-  std::printf("%-22s %8s %3s %3s %7s %5s %3s %12s %10s %9s %8s %10s %9s   %s\n", "config", "N", "K", "M", "prec",
+  if (!cases.empty())
+    std::printf("%-22s %8s %3s %3s %7s %5s %3s %12s %10s %9s %8s %10s %9s   %s\n", "config", "N", "K", "M", "prec",
               "input", "thr", "steps/s", "ns/step/N", "gen-floor", "step/flr", "median/s", "io-floor",
               "split draw/forward/update (1 thread, us)");
   for (auto& c : cases) {
@@ -145,6 +169,17 @@ int main(int argc, char** argv) {
                 per_step * 1e9 / static_cast<double>(c.cfg.N), r.generation * 1e6, per_step / floor,
                 static_cast<double>(r.steps) / r.median, r.roundtrip * 1e6, r.split.draw * 1e6, r.split.forward * 1e6,
                 r.split.update * 1e6);
+    std::fflush(stdout);
+  }
+  if (!chain_cases.empty())
+    std::printf("\n%-22s %14s %3s %3s %6s %12s %12s %9s %12s %10s\n", "overlap engine", "N", "K", "M", "chains",
+                "steps/s", "median/s", "ns/step", "weights/s", "x weights");
+  for (auto& c : chain_cases) {
+    const auto r = onlinesgd::bench::run_chain(c, repeats);
+    std::printf("%-22s %14lld %3d %3d %6d %12.0f %12.0f %9.1f", c.name.c_str(), static_cast<long long>(c.cfg.N),
+                c.cfg.K, c.cfg.M, r.chains, r.rate, r.median, 1e9 * r.chains / r.rate);
+    if (r.weights_rate > 0) std::printf(" %12.0f %10.0f\n", r.weights_rate, r.rate / r.weights_rate);
+    else std::printf(" %12s %10s\n", "-", "-");
     std::fflush(stdout);
   }
   return 0;

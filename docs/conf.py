@@ -23,7 +23,10 @@ html_theme = "furo"
 html_title = f"onlinesgd {release}"
 autodoc_typehints = "description"
 autodoc_member_order = "bysource"
-autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
+# inherited members too (Simulator and OverlapSimulator share run, overlaps, eg, steps and time
+# through onlinesgd.run.Stepping), but not those of Python's own bases (exceptions, warnings)
+autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False,
+                           "inherited-members": "object,BaseException"}
 autosummary_generate = True
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False

@@ -55,3 +55,12 @@ def test_lists_configurations_and_rejects_unknown_ones():
     assert out.returncode == 2 and "unknown" in out.stderr
     out = run("--target", "no-such-target", "--N", "10")
     assert out.returncode == 2
+
+
+def test_overlap_engine_cases_run():
+    out = run("chain-small", "chain-small-1e12", "--repeats", "1")
+    assert out.returncode == 0, out.stderr
+    rows = {line.split()[0]: line.split() for line in out.stdout.splitlines() if line.startswith("chain-")}
+    assert set(rows) == {"chain-small", "chain-small-1e12"}
+    assert float(rows["chain-small"][5]) > 0 and float(rows["chain-small"][9]) > 0  # steps/s, x weights
+    assert rows["chain-small-1e12"][1] == "1000000000000" and rows["chain-small-1e12"][9] == "-"

@@ -11,3 +11,29 @@ void bind_config(py::module_& m);
 void bind_simulator(py::module_& m);
 void bind_kernel(py::module_& m);
 void bind_ode(py::module_& m);
+void bind_overlap_chain(py::module_& m);
+
+#include <cstdint>
+#include <vector>
+
+/// Defines (or overloads) advance_replicas(sims, n) for one kind of stepper. Each object is
+/// touched by one thread only, and Python cannot reach them while the GIL is released because
+/// the list keeps them alive and the call blocks until all are done.
+template <class Stepper>
+void def_advance_replicas(py::module_& m,
+                          std::vector<std::uint64_t> (*advance)(const std::vector<Stepper*>&, std::uint64_t),
+                          const char* doc) {
+  m.def(
+      "advance_replicas",
+      [advance](const std::vector<Stepper*>& sims, std::uint64_t n) {
+        py::gil_scoped_release release;
+        return advance(sims, n);
+      },
+      py::arg("sims"), py::arg("n"), doc);
+}
+
+/// The overlaps as the Python steppers return them: (Q, R, T, v, v_star).
+template <class Overlaps>
+py::tuple overlaps_tuple(const Overlaps& o) {
+  return py::make_tuple(o.Q, o.R, o.T, o.v, o.v_star);
+}

@@ -112,15 +112,8 @@ void bind_simulator(py::module_& m) {
       },
       py::arg("seed"), py::arg("sample"), py::arg("config"),
       "the input x of one sample as the simulator draws it (config's N, precision, inputs)");
-  // Each simulator is touched by one thread only, and Python cannot reach them while the GIL
-  // is released because the list keeps them alive and the call blocks until all are done.
-  m.def(
-      "advance_replicas",
-      [](const std::vector<Simulator*>& sims, std::uint64_t n) {
-        py::gil_scoped_release release;
-        return onlinesgd::advance_replicas(sims, n);
-      },
-      py::arg("sims"), py::arg("n"), "advances every simulator by n steps; returns the steps each did");
+  def_advance_replicas<Simulator>(m, &onlinesgd::advance_replicas,
+                                  "advances every simulator by n steps; returns the steps each did");
   m.def(
       "step_threads", [](const onlinesgd::ModelConfig& c) { return onlinesgd::step_threads(c, onlinesgd::max_threads()); },
       py::arg("config"), "threads one simulator of this configuration uses along N");

@@ -10,6 +10,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("set_max_threads", &onlinesgd::set_max_threads, py::arg("n"));
   bind_config(m);
   bind_simulator(m);
+  bind_overlap_chain(m);
   bind_kernel(m);
   bind_ode(m);
 }

@@ -3,6 +3,7 @@
 from ._core import __version__
 from .config import ACTIVATIONS, INPUTS, PRECISIONS, Config
 from .ode import ode
+from .overlap_simulator import ENGINES, OverlapSimulator
 from .plot import plot_trajectories
 from .replicas import Replicas, replica_seeds
 from .run import DivergenceWarning
@@ -11,9 +12,9 @@ from .simulator import Simulator
 from .threads import max_threads, set_max_threads
 from .trajectory import Trajectory, load
 
-__all__ = ["ACTIVATIONS", "INPUTS", "PRECISIONS", "Config", "DivergenceWarning", "Replicas", "Simulator",
-           "Trajectory", "__version__", "load", "max_threads", "ode", "plot_trajectories", "replica_seeds",
-           "set_max_threads", "simulate"]
+__all__ = ["ACTIVATIONS", "ENGINES", "INPUTS", "PRECISIONS", "Config", "DivergenceWarning", "OverlapSimulator",
+           "Replicas", "Simulator", "Trajectory", "__version__", "load", "max_threads", "ode", "plot_trajectories",
+           "replica_seeds", "set_max_threads", "simulate"]
 
 # Sweeps, their store, and checkpoints of long runs.
 from .checkpoint import resume  # noqa: E402

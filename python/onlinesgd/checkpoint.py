@@ -9,7 +9,9 @@ steps run in pairs, see cpp/include/onlinesgd/fast_step.hpp), and every head of 
 Restoring those and stepping on gives exactly the numbers an uninterrupted run gives. The
 student's first layer is saved twice: ``W`` in the input basis, to read, and ``W_stored`` as the
 simulator keeps it (in the teacher frame for Gaussian inputs), which is what resuming restores,
-so that no rotation rounds it.
+so that no rotation rounds it. A run of the overlap engine (``engine="overlaps"``) has no weights:
+its state is the factor U of its Gram matrix, the heads and the step counter (its random streams
+are keyed by the step count too), and the file says which engine wrote it.
 
 A checkpoint is one ``.npz`` file, rewritten atomically (temporary file, then rename) every
 ``checkpoint_every`` seconds of wall time, when the run is interrupted (Ctrl-C) and when it
@@ -32,8 +34,9 @@ import numpy as np
 from . import _core
 from ._io import atomic_write
 from .config import Config
+from .overlap_simulator import OverlapSimulator
 from .replicas import Replicas, replica_seeds
-from .run import Run
+from .run import Run, engine_of
 from .simulator import Simulator
 from .times import check_t_max
 from .trajectory import Trajectory
@@ -42,20 +45,30 @@ PathLike = Union[str, os.PathLike]
 FORMAT = "onlinesgd-checkpoint-3"
 REPLICAS_FORMAT = "onlinesgd-replicas-checkpoint-1"
 _WEIGHTS = ("W", "v", "B", "v_star")
+_CHAIN = ("factor", "v", "v_star")  # the overlap engine's state besides its step count
 
 
-def _state(sim: _core.Simulator, prefix: str = "") -> dict:
+def _state(sim: Any, prefix: str = "") -> dict:
     """The arrays that restore ``sim`` exactly: weights (W in the input basis to read, W_stored
-    as the simulator keeps it), the step counter and the carried fields (often empty)."""
-    state = {prefix + name: getattr(sim, name) for name in _WEIGHTS}
-    state[prefix + "heads"] = sim.heads
-    state[prefix + "W_stored"] = sim.W_stored
+    as the simulator keeps it), the step counter and the carried fields (often empty), every
+    head; for an overlap chain its factor and heads and the step counter."""
+    chain = engine_of(sim) == "overlaps"
+    state = {prefix + name: getattr(sim, name) for name in (_CHAIN if chain else _WEIGHTS)}
     state[prefix + "steps"] = np.uint64(sim.steps)
-    state[prefix + "carry"] = sim.carry
+    if not chain:
+        state[prefix + "heads"] = sim.heads
+        state[prefix + "W_stored"] = sim.W_stored
+        state[prefix + "carry"] = sim.carry
     return state
 
 
-def _restore(config: Config, arrays: dict, prefix: str = "") -> _core.Simulator:
+def _restore(config: Config, arrays: dict, prefix: str = "", engine: str = "weights") -> Any:
+    if engine == "overlaps":
+        sim = OverlapSimulator(config)._sim
+        sim.factor = arrays[prefix + "factor"]  # bit for bit
+        sim.set_heads(arrays[prefix + "v"], arrays[prefix + "v_star"])
+        sim.steps = int(arrays[prefix + "steps"])
+        return sim
     weights = {name: arrays[prefix + name] for name in _WEIGHTS}
     if prefix + "heads" in arrays:  # every head (files before several heads hold v only)
         weights["v"] = arrays[prefix + "heads"]
@@ -73,13 +86,13 @@ def _prefixes(replicas: bool, count: int) -> list[str]:
 
 
 def weights_digest(sim: Any) -> str:
-    """Fingerprint of the weights of ``sim`` (a :class:`Simulator` or ``_core.Simulator``), to
-    tell whether a checkpoint belongs to a run."""
+    """Fingerprint of the weights of ``sim`` (a :class:`Simulator` or ``_core.Simulator``; the
+    factor and heads of an overlap chain), to tell whether a checkpoint belongs to a run."""
     h = hashlib.sha256()
-    for name in _WEIGHTS:
+    for name in _CHAIN if engine_of(getattr(sim, "_sim", sim)) == "overlaps" else _WEIGHTS:
         h.update(np.ascontiguousarray(getattr(sim, name), dtype=np.float64).tobytes())
-    if len(sim.heads) > 1:  # the other heads (one head: v is all of it, as the digests always were)
-        h.update(np.ascontiguousarray(sim.heads, dtype=np.float64).tobytes())
+    if len(getattr(sim, "_sim", sim).heads) > 1:  # the other heads (one head: v is all of it, as the digests always were)
+        h.update(np.ascontiguousarray(getattr(sim, "_sim", sim).heads, dtype=np.float64).tobytes())
     return h.hexdigest()
 
 
@@ -107,7 +120,7 @@ class Checkpointer:
 
     def save(self, run: Run, done: bool) -> None:
         meta = {"format": self.format, "config": run.config.to_dict(), "version": _core.__version__,
-                "every": self.every, **self.meta(run, done)}
+                "every": self.every, "engine": run.engine, **self.meta(run, done)}
         arrays = {}
         for prefix, sim, rows, config in zip(_prefixes(run.replicas, len(run.sims)), run.sims, run.rows, run.configs):
             arrays.update(_state(sim, prefix))
@@ -158,7 +171,8 @@ def _restore_run(meta: dict, arrays: dict) -> Run:
     else:
         configs, infos = [config], [{}]  # a run is saved with its info when done only
     prefixes = _prefixes(replicas, len(configs))
-    sims = [_restore(c, arrays, prefix) for c, prefix in zip(configs, prefixes)]
+    engine = meta.get("engine", "weights")  # files written before the overlap engine
+    sims = [_restore(c, arrays, prefix, engine) for c, prefix in zip(configs, prefixes)]
     rows = [_recorded({**meta, "info": {}}, arrays, prefix).rows() for prefix in prefixes]
     return Run(configs, sims, arrays["targets"], rows, infos, replicas=replicas)
 
@@ -188,8 +202,10 @@ def run_with_checkpoint(run: Run, path: PathLike, every: float,
             differ = "config, replicas or times differ"
         else:
             same, differ = meta["origin"] == origin, "config, initial weights or times differ"
-        if not (same and meta["config"] == run.config.to_dict() and np.array_equal(arrays["targets"], run.targets)):
-            raise ValueError(f"checkpoint {path} holds a different run ({differ}); remove it or choose another path")
+        if not (same and meta["config"] == run.config.to_dict() and np.array_equal(arrays["targets"], run.targets)
+                and meta.get("engine", "weights") == run.engine):
+            raise ValueError(f"checkpoint {path} holds a different run ({differ}, or its engine); remove it or "
+                             "choose another path")
         return _continue(path, meta, arrays, progress)
     run.advance(progress, hook=_checkpointer(run, path, every, origin))
     return run.result()

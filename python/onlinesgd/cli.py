@@ -15,7 +15,7 @@ DEFAULT_T_MAX = 200.0
 # The default experiment: Config's defaults (erf, K = M = 2, N = 10,000) at lr = 1, to t = 200:
 # the plateau and the specialisation in 2 million steps (README.md says how long that takes).
 DEFAULT_EXPERIMENT = {"lr": 1.0}
-RUN_KEYS = {"t_max": float, "out": str}
+RUN_KEYS = {"t_max": float, "out": str, "engine": str}
 
 
 def _numbers(kind: Callable[[str], Any]) -> Callable[[str], tuple]:
@@ -74,7 +74,7 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
 def config_from_args(args: argparse.Namespace) -> tuple[Config, dict]:
     """Config and run options: defaults, then the TOML file, then flags."""
     values: dict = dict(DEFAULT_EXPERIMENT)
-    run = {"t_max": DEFAULT_T_MAX, "out": "onlinesgd_run"}
+    run = {"t_max": DEFAULT_T_MAX, "out": "onlinesgd_run", "engine": "weights"}
     if getattr(args, "config", None):
         for key, value in read_toml(args.config).items():
             if key in RUN_KEYS:
@@ -97,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config, run = config_from_args(args)
     print(f"onlinesgd run: {config}")
-    traj = simulate(config, run["t_max"], progress=not args.quiet)
+    traj = simulate(config, run["t_max"], progress=not args.quiet, engine=run["engine"])
     out = Path(run["out"])
     path = traj.save(out.with_suffix(".npz"))
     written = [str(path)]
@@ -145,9 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="onlinesgd", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="simulate one configuration and integrate its ODE (defaults: Config's, with lr = 1 and t_max = 200)")
-    run.add_argument("config", nargs="?", help="TOML file of Config fields (plus t_max, out)")
+    run.add_argument("config", nargs="?", help="TOML file of Config fields (plus t_max, out, engine)")
     run.add_argument("--t-max", dest="t_max", type=float, default=None, help=f"final time (default {DEFAULT_T_MAX})")
     run.add_argument("--out", default=None, help="output prefix for .npz and .png (default onlinesgd_run)")
+    run.add_argument("--engine", default=None, choices=("weights", "overlaps"),
+                     help="weights (default) or overlaps: the exact overlap chain, Gaussian inputs (docs/engines.md)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--no-ode", dest="no_ode", action="store_true",
                      help="skip the ODE (by default it runs from the simulation's initial overlaps)")

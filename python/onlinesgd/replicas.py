@@ -87,6 +87,8 @@ class Replicas:
             self.stderr = {name: (s.std(axis=0, ddof=1) / np.sqrt(count) if count > 1 else np.zeros_like(s[0]))
                            for name, s in stacks.items()}
         info = {"replicas": count, "seeds": [t.seed for t in self.trajectories]}
+        if "engine" in first.info:  # the overlap engine's runs say so (onlinesgd.run.Run.info)
+            info["engine"] = first.info["engine"]
         extra = {name: means.pop(name) for name in names(theory=False)}
         self.mean = Trajectory(times=self.times, config=first.config, version=first.version,
                                kind="replica-mean", info=info, extra=extra, **means)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from typing import Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union, cast
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from . import _core
 from .config import Config
 from .fields import all_finite, record
 from .replicas import Replicas
+from .times import target_steps
 from .trajectory import Trajectory
 
 Hook = Callable[["Run", bool], None]
@@ -40,13 +41,60 @@ class DivergenceWarning(RuntimeWarning):
     """The weights became non-finite (learning rate too large); the run stopped."""
 
 
+def engine_of(sim: Any) -> str:
+    """The engine of a C++ stepper: ``"overlaps"`` for ``_core.OverlapChain``, else ``"weights"``."""
+    return "overlaps" if isinstance(sim, _core.OverlapChain) else "weights"
+
+
+class Stepping:
+    """What :class:`~onlinesgd.Simulator` and :class:`~onlinesgd.OverlapSimulator` share: a C++
+    stepper in ``_sim`` (``_core.Simulator`` or ``_core.OverlapChain``) for ``config``, its
+    overlaps, and runs to recording times through :class:`Run`."""
+
+    config: Config
+    _sim: Any
+
+    steps = property(lambda self: self._sim.steps, doc="steps done")
+    time = property(lambda self: self._sim.time, doc="samples seen / N")
+    heads = property(lambda self: self._sim.heads, doc="every student head, H x K (H = 1 unless heads='multi')")
+
+    def overlaps(self) -> dict:
+        """Current Q, R, T, v (the head in use), v_star and every head (``heads``)."""
+        return {**dict(zip(("Q", "R", "T", "v", "v_star"), self._sim.overlaps())), "heads": self._sim.heads}
+
+    def eg(self) -> float:
+        """Current generalisation error, exact from the overlaps (with several teachers: on the
+        current phase's training distribution)."""
+        return self._sim.generalisation_error()
+
+    def task_errors(self) -> np.ndarray:
+        """Current eg on every task, each with the head it uses."""
+        return np.array(self._sim.task_errors())
+
+    def run(self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None,
+            progress: Optional[bool] = None) -> Trajectory:
+        """Steps on and records the overlaps at ``times`` (default: now plus ~100 log-spaced
+        times up to ``t_max``). Times are rounded to whole steps; the recorded ``times`` are
+        exact. ``progress``: None shows a bar once the run takes over 2 s, True always, False never.
+        Ctrl-C stops the run and returns what was recorded so far (``info['interrupted']``)."""
+        run = self._run_to(t_max, times)
+        run.advance(progress)
+        return cast(Trajectory, run.result())  # a single run's result
+
+    def _run_to(self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None) -> "Run":
+        """The :class:`Run` of this stepper from now to the recording times of :meth:`run` (not
+        yet advanced): what :meth:`run` and checkpointed runs drive."""
+        return Run([self.config], [self._sim], target_steps(self.config, t_max, times, self.time))
+
+
 class Run:
     """One or several C++ simulators on their way to the same target step counts.
 
     Parameters
     ----------
     configs : the model of each simulator (replicas differ only in their seed).
-    sims : the ``_core.Simulator`` of each, stepped in place.
+    sims : the ``_core.Simulator`` (or ``_core.OverlapChain``: the overlap engine) of each,
+        stepped in place; all of one kind.
     targets : increasing step counts at which every simulator records a row.
     rows : rows recorded so far by each simulator (a resumed run); default none.
     infos : what happened to each so far (``diverged_at``, ...); default nothing.
@@ -70,13 +118,20 @@ class Run:
         """The model of the run (of its first replica: the others differ only in their seed)."""
         return self.configs[0]
 
+    @property
+    def engine(self) -> str:
+        """``"overlaps"`` when it steps overlap chains (``_core.OverlapChain``), else ``"weights"``."""
+        return engine_of(self.sims[0])
+
     def live(self) -> list[int]:
         """The simulators that have not diverged."""
         return [r for r, info in enumerate(self.infos) if "diverged_at" not in info]
 
     def info(self, r: int) -> dict:
-        """The info of simulator ``r``'s trajectory: what happened to it, and the steps it did."""
-        return {**self.infos[r], "steps": int(self.sims[r].steps)}
+        """The info of simulator ``r``'s trajectory: what happened to it, the steps it did, and the
+        engine when it is not the default."""
+        engine = {"engine": self.engine} if self.engine != "weights" else {}
+        return {**self.infos[r], "steps": int(self.sims[r].steps), **engine}
 
     def advance(self, progress: Optional[bool] = None, hook: Optional[Hook] = None) -> None:
         """Steps the live simulators on to the remaining targets, recording a row at each.
@@ -101,7 +156,9 @@ class Run:
         hook = hook or _no_hook
         c = self.config
         scale = c.batch / c.N
-        chunk = max(1, 2_000_000 // (c.N * (c.K + c.M) * c.batch * len(self.sims)))
+        # a first chunk of a few ms: a step's work is ~ N (K + M) numbers for weights, d^2 for a chain
+        work = c.N * (c.K + c.M) if self.engine == "weights" else (c.K + c.teacher_rows) ** 2
+        chunk = max(1, 2_000_000 // (work * c.batch * len(self.sims)))
         try:
             for target in self.targets[done_rows:]:
                 while steps < target and live:

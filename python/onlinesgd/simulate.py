@@ -5,12 +5,13 @@ the run driver, checkpoints)."""
 from __future__ import annotations
 
 import os
-from typing import Optional, Sequence, Union
+from typing import Mapping, Optional, Sequence, Union
 
 import numpy as np
 
 from .checkpoint import run_with_checkpoint
 from .config import Config
+from .overlap_simulator import check_engine, make_simulator
 from .replicas import Replicas, replica_seeds
 from .run import DivergenceWarning, Run
 from .simulator import ArrayLike, Simulator, check_array
@@ -24,11 +25,18 @@ __all__ = ["DivergenceWarning", "Simulator", "check_array", "check_t_max", "chec
 def simulate(config: Config, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None, *,
              W: ArrayLike = None, v: ArrayLike = None, B: ArrayLike = None, v_star: ArrayLike = None,
              progress: Optional[bool] = None, checkpoint: Union[str, os.PathLike, None] = None,
-             checkpoint_every: float = 600.0, replicas: Optional[int] = None) -> Union[Trajectory, Replicas]:
+             checkpoint_every: float = 600.0, replicas: Optional[int] = None, engine: str = "weights",
+             overlaps: Optional[Mapping] = None) -> Union[Trajectory, Replicas]:
     """Runs online SGD from t = 0 and returns the recorded :class:`Trajectory`.
 
     Time is t = samples / N (with minibatches one step advances t by batch / N). The overlaps
     and eg are recomputed exactly from the weights at each recorded time.
+
+    ``engine="overlaps"`` runs the exact Markov chain of the overlaps instead of the weights
+    (:class:`~onlinesgd.OverlapSimulator`, docs/engines.md): the same law at every N for
+    Gaussian inputs in float64, at a cost per step that does not grow with N. It starts from the
+    weights engine's random initialisation, from given weights, or from ``overlaps`` (a mapping
+    with Q, R and T). Everything below works alike for both engines.
 
     With ``checkpoint`` (a ``.npz`` path), the full state is saved there atomically every
     ``checkpoint_every`` seconds of wall time, on Ctrl-C and at the end; if that file already
@@ -36,13 +44,15 @@ def simulate(config: Config, t_max: Optional[float] = None, times: Optional[Sequ
 
     With ``replicas=R`` it runs R independent seeds (``seed, seed + 1, ...``) in one call and
     returns a :class:`onlinesgd.replicas.Replicas` (every trajectory, mean and standard error);
-    initial weights cannot be given then, and a checkpoint holds all replicas.
+    initial weights cannot be given then (initial overlaps can: every replica starts there), and a
+    checkpoint holds all replicas.
     """
     if replicas is not None:
         if any(a is not None for a in (W, v, B, v_star)):
             raise ValueError("replicas draw their own weights: W, v, B and v_star must not be given")
-        return simulate_replicas(config, replicas, t_max, times, progress, checkpoint, checkpoint_every)
-    sim = Simulator(config, W=W, v=v, B=B, v_star=v_star)
+        return simulate_replicas(config, replicas, t_max, times, progress, checkpoint, checkpoint_every, engine,
+                                 overlaps)
+    sim = make_simulator(engine, config, W=W, v=v, B=B, v_star=v_star, overlaps=overlaps)
     if checkpoint is None:
         return sim.run(t_max, times, progress)
     return run_with_checkpoint(sim._run_to(t_max, times), checkpoint, checkpoint_every, progress)
@@ -50,7 +60,8 @@ def simulate(config: Config, t_max: Optional[float] = None, times: Optional[Sequ
 
 def simulate_replicas(config: Config, replicas: int, t_max: Optional[float] = None,
                       times: Optional[Sequence[float]] = None, progress: Optional[bool] = None,
-                      checkpoint: Union[str, os.PathLike, None] = None, checkpoint_every: float = 600.0) -> Replicas:
+                      checkpoint: Union[str, os.PathLike, None] = None, checkpoint_every: float = 600.0,
+                      engine: str = "weights", overlaps: Optional[Mapping] = None) -> Replicas:
     """Runs ``replicas`` independent seeds of ``config`` to the same times.
 
     Small problems run one replica per thread (no per-step synchronisation); large ones run
@@ -67,6 +78,10 @@ def simulate_replicas(config: Config, replicas: int, t_max: Optional[float] = No
     checkpoint, checkpoint_every : as for :func:`onlinesgd.simulate`: every replica's state is
         saved in one file, and a file that already holds this run is continued
         (:func:`onlinesgd.resume` continues it too); resuming is bit-identical.
+    engine : ``"weights"`` or ``"overlaps"`` (the exact overlap chain, one per thread), as for
+        :func:`onlinesgd.simulate`.
+    overlaps : for the overlap engine, the initial Q, R and T of every replica (a mapping);
+        None draws each replica's own, as the weights engine does.
 
     Returns
     -------
@@ -76,11 +91,13 @@ def simulate_replicas(config: Config, replicas: int, t_max: Optional[float] = No
     Raises
     ------
     ValueError
-        naming ``replicas``, ``t_max`` or ``times`` when one is invalid.
+        naming ``replicas``, ``t_max``, ``times`` or ``engine`` when one is invalid.
     """
     if isinstance(replicas, bool) or not isinstance(replicas, (int, np.integer)) or replicas < 1:
         raise ValueError(f"replicas must be an integer >= 1, got {replicas!r}")
-    sims = [Simulator(config.replace(seed=seed)) for seed in replica_seeds(config.seed, int(replicas))]
+    check_engine(engine, config)
+    sims = [make_simulator(engine, config.replace(seed=seed), overlaps=overlaps)
+            for seed in replica_seeds(config.seed, int(replicas))]
     run = Run([sim.config for sim in sims], [sim._sim for sim in sims], target_steps(config, t_max, times, 0.0),
               replicas=True)
     if checkpoint is not None:

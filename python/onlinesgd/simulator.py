@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 import numpy as np
 
 from . import _core
 from .config import Config
-from .run import Run
-from .times import target_steps
-from .trajectory import Trajectory
+from .run import Stepping
 
 ArrayLike = Optional[np.ndarray]
 
@@ -42,7 +40,7 @@ def _check_memory(c: Config) -> None:
                          f"of weights ({c.precision}), more than this machine's {total / 2**30:.3g} GiB of memory")
 
 
-class Simulator:
+class Simulator(Stepping):
     """A teacher and a student stepping through online SGD.
 
     The weights are drawn from ``config.seed`` unless given: ``W`` (K x N) and ``v`` (K, every
@@ -89,14 +87,11 @@ class Simulator:
     # weights, read back as copies
     W = property(lambda self: self._sim.W, doc="student first layer, K x N")
     v = property(lambda self: self._sim.v, doc="student second layer, K (the head the current phase trains)")
-    heads = property(lambda self: self._sim.heads, doc="every student head, H x K (H = 1 unless heads='multi')")
     phase = property(lambda self: self._sim.phase, doc="the phase of the schedule the next step belongs to")
     B = property(lambda self: self._sim.B, doc="teacher first layer, M x N (M + K rows when centred)")
     v_star = property(lambda self: self._sim.v_star, doc="teacher second layer, M (M + K when centred)")
     feedback = property(lambda self: self._sim.feedback,
                         doc="the fixed feedback vector b of feedback alignment (K); empty for backprop")
-    steps = property(lambda self: self._sim.steps, doc="steps done")
-    time = property(lambda self: self._sim.time, doc="samples seen / N")
 
     def input(self, sample: int) -> np.ndarray:
         """The input x (length N, input basis) of sample ``sample`` as the steps see it; step s
@@ -105,19 +100,6 @@ class Simulator:
         if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 0:
             raise ValueError(f"sample must be an integer >= 0, got {sample!r}")
         return self._sim.input(int(sample))
-
-    def overlaps(self) -> dict:
-        """Current Q, R, T, v (the head in use), v_star and every head (``heads``)."""
-        return {**dict(zip(("Q", "R", "T", "v", "v_star"), self._sim.overlaps())), "heads": self._sim.heads}
-
-    def eg(self) -> float:
-        """Current generalisation error, exact from the overlaps (with several teachers: on the
-        current phase's training distribution)."""
-        return self._sim.generalisation_error()
-
-    def task_errors(self) -> np.ndarray:
-        """Current eg on every task, each with the head it uses."""
-        return np.array(self._sim.task_errors())
 
     def weight_noise(self, step: int) -> np.ndarray:
         """The standard-normal Langevin noise (K x N, input basis) that step ``step`` adds to W,
@@ -139,18 +121,3 @@ class Simulator:
         xi = None if xi is None else check_array("xi", xi, (self.config.K, self.config.N))
         if not self._sim.step_on(X, z, xi):
             raise FloatingPointError(f"the step on this input gives non-finite weights (t = {self.time})")
-
-    def run(self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None,
-            progress: Optional[bool] = None) -> Trajectory:
-        """Steps on and records the overlaps at ``times`` (default: now plus ~100 log-spaced
-        times up to ``t_max``). Times are rounded to whole steps; the recorded ``times`` are
-        exact. ``progress``: None shows a bar once the run takes over 2 s, True always, False never.
-        Ctrl-C stops the run and returns what was recorded so far (``info['interrupted']``)."""
-        run = self._run_to(t_max, times)
-        run.advance(progress)
-        return run.result()
-
-    def _run_to(self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None) -> Run:
-        """The :class:`~onlinesgd.run.Run` of this simulator from now to the recording times of
-        :meth:`run` (not yet advanced): what :meth:`run` and checkpointed runs drive."""
-        return Run([self.config], [self._sim], target_steps(self.config, t_max, times, self.time))

@@ -42,23 +42,28 @@ def major_version() -> str:
 @dataclass(frozen=True)
 class RunSpec:
     """Everything that determines one run's result: the model (seed included), the recorded
-    times and whether the ODE is integrated too."""
+    times, whether the ODE is integrated too, and the engine ("weights" or "overlaps")."""
 
     config: Config
     t_max: Optional[float] = None
     times: Optional[tuple] = None
     with_ode: bool = False
+    engine: str = "weights"
 
     def to_dict(self) -> dict:
-        return {"config": self.config.to_dict(), "t_max": self.t_max,
+        data = {"config": self.config.to_dict(), "t_max": self.t_max,
                 "times": None if self.times is None else list(self.times), "with_ode": self.with_ode,
                 "major_version": major_version()}
+        if self.engine != "weights":  # the default is left out, so keys from before engines stay valid
+            data["engine"] = self.engine
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "RunSpec":
         times = data.get("times")
         return cls(Config.from_dict(data["config"]), data.get("t_max"),
-                   None if times is None else tuple(times), bool(data.get("with_ode", False)))
+                   None if times is None else tuple(times), bool(data.get("with_ode", False)),
+                   str(data.get("engine", "weights")))
 
     @property
     def key(self) -> str:

@@ -26,6 +26,7 @@ from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from .config import Config
+from .overlap_simulator import check_engine
 from .run import DivergenceWarning
 from .simulate import simulate
 from .store import PathLike, RunSpec, Store
@@ -89,12 +90,14 @@ def _values(name: str, values: Any) -> list:
 
 
 def make_specs(configs: Sequence[Config], t_max: Optional[float], times: Optional[Sequence[float]],
-               with_ode: bool) -> list:
+               with_ode: bool, engine: str = "weights") -> list:
     if t_max is None and times is None:
         raise ValueError("t_max: give t_max or times")
+    for c in configs:
+        check_engine(engine, c)
     t_max = None if t_max is None else check_t_max(t_max)
     times = None if times is None else tuple(float(t) for t in check_times(times, t_max, 0.0))
-    specs = [RunSpec(c, t_max, times, bool(with_ode)) for c in configs]
+    specs = [RunSpec(c, t_max, times, bool(with_ode), engine) for c in configs]
     if len({s.key for s in specs}) != len(specs):
         raise ValueError("grid: two combinations give the same run (e.g. 1 and 1.0)")
     return specs
@@ -118,7 +121,7 @@ def execute_run(spec: RunSpec, root: Optional[str], threads: int,
         # in a worker's stderr.
         warnings.simplefilter("ignore", DivergenceWarning)
         sim = simulate(spec.config, spec.t_max, spec.times, progress=False, checkpoint=checkpoint,
-                       checkpoint_every=checkpoint_every or 0.0)
+                       checkpoint_every=checkpoint_every or 0.0, engine=spec.engine)
     trajectories = [sim]
     if spec.with_ode:
         from .ode import ode
@@ -216,7 +219,8 @@ def sweep(base: Config, grid: Optional[Mapping[str, Sequence[Any]]] = None, *,
           seeds: Union[None, int, Iterable[int]] = None, t_max: Optional[float] = None,
           times: Optional[Sequence[float]] = None, with_ode: bool = True, store: Optional[PathLike] = None,
           client: Any = None, workers: Optional[int] = None, threads_per_run: int = 1,
-          checkpoint_every: Optional[float] = None, progress: Optional[bool] = None) -> SweepResult:
+          checkpoint_every: Optional[float] = None, progress: Optional[bool] = None,
+          engine: str = "weights") -> SweepResult:
     """Runs ``base`` with every combination of the ``grid`` values and ``seeds``.
 
     Parameters
@@ -235,6 +239,8 @@ def sweep(base: Config, grid: Optional[Mapping[str, Sequence[Any]]] = None, *,
     checkpoint_every : seconds between checkpoints of each run in the store, so that a killed
         sweep continues long runs where they were (None: no checkpoints).
     progress : a bar over runs; None shows it once the sweep takes over 2 s.
+    engine : ``"weights"`` (default) or ``"overlaps"``: the exact overlap chain
+        (docs/engines.md), for every run; part of each run's key.
 
     Returns
     -------
@@ -242,12 +248,13 @@ def sweep(base: Config, grid: Optional[Mapping[str, Sequence[Any]]] = None, *,
 
     Raises
     ------
-    ValueError : a bad grid, naming the field, before anything runs.
+    ValueError : a bad grid, naming the field, or an engine that cannot run a config, before
+        anything runs.
     SweepError : some runs failed; the rest are stored.
     """
     from tqdm.auto import tqdm
 
-    specs = make_specs(expand_grid(base, grid, seeds), t_max, times, with_ode)
+    specs = make_specs(expand_grid(base, grid, seeds), t_max, times, with_ode, engine)
     if with_ode:
         from .ode import ode  # noqa: F401 (fail now, not in every worker)
     store_ = Store(store) if store is not None else None

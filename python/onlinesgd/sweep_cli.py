@@ -10,6 +10,7 @@ table, and the sweep options below::
     with_ode = true
     store = "sweep_store"
     # workers = 8, threads_per_run = 1, checkpoint_every = 600.0, scheduler = "tcp://host:8786"
+    # engine = "overlaps"   (the exact overlap chain, docs/engines.md)
 
     [grid]
     lr = [0.1, 0.5, 1.0]
@@ -26,7 +27,7 @@ from ._io import read_toml
 from .config import Config
 
 SWEEP_KEYS = {"t_max": float, "times": list, "seeds": lambda s: s, "with_ode": bool, "store": str,
-              "workers": int, "threads_per_run": int, "checkpoint_every": float, "scheduler": str}
+              "workers": int, "threads_per_run": int, "checkpoint_every": float, "scheduler": str, "engine": str}
 
 
 def read_sweep_file(path: str) -> tuple:
@@ -53,7 +54,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .sweep import SweepError, sweep
 
     base, grid, options = read_sweep_file(args.file)
-    for key in ("store", "workers", "scheduler"):
+    for key in ("store", "workers", "scheduler", "engine"):
         if getattr(args, key) is not None:
             options[key] = getattr(args, key)
     if args.no_ode:
@@ -103,6 +104,8 @@ def add_commands(sub: Any) -> None:
     sw.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
     sw.add_argument("--scheduler", default=None, help="Dask scheduler address or scheduler file (.json)")
     sw.add_argument("--no-ode", action="store_true", help="simulations only")
+    sw.add_argument("--engine", default=None, choices=("weights", "overlaps"),
+                    help="weights (default) or overlaps: the exact overlap chain (docs/engines.md)")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
     sw.set_defaults(func=cmd_sweep)
     pl = sub.add_parser("plot", help="plot a stored sweep: eg(t) for each value of one swept field")

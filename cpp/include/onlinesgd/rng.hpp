@@ -39,6 +39,12 @@
 ///                                               task_uniform, model/schedule.hpp)
 ///   Readouts  counter = teacher p              (the direction a readout similarity rotates
 ///                                               teacher p's readout towards, model/teachers.hpp)
+///   Chain     counter = block of the sequence  (the overlap engine's normals, one sequence per seed
+///                                               read a fixed count per step: chain/normal_stream.hpp)
+///   ChainWords counter = step                  (the overlap engine's uniforms of that step: a
+///                                               splitmix64 sequence from block_key(.., step, 0))
+///   ChainInit counter = block, or 0 with block 1 (the overlap engine's initial Bartlett factor:
+///                                               its normals, and its words)
 #include <cstddef>
 #include <cstdint>
 
@@ -55,6 +61,9 @@ enum class Stream : std::uint64_t {
   WeightNoise = 6,
   Tasks = 7,
   Readouts = 8,
+  Chain = 9,
+  ChainWords = 10,
+  ChainInit = 11,
 };
 
 inline constexpr int kBlock = kernel::kBlock;  ///< values per counter block
