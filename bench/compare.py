@@ -28,14 +28,19 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS_BLAS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import numpy as np  # noqa: E402
-from scipy.special import erf  # noqa: E402
-
 import onlinesgd  # noqa: E402
 from onlinesgd import _core  # noqa: E402
+from scipy.special import erf  # noqa: E402
 
 SQRT2 = np.sqrt(2.0)
-CONFIGS = [(1_000, 2, "float64"), (10_000, 2, "float64"), (100_000, 2, "float64"), (10_000, 100, "float64"),
-           (100_000, 2, "float32"), (10_000, 100, "float32")]
+CONFIGS = [
+    (1_000, 2, "float64"),
+    (10_000, 2, "float64"),
+    (100_000, 2, "float64"),
+    (10_000, 100, "float64"),
+    (100_000, 2, "float32"),
+    (10_000, 100, "float32"),
+]
 
 
 def best_rate(step_block, steps: int, repeats: int) -> float:
@@ -126,8 +131,11 @@ def compare(N: int, K: int, precision: str, inputs: str, seconds: float, repeats
     wpass = min(_core.weight_pass_seconds(cfg.to_core(), passes) for _ in range(repeats)) / passes
     row["step_over_generation"] = (1 / row["ours"]) / gen
     row["step_over_floor"] = (1 / row["ours"]) / max(gen, wpass)
-    row["overlaps"] = (best_rate(overlaps(cfg), max(1000, int(seconds / (K + 2) ** 2 / 20e-9)), repeats)
-                       if inputs == "gaussian" else float("nan"))
+    row["overlaps"] = (
+        best_rate(overlaps(cfg), max(1000, int(seconds / (K + 2) ** 2 / 20e-9)), repeats)
+        if inputs == "gaussian"
+        else float("nan")
+    )
     row["numpy"] = best_rate(numpy_loop(N, K), steps_for(seconds, N, K, 3.0), max(2, repeats // 2))
     run = torch_loop(N, K)
     row["torch"] = best_rate(run, steps_for(seconds, N, K, 3.0), max(2, repeats // 2)) if run else float("nan")
@@ -145,17 +153,24 @@ def main(argv=None) -> int:
     seconds, repeats = (0.05, 3) if args.quick else (0.2, 7)
     configs = [(args.N, args.K, args.precision)] if args.N else CONFIGS
     threads = onlinesgd.max_threads()
-    print(f"onlinesgd {onlinesgd.__version__}, kernel {_core.kernel_target()}, {onlinesgd.max_threads()} threads; "
-          f"numpy {np.__version__}; torch {_torch_version()}")
-    header = (f"{'N':>8} {'K':>4} {'precision':>9} {'thr':>3} {'onlinesgd/s':>12} {'numpy/s':>9} {'torch/s':>9} "
-              f"{'x numpy':>8} {'x torch':>8} {'step/gen':>8} {'step/flr':>8} {'overlaps/s':>11} {'x ours':>7}")
+    print(
+        f"onlinesgd {onlinesgd.__version__}, kernel {_core.kernel_target()}, {onlinesgd.max_threads()} threads; "
+        f"numpy {np.__version__}; torch {_torch_version()}"
+    )
+    header = (
+        f"{'N':>8} {'K':>4} {'precision':>9} {'thr':>3} {'onlinesgd/s':>12} {'numpy/s':>9} {'torch/s':>9} "
+        f"{'x numpy':>8} {'x torch':>8} {'step/gen':>8} {'step/flr':>8} {'overlaps/s':>11} {'x ours':>7}"
+    )
     print(header)
     for N, K, precision in configs:
         r = compare(N, K, precision, args.inputs, seconds, repeats, threads)
-        print(f"{N:>8} {K:>4} {precision:>9} {r['threads']:>3} {r['ours']:>12.0f} {r['numpy']:>9.0f} "
-              f"{r['torch']:>9.0f} {r['ours'] / r['numpy']:>8.1f} {r['ours'] / r['torch']:>8.1f} "
-              f"{r['step_over_generation']:>8.2f} {r['step_over_floor']:>8.2f} {r['overlaps']:>11.0f} "
-              f"{r['overlaps'] / r['ours']:>7.0f}", flush=True)
+        print(
+            f"{N:>8} {K:>4} {precision:>9} {r['threads']:>3} {r['ours']:>12.0f} {r['numpy']:>9.0f} "
+            f"{r['torch']:>9.0f} {r['ours'] / r['numpy']:>8.1f} {r['ours'] / r['torch']:>8.1f} "
+            f"{r['step_over_generation']:>8.2f} {r['step_over_floor']:>8.2f} {r['overlaps']:>11.0f} "
+            f"{r['overlaps'] / r['ours']:>7.0f}",
+            flush=True,
+        )
     return 0
 
 

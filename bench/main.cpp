@@ -45,10 +45,10 @@ Case make(const char* name, std::int64_t N, int K, bool f32 = false, bool radema
 }
 
 std::vector<Case> named() {
-  return {make("small", 1000, 2),           make("medium", 10000, 2),        make("large", 100000, 2),
-          make("small-f32", 1000, 2, true), make("medium-f32", 10000, 2, true), make("large-f32", 100000, 2, true),
+  return {make("small", 1000, 2), make("medium", 10000, 2), make("large", 100000, 2), make("small-f32", 1000, 2, true),
+          make("medium-f32", 10000, 2, true), make("large-f32", 100000, 2, true),
           make("large-rademacher", 100000, 2, false, true), make("large-rademacher-f32", 100000, 2, true, true),
-          make("wide", 10000, 100),         make("wide-f32", 10000, 100, true), make("huge", 100000, 100),
+          make("wide", 10000, 100), make("wide-f32", 10000, 100, true), make("huge", 100000, 100),
           make("huge-f32", 100000, 100, true),
           // learning rules (docs/theory.md §6, §7): FA and decay keep the pairs; Langevin draws K
           // noise rows per step, which its generation floor counts too
@@ -64,9 +64,12 @@ std::vector<ChainCase> chain_named() {
   auto chain = [](const char* name, std::int64_t N, int K, bool replicas, bool vs_weights) {
     return ChainCase{name, make(name, N, K).cfg, replicas, vs_weights};
   };
-  return {chain("chain-small", 1000, 2, false, true),          chain("chain-small-1e5", 100000, 2, false, true),
-          chain("chain-small-1e12", 1000000000000, 2, false, false), chain("chain-wide", 100000, 100, false, false),
-          chain("chain-replicas", 1000, 2, true, false),        chain("chain-wide-replicas", 100000, 100, true, false)};
+  return {chain("chain-small", 1000, 2, false, true),
+          chain("chain-small-1e5", 100000, 2, false, true),
+          chain("chain-small-1e12", 1000000000000, 2, false, false),
+          chain("chain-wide", 100000, 100, false, false),
+          chain("chain-replicas", 1000, 2, true, false),
+          chain("chain-wide-replicas", 100000, 100, true, false)};
 }
 
 [[noreturn]] void usage(int code) {
@@ -97,23 +100,31 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) usage(2);
       return argv[++i];
     };
-    if (a == "-h" || a == "--help") usage(0);
+    if (a == "-h" || a == "--help")
+      usage(0);
     else if (a == "--list") {
       for (const auto& c : all)
-        std::printf("%-22s N=%lld K=%d M=%d %s %s\n", c.name.c_str(), static_cast<long long>(c.cfg.N), c.cfg.K,
-                    c.cfg.M, c.cfg.precision == onlinesgd::Precision::Float32 ? "float32" : "float64",
+        std::printf("%-22s N=%lld K=%d M=%d %s %s\n", c.name.c_str(), static_cast<long long>(c.cfg.N), c.cfg.K, c.cfg.M,
+                    c.cfg.precision == onlinesgd::Precision::Float32 ? "float32" : "float64",
                     c.cfg.inputs == onlinesgd::Inputs::Rademacher ? "rademacher" : "gaussian");
       for (const auto& c : chain_all)
         std::printf("%-22s N=%lld K=%d M=%d overlap engine%s\n", c.name.c_str(), static_cast<long long>(c.cfg.N),
                     c.cfg.K, c.cfg.M, c.replicas ? ", one chain per thread" : "");
       return 0;
-    } else if (a == "--N") custom.cfg.N = std::atoll(value()), use_custom = true;
-    else if (a == "--K") custom.cfg.K = std::atoi(value()), use_custom = true;
-    else if (a == "--M") custom.cfg.M = std::atoi(value()), use_custom = true;
-    else if (a == "--batch") custom.cfg.batch = std::atoi(value()), use_custom = true;
-    else if (a == "--temperature") custom.cfg.temperature = std::atof(value()), use_custom = true;
-    else if (a == "--weight-decay") custom.cfg.weight_decay = std::atof(value()), use_custom = true;
-    else if (a == "--fa") custom.cfg.feedback = onlinesgd::Feedback::Fixed, use_custom = true;
+    } else if (a == "--N")
+      custom.cfg.N = std::atoll(value()), use_custom = true;
+    else if (a == "--K")
+      custom.cfg.K = std::atoi(value()), use_custom = true;
+    else if (a == "--M")
+      custom.cfg.M = std::atoi(value()), use_custom = true;
+    else if (a == "--batch")
+      custom.cfg.batch = std::atoi(value()), use_custom = true;
+    else if (a == "--temperature")
+      custom.cfg.temperature = std::atof(value()), use_custom = true;
+    else if (a == "--weight-decay")
+      custom.cfg.weight_decay = std::atof(value()), use_custom = true;
+    else if (a == "--fa")
+      custom.cfg.feedback = onlinesgd::Feedback::Fixed, use_custom = true;
     else if (a == "--precision") {
       const std::string p = value();
       if (p != "float32" && p != "float64") usage(2);
@@ -124,9 +135,12 @@ int main(int argc, char** argv) {
       if (p != "gaussian" && p != "rademacher") usage(2);
       custom.cfg.inputs = p == "rademacher" ? onlinesgd::Inputs::Rademacher : onlinesgd::Inputs::Gaussian;
       use_custom = true;
-    } else if (a == "--threads") threads = std::atoi(value());
-    else if (a == "--steps") steps = std::strtoull(value(), nullptr, 10);
-    else if (a == "--repeats") repeats = std::max(1, std::atoi(value()));
+    } else if (a == "--threads")
+      threads = std::atoi(value());
+    else if (a == "--steps")
+      steps = std::strtoull(value(), nullptr, 10);
+    else if (a == "--repeats")
+      repeats = std::max(1, std::atoi(value()));
     else if (a == "--target") {
       const char* t = value();
       if (!onlinesgd::kernel::select(t)) {
@@ -153,8 +167,8 @@ int main(int argc, char** argv) {
               onlinesgd::kernel::active().name, onlinesgd::max_threads());
   if (!cases.empty())
     std::printf("%-22s %8s %3s %3s %7s %5s %3s %12s %10s %9s %8s %10s %9s   %s\n", "config", "N", "K", "M", "prec",
-              "input", "thr", "steps/s", "ns/step/N", "gen-floor", "step/flr", "median/s", "io-floor",
-              "split draw/forward/update (1 thread, us)");
+                "input", "thr", "steps/s", "ns/step/N", "gen-floor", "step/flr", "median/s", "io-floor",
+                "split draw/forward/update (1 thread, us)");
   for (auto& c : cases) {
     if (threads > 0) c.threads = threads;
     if (steps > 0) c.steps = steps;
@@ -162,8 +176,7 @@ int main(int argc, char** argv) {
     const double per_step = r.seconds / static_cast<double>(r.steps);
     const double floor = std::max(r.generation, r.weight_pass);
     std::printf("%-22s %8lld %3d %3d %7s %5s %3d %12.0f %10.3f %8.2fus %8.2f %10.0f %7.2fus   %.2f / %.2f / %.2f\n",
-                c.name.c_str(),
-                static_cast<long long>(c.cfg.N), c.cfg.K, c.cfg.M,
+                c.name.c_str(), static_cast<long long>(c.cfg.N), c.cfg.K, c.cfg.M,
                 c.cfg.precision == onlinesgd::Precision::Float32 ? "float32" : "float64",
                 c.cfg.inputs == onlinesgd::Inputs::Rademacher ? "rad" : "gauss", r.threads, 1.0 / per_step,
                 per_step * 1e9 / static_cast<double>(c.cfg.N), r.generation * 1e6, per_step / floor,
@@ -178,8 +191,10 @@ int main(int argc, char** argv) {
     const auto r = onlinesgd::bench::run_chain(c, repeats);
     std::printf("%-22s %14lld %3d %3d %6d %12.0f %12.0f %9.1f", c.name.c_str(), static_cast<long long>(c.cfg.N),
                 c.cfg.K, c.cfg.M, r.chains, r.rate, r.median, 1e9 * r.chains / r.rate);
-    if (r.weights_rate > 0) std::printf(" %12.0f %10.0f\n", r.weights_rate, r.rate / r.weights_rate);
-    else std::printf(" %12s %10s\n", "-", "-");
+    if (r.weights_rate > 0)
+      std::printf(" %12.0f %10.0f\n", r.weights_rate, r.rate / r.weights_rate);
+    else
+      std::printf(" %12s %10s\n", "-", "-");
     std::fflush(stdout);
   }
   return 0;

@@ -47,8 +47,9 @@ else:
 
 
 def child(mode: str, **args) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, mode, json.dumps(args)], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, mode, json.dumps(args)], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)
 
 
@@ -66,14 +67,18 @@ def main(argv=None) -> int:
         need = weights + r["trajectory"]
         ratio = (r["peak"] - r["base"]) / need
         ok &= ratio <= 1.5
-        print(f"  {precision}: weights {weights / mib:.1f} MiB + trajectory {r['trajectory'] / mib:.2f} MiB; "
-              f"peak above baseline {(r['peak'] - r['base']) / mib:.1f} MiB = {ratio:.2f}x")
+        print(
+            f"  {precision}: weights {weights / mib:.1f} MiB + trajectory {r['trajectory'] / mib:.2f} MiB; "
+            f"peak above baseline {(r['peak'] - r['base']) / mib:.1f} MiB = {ratio:.2f}x"
+        )
     steps = 1_000_000 if args.quick else 10_000_000
     r = child("growth", config=dict(N=1000, K=2, M=2), steps=steps, chunks=20)
     growth = max(r["rss"]) - r["rss"][0]
     ok &= growth < 2**20
-    print(f"growth of resident memory over {r['steps']:,} steps (N = 1000, K = M = 2), sampled 20 times: "
-          f"{growth / 1024:.0f} KiB (first {r['rss'][0] / mib:.1f} MiB, last {r['rss'][-1] / mib:.1f} MiB)")
+    print(
+        f"growth of resident memory over {r['steps']:,} steps (N = 1000, K = M = 2), sampled 20 times: "
+        f"{growth / 1024:.0f} KiB (first {r['rss'][0] / mib:.1f} MiB, last {r['rss'][-1] / mib:.1f} MiB)"
+    )
     print("OK" if ok else "LIMIT EXCEEDED")
     return 0 if ok else 1
 

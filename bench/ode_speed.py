@@ -25,8 +25,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         onlinesgd.set_max_threads(args.threads)
-    print(f"onlinesgd {onlinesgd.__version__}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPUs, {onlinesgd.max_threads()} threads, t_max = {args.t_max}")
+    print(
+        f"onlinesgd {onlinesgd.__version__}, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs, {onlinesgd.max_threads()} threads, t_max = {args.t_max}"
+    )
     print(f"{'K':>4} {'s per unit t':>14} {'steps':>7} {'rhs evals':>10} {'eg(t_max)':>12}")
     for K in args.ks:
         config = onlinesgd.Config(K=K, M=2, lr=0.5)
@@ -34,8 +36,10 @@ def main() -> None:
         runs = [onlinesgd.ode(config, init, t_max=args.t_max) for _ in range(args.repeat)]
         best = min(r.info["wall_s"] for r in runs)
         r = runs[0]
-        print(f"{K:4d} {best / args.t_max:14.3g} {r.info['steps']:7d} {r.info['rhs_evaluations']:10d} {r.eg[-1]:12.4g}",
-              flush=True)
+        print(
+            f"{K:4d} {best / args.t_max:14.3g} {r.info['steps']:7d} {r.info['rhs_evaluations']:10d} {r.eg[-1]:12.4g}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -16,8 +16,16 @@ extensions = [
     "sphinx_gallery.gen_gallery",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "README.md", "auto_examples/*.ipynb", "auto_examples/*.py", "auto_examples/*.zip",
-                    "auto_examples/*.json", "auto_examples/*.md5", "sg_execution_times.rst"]
+exclude_patterns = [
+    "_build",
+    "README.md",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+    "auto_examples/*.zip",
+    "auto_examples/*.json",
+    "auto_examples/*.md5",
+    "sg_execution_times.rst",
+]
 myst_heading_anchors = 3
 html_theme = "furo"
 html_title = f"onlinesgd {release}"
@@ -25,8 +33,12 @@ autodoc_typehints = "description"
 autodoc_member_order = "bysource"
 # inherited members too (Simulator and OverlapSimulator share run, overlaps, eg, steps and time
 # through onlinesgd.run.Stepping), but not those of Python's own bases (exceptions, warnings)
-autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False,
-                           "inherited-members": "object,BaseException"}
+autodoc_default_options = {
+    "members": True,
+    "undoc-members": False,
+    "show-inheritance": False,
+    "inherited-members": "object,BaseException",
+}
 autosummary_generate = True
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False

@@ -14,7 +14,6 @@ import os
 
 import matplotlib.pyplot as plt
 import numpy as np
-
 import onlinesgd
 
 QUICK = os.environ.get("ONLINESGD_EXAMPLES_QUICK") == "1"  # small sizes for the docs build in CI
@@ -29,15 +28,21 @@ def main() -> None:
     fig, (ax, ax_k) = plt.subplots(1, 2, figsize=(10, 4))
     finals = []
     for K in ks:
-        cfg = onlinesgd.Config(N=1_000 if QUICK else 3_000, K=K, M=2, activation="erf", lr=0.2, noise=0.1,
-                               init_std=0.5, seed=K)
+        cfg = onlinesgd.Config(
+            N=1_000 if QUICK else 3_000, K=K, M=2, activation="erf", lr=0.2, noise=0.1, init_std=0.5, seed=K
+        )
         sim = onlinesgd.simulate(cfg, times=times)
         theory = onlinesgd.ode(cfg, sim, times=long)
         (line,) = ax.plot(theory.times, theory.eg, label=f"K = {K}")
         ax.plot(sim.times, sim.eg, "o", ms=3, color=line.get_color())
         finals.append((K, theory.eg[-1]))
-    ax.set(xscale="log", yscale="log", xlabel="t = samples / N", ylabel="generalisation error",
-           title="sigma = 0.1, lr = 0.2, M = 2")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="t = samples / N",
+        ylabel="generalisation error",
+        title="sigma = 0.1, lr = 0.2, M = 2",
+    )
     ax.legend()
     K, ode_eg = np.array(finals).T
     ax_k.plot(K, ode_eg, "k-o", label=f"ODE at t = {t_long}")

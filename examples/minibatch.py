@@ -12,15 +12,15 @@ import os
 
 import matplotlib.pyplot as plt
 import numpy as np
-
 import onlinesgd
 
 QUICK = os.environ.get("ONLINESGD_EXAMPLES_QUICK") == "1"  # small sizes for the docs build in CI
 
 
 def main() -> None:
-    base = onlinesgd.Config(N=2_000 if QUICK else 5_000, K=2, M=2, activation="erf", lr=0.5, noise=0.2,
-                            init_std=0.5, seed=2)
+    base = onlinesgd.Config(
+        N=2_000 if QUICK else 5_000, K=2, M=2, activation="erf", lr=0.5, noise=0.2, init_std=0.5, seed=2
+    )
     times = np.concatenate([[0], np.geomspace(0.1, 30 if QUICK else 150, 30)])
     fig, ax = plt.subplots(figsize=(6, 4))
     first = onlinesgd.simulate(base, times=times)
@@ -30,7 +30,7 @@ def main() -> None:
         cfg = base.replace(batch=B, lr=0.5 * B)
         sim = first if B == 1 else onlinesgd.simulate(cfg, times=times)
         ax.plot(sim.times, sim.eg, marker, ms=4, fillstyle="none", label=f"simulation, batch {B} at lr = {cfg.lr:g}")
-        print(f"batch {B}: largest |eg - ODE| = {np.abs(sim.eg - theory.eg[:len(sim)]).max():.4f}")
+        print(f"batch {B}: largest |eg - ODE| = {np.abs(sim.eg - theory.eg[: len(sim)]).max():.4f}")
     ax.set(xscale="log", yscale="log", xlabel="t = samples / N", ylabel="generalisation error")
     ax.legend()
     fig.tight_layout()

@@ -13,7 +13,6 @@ import os
 
 import matplotlib.pyplot as plt
 import numpy as np
-
 import onlinesgd
 
 QUICK = os.environ.get("ONLINESGD_EXAMPLES_QUICK") == "1"  # small sizes for the docs build in CI
@@ -36,8 +35,10 @@ def main() -> None:
     ax_r.set(xscale="log", xlabel="t = samples / N", ylabel="R_in", title="plateau, then specialisation")
     ax_r.legend()
     fig.tight_layout()
-    print(f"eg at the plateau (t = 30): {np.interp(30, theory.times, theory.eg):.4f}; at t = {times[-1]:g}: "
-          f"{theory.eg[-1]:.2e}")
+    print(
+        f"eg at the plateau (t = 30): {np.interp(30, theory.times, theory.eg):.4f}; at t = {times[-1]:g}: "
+        f"{theory.eg[-1]:.2e}"
+    )
 
 
 if __name__ == "__main__":

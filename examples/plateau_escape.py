@@ -25,7 +25,6 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-
 import onlinesgd
 
 QUICK = os.environ.get("ONLINESGD_EXAMPLES_QUICK") == "1"  # small sizes for the docs build in CI
@@ -53,10 +52,18 @@ def plot(escapes: dict, means: np.ndarray, errors: np.ndarray, fit: tuple):
     fig, (ax, ax_mean) = plt.subplots(1, 2, figsize=(10, 4))
     bins = np.arange(80, T_MAX + 4, 4)
     for i, N in enumerate(NS):
-        ax.hist(escapes[N][np.isfinite(escapes[N])], bins=bins, density=True, histtype="step", lw=1.5,
-                color=f"C{i}", label=f"N = {N:g} ({len(escapes[N])} seeds)")
-    ax.set(xlabel="plateau escape time t (samples / N)", ylabel="density",
-           title="distribution over seeds (overlap engine)")
+        ax.hist(
+            escapes[N][np.isfinite(escapes[N])],
+            bins=bins,
+            density=True,
+            histtype="step",
+            lw=1.5,
+            color=f"C{i}",
+            label=f"N = {N:g} ({len(escapes[N])} seeds)",
+        )
+    ax.set(
+        xlabel="plateau escape time t (samples / N)", ylabel="density", title="distribution over seeds (overlap engine)"
+    )
     ax.legend(fontsize=8)
     ax_mean.errorbar(NS, means, yerr=errors, fmt="o", color="k", label="mean +- standard error")
     grid = np.geomspace(NS[0] / 2, NS[-1] * 2, 50)
@@ -79,14 +86,17 @@ def main() -> None:
     for N in NS:
         replicas = max(8, REPLICAS[N] // 4) if args.quick else REPLICAS[N]
         tic = time.perf_counter()
-        reps = onlinesgd.simulate(base.replace(N=N, seed=N), times=TIMES, replicas=replicas, engine="overlaps",
-                                  progress=not QUICK)
+        reps = onlinesgd.simulate(
+            base.replace(N=N, seed=N), times=TIMES, replicas=replicas, engine="overlaps", progress=not QUICK
+        )
         t_esc = escape_times(reps.trajectories)
         escapes[N] = t_esc
         done = t_esc[np.isfinite(t_esc)]
-        print(f"N = {N:>7}: {replicas} seeds, {N * T_MAX * replicas:.2g} steps in {time.perf_counter() - tic:.0f} s; "
-              f"escape time mean {done.mean():.1f} +- {done.std(ddof=1) / np.sqrt(done.size):.1f}, "
-              f"sd {done.std(ddof=1):.1f}, {np.sum(~np.isfinite(t_esc))} still on the plateau at t = {T_MAX:g}")
+        print(
+            f"N = {N:>7}: {replicas} seeds, {N * T_MAX * replicas:.2g} steps in {time.perf_counter() - tic:.0f} s; "
+            f"escape time mean {done.mean():.1f} +- {done.std(ddof=1) / np.sqrt(done.size):.1f}, "
+            f"sd {done.std(ddof=1):.1f}, {np.sum(~np.isfinite(t_esc))} still on the plateau at t = {T_MAX:g}"
+        )
 
     means = np.array([np.nanmean(escapes[N]) for N in NS])
     errors = np.array([np.nanstd(escapes[N], ddof=1) / np.sqrt(np.sum(np.isfinite(escapes[N]))) for N in NS])

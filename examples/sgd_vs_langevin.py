@@ -17,11 +17,10 @@ import os
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-import onlinesgd  # noqa: E402
-from onlinesgd import observables  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import onlinesgd
+from onlinesgd import observables
 
 QUICK = os.environ.get("ONLINESGD_EXAMPLES_QUICK") == "1"  # small sizes for the docs build in CI
 
@@ -31,8 +30,18 @@ def main() -> None:
     parser.add_argument("--out", default="sgd_vs_langevin.png")
     args = parser.parse_args()
 
-    sgd = onlinesgd.Config(N=1000 if QUICK else 5000, K=2, M=2, activation="erf", lr=0.5, lr_v=0.5, noise=0.5, weight_decay=0.05,
-                           init_std=0.5, seed=1)
+    sgd = onlinesgd.Config(
+        N=1000 if QUICK else 5000,
+        K=2,
+        M=2,
+        activation="erf",
+        lr=0.5,
+        lr_v=0.5,
+        noise=0.5,
+        weight_decay=0.05,
+        init_std=0.5,
+        seed=1,
+    )
     times = np.concatenate([[0], np.geomspace(0.05, 20 if QUICK else 100, 60)])
     sim = onlinesgd.simulate(sgd, times=times)
     theory = onlinesgd.ode(sgd, sim, times=times)
@@ -63,8 +72,10 @@ def main() -> None:
     fig.suptitle("erf, K = M = 2, lr = 0.5, sigma = 0.5, weight decay 0.05")
     fig.tight_layout()
     fig.savefig(args.out, dpi=120)
-    print(f"eg at t = {times[-1]:g}: SGD {theory.eg[-1]:.4g}, Langevin {flow_hot.eg[-1]:.4g}, "
-          f"gradient flow {flow.eg[-1]:.4g}, SGD + Langevin {hot.eg[-1]:.4g}")
+    print(
+        f"eg at t = {times[-1]:g}: SGD {theory.eg[-1]:.4g}, Langevin {flow_hot.eg[-1]:.4g}, "
+        f"gradient flow {flow.eg[-1]:.4g}, SGD + Langevin {hot.eg[-1]:.4g}"
+    )
     print(f"wrote {args.out}")
 
 

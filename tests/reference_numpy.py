@@ -37,8 +37,26 @@ def dg(name: str, x: np.ndarray) -> np.ndarray:
     raise KeyError(name)
 
 
-def sgd_step(W, v, B, v_star, X, zeta, *, lr, lr_v, noise, g_student, g_teacher, feedback=None,
-             weight_decay=0.0, weight_decay_v=0.0, temperature=0.0, xi=None, g_teacher_rows=None):
+def sgd_step(
+    W,
+    v,
+    B,
+    v_star,
+    X,
+    zeta,
+    *,
+    lr,
+    lr_v,
+    noise,
+    g_student,
+    g_teacher,
+    feedback=None,
+    weight_decay=0.0,
+    weight_decay_v=0.0,
+    temperature=0.0,
+    xi=None,
+    g_teacher_rows=None,
+):
     """One minibatch step: returns new (W, v). X is b x N, zeta the b standard-normal noises.
 
     feedback: the fixed vector b of feedback alignment (None: backprop, b = v). Once per step

@@ -16,9 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def find_bench() -> str:
     """On the PATH or in the environment's scripts directory after ``pip install``, else in a
     build directory of this checkout."""
-    candidates = [shutil.which("onlinesgd-bench"),
-                  str(Path(sys.executable).parent / "onlinesgd-bench"),
-                  str(Path(sysconfig.get_path("scripts")) / "onlinesgd-bench")]
+    candidates = [
+        shutil.which("onlinesgd-bench"),
+        str(Path(sys.executable).parent / "onlinesgd-bench"),
+        str(Path(sysconfig.get_path("scripts")) / "onlinesgd-bench"),
+    ]
     candidates += sorted(glob.glob(str(ROOT / "build" / "**" / "onlinesgd-bench"), recursive=True))
     for c in candidates:
         if c and os.path.isfile(c) and os.access(c, os.X_OK):
@@ -42,8 +44,24 @@ def test_runs_a_tiny_configuration():
 
 
 def test_named_configuration_with_float32_rademacher_and_threads():
-    out = run("--N", "3000", "--K", "3", "--M", "1", "--precision", "float32", "--inputs", "rademacher",
-              "--threads", "2", "--steps", "50", "--repeats", "1")
+    out = run(
+        "--N",
+        "3000",
+        "--K",
+        "3",
+        "--M",
+        "1",
+        "--precision",
+        "float32",
+        "--inputs",
+        "rademacher",
+        "--threads",
+        "2",
+        "--steps",
+        "50",
+        "--repeats",
+        "1",
+    )
     assert out.returncode == 0, out.stderr
     assert "float32" in out.stdout and "rad" in out.stdout
 

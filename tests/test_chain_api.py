@@ -13,9 +13,8 @@ import sys
 import threading
 
 import numpy as np
-import pytest
-
 import onlinesgd
+import pytest
 from onlinesgd import Config, OverlapSimulator, Replicas, Simulator, resume, simulate, sweep
 from onlinesgd.checkpoint import Checkpointer
 from onlinesgd.store import RunSpec
@@ -124,8 +123,9 @@ def test_ctrl_c_returns_what_was_recorded(sigint_raises):
 
 @pytest.mark.parametrize("replicas", [None, 3])
 def test_resume_from_any_checkpoint_is_bit_identical(tmp_path, monkeypatch, replicas):
-    c = Config(N=150, K=3, M=2, lr=0.6, lr_v=0.3, noise=0.2, batch=2, feedback="fa", temperature=0.05,
-               weight_decay=0.2, seed=7)
+    c = Config(
+        N=150, K=3, M=2, lr=0.6, lr_v=0.3, noise=0.2, batch=2, feedback="fa", temperature=0.05, weight_decay=0.2, seed=7
+    )
     times = np.linspace(0.0, 20.0, 21)
     reference = simulate(c, times=times, engine="overlaps", replicas=replicas, progress=False)
     saved = []
@@ -138,8 +138,9 @@ def test_resume_from_any_checkpoint_is_bit_identical(tmp_path, monkeypatch, repl
 
     monkeypatch.setattr(Checkpointer, "save", save_and_keep)
     path = tmp_path / "run.npz"
-    got = simulate(c, times=times, engine="overlaps", replicas=replicas, progress=False, checkpoint=path,
-                   checkpoint_every=0)
+    got = simulate(
+        c, times=times, engine="overlaps", replicas=replicas, progress=False, checkpoint=path, checkpoint_every=0
+    )
     monkeypatch.undo()
     pairs = lambda r: r.trajectories if replicas else [r]
     for a, b in zip(pairs(got), pairs(reference)):
@@ -158,8 +159,9 @@ def test_resume_from_any_checkpoint_is_bit_identical(tmp_path, monkeypatch, repl
 
 def test_sweep_with_the_overlap_engine(tmp_path):
     base = Config(N=200, K=2, M=2)
-    result = sweep(base, {"lr": [0.3, 0.6]}, seeds=2, t_max=1.0, engine="overlaps", store=tmp_path / "s", workers=1,
-                   progress=False)
+    result = sweep(
+        base, {"lr": [0.3, 0.6]}, seeds=2, t_max=1.0, engine="overlaps", store=tmp_path / "s", workers=1, progress=False
+    )
     assert result.n_run == 4
     assert all(result.trajectory(i).info["engine"] == "overlaps" for i in range(4))
     # keys: the default engine is left out of a spec, so stores from before engines stay valid
@@ -169,11 +171,44 @@ def test_sweep_with_the_overlap_engine(tmp_path):
 
 def test_cli_runs_the_overlap_engine(tmp_path):
     out = tmp_path / "res"
-    proc = subprocess.run([sys.executable, "-m", "onlinesgd.cli", "run", "--engine", "overlaps", "--N", "100000",
-                           "--t-max", "1", "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "onlinesgd.cli",
+            "run",
+            "--engine",
+            "overlaps",
+            "--N",
+            "100000",
+            "--t-max",
+            "1",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     traj = onlinesgd.load(out.with_suffix(".npz"))
     assert traj.info["engine"] == "overlaps" and traj.config.N == 100000 and traj.times[-1] == 1.0
-    proc = subprocess.run([sys.executable, "-m", "onlinesgd.cli", "run", "--engine", "overlaps", "--inputs",
-                           "rademacher", "--out", str(tmp_path / "x")], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "onlinesgd.cli",
+            "run",
+            "--engine",
+            "overlaps",
+            "--inputs",
+            "rademacher",
+            "--out",
+            str(tmp_path / "x"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "engine 'overlaps' cannot run" in proc.stderr

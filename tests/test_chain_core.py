@@ -8,9 +8,8 @@ import time
 
 import numpy as np
 import pytest
-from scipy import stats
-
 from onlinesgd import Config, _core, set_max_threads
+from scipy import stats
 
 
 @pytest.fixture
@@ -110,12 +109,16 @@ def test_set_overlaps_takes_rank_deficient_and_refuses_non_psd():
 
 
 # ---------------------------------------------------------------- one step, two methods
-@pytest.mark.parametrize("config", [
-    Config(N=50, K=5, M=3, lr=0.5, batch=3, noise=0.1, lr_v=0.2),
-    Config(N=300, K=9, M=2, lr=0.5, centred=True, scaling="geiger", alpha=2.0, weight_decay=0.1),
-    Config(N=6, K=2, M=1, lr=0.5, batch=5),  # N - d = 3 < batch: a trapezoidal Bartlett factor
-    Config(N=40, K=3, M=2, lr=0.5, feedback="fa", lr_v=0.3, activation="relu"),
-], ids=["batch3-noise-head", "centred-decay", "batch-beyond-room", "fa-relu"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        Config(N=50, K=5, M=3, lr=0.5, batch=3, noise=0.1, lr_v=0.2),
+        Config(N=300, K=9, M=2, lr=0.5, centred=True, scaling="geiger", alpha=2.0, weight_decay=0.1),
+        Config(N=6, K=2, M=1, lr=0.5, batch=5),  # N - d = 3 < batch: a trapezoidal Bartlett factor
+        Config(N=40, K=3, M=2, lr=0.5, feedback="fa", lr_v=0.3, activation="relu"),
+    ],
+    ids=["batch3-noise-head", "centred-decay", "batch-beyond-room", "fa-relu"],
+)
 def test_givens_and_householder_give_the_same_chain(config):
     # The lower-triangular factor with a non-negative diagonal is unique for a full-rank Gram
     # matrix, so both methods must give the same factor up to rounding, step after step (the

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
-
 from onlinesgd import Config, simulate
+from scipy import stats
 
 SEEDS = 2000
 TIMES = (0.0, 0.5, 2.0, 5.0)
@@ -69,14 +68,16 @@ CASES = {
     "erf N=20": Config(N=20, K=2, M=2, lr=0.5),
     "erf N=20 batch 3, noise, head trained": Config(N=20, K=2, M=2, lr=0.5, lr_v=0.5, noise=0.2, batch=3),
     "relu N=20": Config(N=20, K=2, M=2, lr=0.3, activation="relu"),
-    "sigmoid student, linear teacher, N=20": Config(N=20, K=2, M=2, lr=0.5, activation="sigmoid",
-                                                    teacher_activation="linear"),
+    "sigmoid student, linear teacher, N=20": Config(
+        N=20, K=2, M=2, lr=0.5, activation="sigmoid", teacher_activation="linear"
+    ),
     "feedback alignment N=20": Config(N=20, K=3, M=2, lr=0.5, lr_v=0.5, feedback="fa"),
     "Langevin and decay N=20": Config(N=20, K=2, M=2, lr=0.5, temperature=0.3, weight_decay=0.5),
     "centred (Geiger) N=20": Config(N=20, K=2, M=1, lr=0.5, lr_v=0.3, scaling="geiger", alpha=2.0, centred=True),
     "erf N=200": Config(N=200, K=2, M=2, lr=0.5),
-    "relu N=200 batch 3, noise, head trained": Config(N=200, K=2, M=2, lr=0.3, lr_v=0.3, noise=0.2, batch=3,
-                                                      activation="relu"),
+    "relu N=200 batch 3, noise, head trained": Config(
+        N=200, K=2, M=2, lr=0.3, lr_v=0.3, noise=0.2, batch=3, activation="relu"
+    ),
 }
 
 

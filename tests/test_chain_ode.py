@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from onlinesgd import Config, ode, simulate
 
 NS = (10**4, 10**5, 10**6)
@@ -34,8 +33,14 @@ def test_replicas_follow_the_ode_with_deviations_falling_like_one_over_sqrt_n(ca
         reps = simulate(c, times=TIMES, replicas=REPLICAS[N], engine="overlaps", overlaps=START, progress=False)
         first = reps.trajectories[0]
         theory = ode(c, {**START, "v": first.v[0], "v_star": first.v_star[0]}, times=TIMES)
-        rms.append([np.sqrt(np.mean([np.max(np.abs(getattr(t, name) - getattr(theory, name))) ** 2
-                                     for t in reps.trajectories])) for name in ("eg", "Q", "R")])
+        rms.append(
+            [
+                np.sqrt(
+                    np.mean([np.max(np.abs(getattr(t, name) - getattr(theory, name))) ** 2 for t in reps.trajectories])
+                )
+                for name in ("eg", "Q", "R")
+            ]
+        )
         # the mean within its standard errors, t > 0 (at t = 0 both are exact): with 8-32
         # replicas a Student t with 7-31 degrees of freedom, > 8 with probability < 1e-4 each
         for name in ("eg", "Q", "R"):

@@ -12,7 +12,6 @@ import time
 
 import numpy as np
 import pytest
-
 from onlinesgd import Config, resume, simulate
 from onlinesgd.checkpoint import Checkpointer
 from onlinesgd.run import Run
@@ -22,19 +21,42 @@ ARRAYS = ("times", "Q", "R", "T", "v", "v_star", "eg")
 CONFIGS = [
     pytest.param(Config(N=200, K=2, M=2, lr=0.6, noise=0.1, seed=7), id="erf-noise"),
     # second layer trained, minibatches, other activations: all of the state must come back
-    pytest.param(Config(N=150, K=3, M=2, activation="relu", teacher_activation="erf", lr=0.3, lr_v=0.2, batch=4,
-                        seed=2), id="relu-lr_v-batch"),
+    pytest.param(
+        Config(N=150, K=3, M=2, activation="relu", teacher_activation="erf", lr=0.3, lr_v=0.2, batch=4, seed=2),
+        id="relu-lr_v-batch",
+    ),
 ]
 if "precision" in {f.name for f in dataclasses.fields(Config)}:  # the fast kernel's storage options
-    CONFIGS.append(pytest.param(Config(N=200, K=2, M=2, lr=0.5, noise=0.1, seed=3, precision="float32",
-                                       inputs="rademacher"), id="float32-rademacher"))
+    CONFIGS.append(
+        pytest.param(
+            Config(N=200, K=2, M=2, lr=0.5, noise=0.1, seed=3, precision="float32", inputs="rademacher"),
+            id="float32-rademacher",
+        )
+    )
 # the learning rules: the fixed feedback vector, decay (also inside a pair's carried field), the
 # Langevin noise keyed by the step, and the centring rows of the teacher must all come back
 CONFIGS += [
-    pytest.param(Config(N=201, K=3, M=2, lr=0.6, lr_v=0.3, feedback="fa", weight_decay=0.2, weight_decay_v=0.1,
-                        seed=5), id="fa-decay"),
-    pytest.param(Config(N=200, K=2, M=2, lr=0.5, lr_v=0.2, temperature=0.02, weight_decay=0.1, scaling="geiger",
-                        alpha=2.0, centred=True, precision="float32", seed=4), id="langevin-geiger-f32"),
+    pytest.param(
+        Config(N=201, K=3, M=2, lr=0.6, lr_v=0.3, feedback="fa", weight_decay=0.2, weight_decay_v=0.1, seed=5),
+        id="fa-decay",
+    ),
+    pytest.param(
+        Config(
+            N=200,
+            K=2,
+            M=2,
+            lr=0.5,
+            lr_v=0.2,
+            temperature=0.02,
+            weight_decay=0.1,
+            scaling="geiger",
+            alpha=2.0,
+            centred=True,
+            precision="float32",
+            seed=4,
+        ),
+        id="langevin-geiger-f32",
+    ),
 ]
 
 
@@ -69,7 +91,7 @@ def test_resume_from_every_checkpoint_is_bit_identical(tmp_path, monkeypatch, co
     assert partial[-1][1] == reference.info["steps"]  # ... to the last step
     picks = [partial[i] for i in np.linspace(0, len(partial) - 1, 6).astype(int)]
     assert len({steps for _, steps, _, _ in picks}) == 6  # six different points of the run
-    for copy, steps, rows, _ in picks:
+    for copy, _, _, _ in picks:
         resumed = resume(copy, progress=False)
         assert_identical(resumed, reference)
         # the resumed run keeps its checkpoint current, ending it as finished
@@ -112,8 +134,10 @@ def test_simulate_continues_its_own_checkpoint_and_refuses_another(tmp_path, mon
     simulate(config, 10.0, progress=False, checkpoint=path, checkpoint_every=60.0)
     # A requeued job calls simulate() again: it returns the finished run without stepping.
     with monkeypatch.context() as patch:
+
         def no_stepping(*args, **kwargs):
             raise AssertionError("a finished checkpoint was stepped again")
+
         patch.setattr(Run, "advance", no_stepping)
         assert_identical(simulate(config, 10.0, progress=False, checkpoint=path), reference)
     with pytest.raises(ValueError, match="different run"):
@@ -154,7 +178,7 @@ def test_ctrl_c_saves_a_checkpoint_to_resume_from(tmp_path, monkeypatch):
     cut = simulate(config, 10.0, progress=False, checkpoint=path, checkpoint_every=600.0)
     monkeypatch.undo()
     assert cut.info["interrupted"] and 0 < len(cut) < len(reference)
-    assert np.array_equal(cut.eg, reference.eg[:len(cut)])
+    assert np.array_equal(cut.eg, reference.eg[: len(cut)])
     with np.load(path) as data:
         assert not json.loads(str(data["meta"]))["done"] and int(data["steps"]) == cut.info["steps"]
     assert_identical(resume(path, progress=False), reference)
@@ -167,12 +191,14 @@ def test_killed_run_resumes_bit_identical(tmp_path):
     path = tmp_path / "run.npz"
     # The child pauses 20 ms at every checkpoint (about 150 of them), so that the kill lands
     # part-way however fast the kernel is.
-    code = ("import time, onlinesgd\n"
-            "from onlinesgd.checkpoint import Checkpointer\n"
-            "save = Checkpointer.save\n"
-            "Checkpointer.save = lambda *args, **kw: (save(*args, **kw), time.sleep(0.02))\n"
-            f"onlinesgd.simulate(onlinesgd.Config(**{config.to_dict()!r}), {t_max}, progress=False, "
-            f"checkpoint={str(path)!r}, checkpoint_every=0)\n")
+    code = (
+        "import time, onlinesgd\n"
+        "from onlinesgd.checkpoint import Checkpointer\n"
+        "save = Checkpointer.save\n"
+        "Checkpointer.save = lambda *args, **kw: (save(*args, **kw), time.sleep(0.02))\n"
+        f"onlinesgd.simulate(onlinesgd.Config(**{config.to_dict()!r}), {t_max}, progress=False, "
+        f"checkpoint={str(path)!r}, checkpoint_every=0)\n"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code])
     try:
         deadline = time.monotonic() + 60

@@ -12,8 +12,18 @@ from onlinesgd import Config, continual, observables
 # The check of THEORY-VARIANTS.md §2: erf, K = 3, two teachers of M = 2 with feature similarity
 # alpha = 0.6 and readout similarity beta = 0.5, eta = eta_v = 1, switch at t = 4, end at t = 8;
 # replay after the switch draws 30% of the samples from task 1. Small initial weights (0.1).
-BASE = Config(K=3, M=2, lr=1.0, lr_v=1.0, teachers=2, feature_similarity=0.6, readout_similarity=0.5,
-              switch_times=(4.0,), v_init=0.1, init_std=0.1)
+BASE = Config(
+    K=3,
+    M=2,
+    lr=1.0,
+    lr_v=1.0,
+    teachers=2,
+    feature_similarity=0.6,
+    readout_similarity=0.5,
+    switch_times=(4.0,),
+    v_init=0.1,
+    init_std=0.1,
+)
 MODES = {"single": {}, "multi": dict(heads="multi"), "replay": dict(heads="multi", schedule=(0, (0.3, 0.7)))}
 TIMES = np.arange(0, 8.0 + 1e-9, 0.5)
 SIZES = {500: range(10), 8000: range(3)}
@@ -35,8 +45,10 @@ def runs():
 
 def deviation(pairs):
     """RMS over seeds and times of the largest deviation of Q, R and every head."""
-    worst = [[max(np.abs(getattr(s, k)[i] - getattr(o, k)[i]).max() for k in ("Q", "R", "heads"))
-              for i in range(len(s))] for s, o in pairs]
+    worst = [
+        [max(np.abs(getattr(s, k)[i] - getattr(o, k)[i]).max() for k in ("Q", "R", "heads")) for i in range(len(s))]
+        for s, o in pairs
+    ]
     return float(np.sqrt(np.mean(np.square(worst))))
 
 
@@ -73,12 +85,15 @@ def test_the_ode_stops_exactly_at_a_switch_and_restarts_as_a_fresh_integration()
     times = [0.0, 2.0, 3.7, 4.3, 6.0, 8.0]  # no output at the switch: the integrator must stop there itself
     through = onlinesgd.ode(cfg, times=times, progress=False)
     # to the switch with task 1 alone, then from that state with task 2 alone, the head copied by hand
-    first = onlinesgd.ode(cfg.replace(switch_times=None, copy_head=False), times=[0.0, 2.0, 3.7, 4.0],
-                          progress=False)
+    first = onlinesgd.ode(cfg.replace(switch_times=None, copy_head=False), times=[0.0, 2.0, 3.7, 4.0], progress=False)
     state = {k: getattr(first, k)[-1].copy() for k in ("Q", "R", "T", "v", "v_star", "heads")}
     state["heads"][1] = state["heads"][0]
-    second = onlinesgd.ode(cfg.replace(switch_times=None, copy_head=False, schedule=(1,)), state,
-                           times=[0.0, 0.3, 2.0, 4.0], progress=False)
+    second = onlinesgd.ode(
+        cfg.replace(switch_times=None, copy_head=False, schedule=(1,)),
+        state,
+        times=[0.0, 0.3, 2.0, 4.0],
+        progress=False,
+    )
     for name in ("Q", "R", "heads", "eg_tasks"):
         # before the switch the two runs take the same steps: the same bits
         np.testing.assert_array_equal(getattr(through, name)[:3], getattr(first, name)[:3])
@@ -126,10 +141,28 @@ def test_every_rule_composes_with_several_teachers():
     # feedback alignment, decay, Langevin noise, label noise per teacher and minibatches, float32,
     # through a switch into a mixture: N = 4000, a single seed, so ~1/sqrt(N) = 0.016 times O(1)
     # prefactors; 0.06 as in test_rule_fields.py (a wrong prefactor moves R by > 0.1).
-    cfg = Config(N=4000, K=2, M=2, lr=0.8, lr_v=0.5, teachers=2, teacher_noises=(0.1, 0.2), feature_similarity=0.4,
-                 readout_similarity=0.3, switch_times=(1.0,), schedule=(0, (0.5, 0.5)), heads="multi",
-                 feedback="fa", feedback_vector=(1.0, 0.6), temperature=0.01, weight_decay=0.2, weight_decay_v=0.1,
-                 batch=2, precision="float32", seed=3)
+    cfg = Config(
+        N=4000,
+        K=2,
+        M=2,
+        lr=0.8,
+        lr_v=0.5,
+        teachers=2,
+        teacher_noises=(0.1, 0.2),
+        feature_similarity=0.4,
+        readout_similarity=0.3,
+        switch_times=(1.0,),
+        schedule=(0, (0.5, 0.5)),
+        heads="multi",
+        feedback="fa",
+        feedback_vector=(1.0, 0.6),
+        temperature=0.01,
+        weight_decay=0.2,
+        weight_decay_v=0.1,
+        batch=2,
+        precision="float32",
+        seed=3,
+    )
     sim = onlinesgd.simulate(cfg, times=np.linspace(0, 2, 5), progress=False)
     ode = onlinesgd.ode(cfg, sim, times=sim.times, progress=False)
     for name in ("Q", "R", "heads", "eg_tasks"):

@@ -1,11 +1,10 @@
 """Counter-based randomness: same seed, same trajectory, whatever the thread count."""
 
 import numpy as np
-import pytest
-from scipy import stats
-
 import onlinesgd
+import pytest
 from onlinesgd import _core
+from scipy import stats
 
 
 @pytest.fixture

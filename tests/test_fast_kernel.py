@@ -2,11 +2,10 @@
 count and any compiled instruction-set target, and the input generators' statistics."""
 
 import numpy as np
-import pytest
-from scipy import stats
-
 import onlinesgd
+import pytest
 from onlinesgd import _core
+from scipy import stats
 
 
 @pytest.fixture
@@ -76,8 +75,9 @@ def test_fused_steps_match_the_exact_step(batch, noise, lr_v, N):
     """advance() draws x_s (in the teacher frame; sim.input gives it in the input basis) and
     zeta_s from the Labels stream, then must do what the exact (NumPy-checked) step_on does, up
     to the summation order of the dot products and the rounding of the frame's rotation."""
-    cfg = onlinesgd.Config(N=N, K=3, M=2, lr=0.8, lr_v=lr_v, noise=noise, batch=batch, seed=2,
-                           activation="tanh", teacher_activation="erf")
+    cfg = onlinesgd.Config(
+        N=N, K=3, M=2, lr=0.8, lr_v=lr_v, noise=noise, batch=batch, seed=2, activation="tanh", teacher_activation="erf"
+    )
     fast, exact = onlinesgd.Simulator(cfg), onlinesgd.Simulator(cfg)
     assert fast._sim.in_teacher_frame
     labels = _core.normal_row(cfg.seed, 4, 0, 1024)  # Labels stream: block 0 holds samples 0..1023
@@ -164,8 +164,7 @@ def test_two_thread_choice_never_drops_as_n_grows(precision, restore_threads):
     if onlinesgd.max_threads() < 2:
         pytest.skip("needs two threads")
     onlinesgd.set_max_threads(2)
-    chosen = [_core.step_threads(onlinesgd.Config(N=n, precision=precision).to_core())
-              for n in range(500, 12_000, 50)]
+    chosen = [_core.step_threads(onlinesgd.Config(N=n, precision=precision).to_core()) for n in range(500, 12_000, 50)]
     at_4000 = _core.step_threads(onlinesgd.Config(N=4000, precision=precision).to_core())
     assert all(a <= b for a, b in zip(chosen, chosen[1:])), chosen
     assert at_4000 == 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from onlinesgd import Config, Simulator, Trajectory, fields, load, resume, simulate
 from onlinesgd.checkpoint import Checkpointer
 from onlinesgd.fields import OVERLAPS, Field, names, record
@@ -31,8 +30,10 @@ def test_a_row_is_the_time_the_overlaps_and_eg():
 @pytest.fixture
 def added_fields(monkeypatch):
     """Two simulation-only fields, as a later change would add them to the table."""
-    added = (Field("q_trace", (), lambda sim, o: float(np.trace(o["Q"])), theory=False, doc="tr Q"),
-             Field("r_sum", ("K",), lambda sim, o: o["R"].sum(axis=1), theory=False, doc="rows of R summed"))
+    added = (
+        Field("q_trace", (), lambda sim, o: float(np.trace(o["Q"])), theory=False, doc="tr Q"),
+        Field("r_sum", ("K",), lambda sim, o: o["R"].sum(axis=1), theory=False, doc="rows of R summed"),
+    )
     monkeypatch.setattr(fields, "FIELDS", fields.FIELDS + added)
     return [f.name for f in added]
 
@@ -86,8 +87,9 @@ def test_an_added_field_is_checkpointed(tmp_path, monkeypatch, added_fields, rep
         assert all(t.info["interrupted"] for t in cut.trajectories)
         for name in added_fields:
             np.testing.assert_array_equal(resumed.stderr[name], reference.stderr[name])
-        pairs = list(zip(reference.trajectories, resumed.trajectories)) + list(zip(reference.trajectories,
-                                                                                  again.trajectories))
+        pairs = list(zip(reference.trajectories, resumed.trajectories)) + list(
+            zip(reference.trajectories, again.trajectories)
+        )
     else:
         assert cut.info["interrupted"] and 0 < len(cut) < len(reference)
         pairs = [(reference, resumed), (reference, again)]

@@ -11,10 +11,9 @@ import itertools
 
 import numpy as np
 import pytest
-from scipy.stats import multivariate_normal
-
 from onlinesgd import _core
 from reference_numpy import dg, g
+from scipy.stats import multivariate_normal
 
 ACTS = ("erf", "relu", "linear", "sigmoid", "tanh")
 
@@ -89,16 +88,32 @@ def j2_integrand(ga, gb):
 # ---------------------------------------------------------------- closed forms, exactly
 def saad_solla(C):
     """docs/theory.md §2's erf formulas, written independently of the C++ (which reweights)."""
+
     def i3(a, b, c):
         l3 = (1 + C[a, a]) * (1 + C[c, c]) - C[a, c] ** 2
         return 2 / np.pi * (C[b, c] * (1 + C[a, a]) - C[a, b] * C[a, c]) / ((1 + C[a, a]) * np.sqrt(l3))
 
     def i4(a, b, c, d):
         l4 = (1 + C[a, a]) * (1 + C[b, b]) - C[a, b] ** 2
-        l0 = (l4 * C[c, d] - C[b, c] * C[b, d] * (1 + C[a, a]) - C[a, c] * C[a, d] * (1 + C[b, b])
-              + C[a, b] * C[a, c] * C[b, d] + C[a, b] * C[a, d] * C[b, c])
-        l1 = l4 * (1 + C[c, c]) - C[b, c] ** 2 * (1 + C[a, a]) - C[a, c] ** 2 * (1 + C[b, b]) + 2 * C[a, b] * C[a, c] * C[b, c]
-        l2 = l4 * (1 + C[d, d]) - C[b, d] ** 2 * (1 + C[a, a]) - C[a, d] ** 2 * (1 + C[b, b]) + 2 * C[a, b] * C[a, d] * C[b, d]
+        l0 = (
+            l4 * C[c, d]
+            - C[b, c] * C[b, d] * (1 + C[a, a])
+            - C[a, c] * C[a, d] * (1 + C[b, b])
+            + C[a, b] * C[a, c] * C[b, d]
+            + C[a, b] * C[a, d] * C[b, c]
+        )
+        l1 = (
+            l4 * (1 + C[c, c])
+            - C[b, c] ** 2 * (1 + C[a, a])
+            - C[a, c] ** 2 * (1 + C[b, b])
+            + 2 * C[a, b] * C[a, c] * C[b, c]
+        )
+        l2 = (
+            l4 * (1 + C[d, d])
+            - C[b, d] ** 2 * (1 + C[a, a])
+            - C[a, d] ** 2 * (1 + C[b, b])
+            + 2 * C[a, b] * C[a, d] * C[b, d]
+        )
         return 4 / np.pi**2 / np.sqrt(l4) * np.arcsin(l0 / np.sqrt(l1 * l2))
 
     def j2(a, b):
@@ -130,10 +145,14 @@ def test_linear_and_relu_closed_forms(C):
     rho = C[0, 1] / (s[0] * s[1])
     i2 = s[0] * s[1] / (2 * np.pi) * (np.sqrt(1 - rho**2) + rho * (np.pi / 2 + np.arcsin(rho)))
     assert _core.i2("relu", "relu", C[0, 0], C[1, 1], C[0, 1]) == pytest.approx(i2, abs=1e-13)
-    assert _core.gaussian_j2("relu", "relu", C[0, 0], C[1, 1], C[0, 1]) == pytest.approx(0.25 + np.arcsin(rho) / (2 * np.pi), abs=1e-14)
+    assert _core.gaussian_j2("relu", "relu", C[0, 0], C[1, 1], C[0, 1]) == pytest.approx(
+        0.25 + np.arcsin(rho) / (2 * np.pi), abs=1e-14
+    )
     a, b, c = 0, 1, 2
     rho_ac = C[a, c] / (s[a] * s[c])
-    i3 = C[a, b] * np.sqrt(C[a, a] * C[c, c] - C[a, c] ** 2) / (2 * np.pi * C[a, a]) + C[b, c] * (0.25 + np.arcsin(rho_ac) / (2 * np.pi))
+    i3 = C[a, b] * np.sqrt(C[a, a] * C[c, c] - C[a, c] ** 2) / (2 * np.pi * C[a, a]) + C[b, c] * (
+        0.25 + np.arcsin(rho_ac) / (2 * np.pi)
+    )
     assert _core.gaussian_i3("relu", "relu", C[:3, :3]) == pytest.approx(i3, abs=1e-13)
 
 
@@ -142,7 +161,7 @@ def test_relu_i4_exact_special_cases(C):
     # Two cases where I4 = E[th(a) th(b) c+ d+] factorises into closed forms, so the Stein /
     # orthant recursion (including Plackett's 4-D integral) must match to ~1e-10:
     # (a, b) independent of (c, d): I4 = J2(a, b) I2(c, d);  c = a, d = b: I4 = I2(a, b).
-    relu_i2 = lambda C, i, j: _core.i2("relu", "relu", C[i, i], C[j, j], C[i, j])  # noqa: E731
+    relu_i2 = lambda C, i, j: _core.i2("relu", "relu", C[i, i], C[j, j], C[i, j])
     block = C.copy()
     block[:2, 2:] = block[2:, :2] = 0.0
     expected = _core.gaussian_j2("relu", "relu", C[0, 0], C[1, 1], C[0, 1]) * relu_i2(C, 2, 3)
@@ -161,8 +180,9 @@ def test_orthant_probability_against_genz(C):
     # (unseeded at 4e6 points its error once reached 1.3e-7). At 5e6 points its largest
     # distance to ours over 3 seeds x these 13 matrices was 3.1e-8, and at 2e7 points the two
     # agree to ~1e-9, so the 1e-7 tolerance leaves a 3x margin for the reference's own error.
-    genz = multivariate_normal(mean=np.zeros(4), cov=C, allow_singular=True, seed=0, abseps=1e-11, releps=0,
-                               maxpts=5_000_000)
+    genz = multivariate_normal(
+        mean=np.zeros(4), cov=C, allow_singular=True, seed=0, abseps=1e-11, releps=0, maxpts=5_000_000
+    )
     ref = genz.cdf(np.zeros(4))
     assert _core.gaussian_orthant(C) == pytest.approx(ref, abs=1e-7)
     s = np.sqrt(np.diag(C))
@@ -187,9 +207,19 @@ def test_orthant_probability_limits():
 
 
 # ---------------------------------------------------------------- every pair of activations, Monte Carlo
-COMBOS = [("relu", "relu"), ("sigmoid", "sigmoid"), ("tanh", "tanh"), ("erf", "relu"), ("relu", "erf"),
-          ("sigmoid", "tanh"), ("tanh", "relu"), ("relu", "linear"), ("linear", "sigmoid"), ("erf", "sigmoid"),
-          ("relu", "sigmoid")]
+COMBOS = [
+    ("relu", "relu"),
+    ("sigmoid", "sigmoid"),
+    ("tanh", "tanh"),
+    ("erf", "relu"),
+    ("relu", "erf"),
+    ("sigmoid", "tanh"),
+    ("tanh", "relu"),
+    ("relu", "linear"),
+    ("linear", "sigmoid"),
+    ("erf", "sigmoid"),
+    ("relu", "sigmoid"),
+]
 PATTERNS = [(), ((0, 1),), ((0, 2),), ((2, 3),), ((0, 1), (2, 3)), ((1, 3),)]
 
 
@@ -232,7 +262,9 @@ def test_smooth_quadrature_against_trapezoid(ga, gc):
     for C in random_covariances(4, 1, seed=20):
         assert i4_cpp(ga, gc, C) == pytest.approx(trapezoid_reference(i4_integrand(ga, gc), C, 0.3, 7.0), abs=1e-8)
         assert _core.gaussian_i3(ga, gc, C[:3, :3]) == pytest.approx(
-            trapezoid_reference(i3_integrand(ga, gc), C[:3, :3], 0.2), abs=1e-9)
+            trapezoid_reference(i3_integrand(ga, gc), C[:3, :3], 0.2), abs=1e-9
+        )
         C2 = C[np.ix_([0, 2], [0, 2])]
         assert _core.gaussian_j2(ga, gc, C2[0, 0], C2[1, 1], C2[0, 1]) == pytest.approx(
-            trapezoid_reference(j2_integrand(ga, gc), C2, 0.1), abs=1e-8 if "erf" in (ga, gc) else 1e-10)
+            trapezoid_reference(j2_integrand(ga, gc), C2, 0.1), abs=1e-8 if "erf" in (ga, gc) else 1e-10
+        )

@@ -58,8 +58,9 @@ def imports_of(path: Path, modules: dict) -> set[str]:
 
 def import_graph() -> dict[str, set[str]]:
     modules = module_names()
-    return {name: (imports_of(path, modules) if path.suffix == ".py" else set()) - {name}
-            for name, path in modules.items()}
+    return {
+        name: (imports_of(path, modules) if path.suffix == ".py" else set()) - {name} for name, path in modules.items()
+    }
 
 
 def find_cycle(graph: dict[str, set[str]]) -> Optional[list[str]]:
@@ -72,7 +73,7 @@ def find_cycle(graph: dict[str, set[str]]) -> Optional[list[str]]:
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == "open":
-                return stack[stack.index(nxt):] + [nxt]
+                return [*stack[stack.index(nxt) :], nxt]
             if nxt not in state:
                 cycle = visit(nxt)
                 if cycle:

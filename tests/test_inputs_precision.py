@@ -2,13 +2,13 @@
 inputs follow the same dynamics as the float64 Gaussian simulation."""
 
 import numpy as np
+import onlinesgd
 import pytest
 
-import onlinesgd
 
-
-@pytest.mark.parametrize("field,bad", [("precision", "float16"), ("precision", None), ("inputs", "uniform"),
-                                       ("inputs", 1)])
+@pytest.mark.parametrize(
+    "field,bad", [("precision", "float16"), ("precision", None), ("inputs", "uniform"), ("inputs", 1)]
+)
 def test_new_fields_are_validated(field, bad):
     with pytest.raises(ValueError, match=field):
         onlinesgd.Config(**{field: bad})
@@ -58,8 +58,9 @@ def test_rademacher_and_float32_agree_with_the_ode_like_gaussian_float64(precisi
     times = np.linspace(0, 3.0, 7)
     rms = {}
     for inputs in ("gaussian", "rademacher"):
-        cfg = onlinesgd.Config(N=2000, K=2, M=2, lr=0.5, seed=20, inputs=inputs,
-                               precision="float64" if inputs == "gaussian" else precision)
+        cfg = onlinesgd.Config(
+            N=2000, K=2, M=2, lr=0.5, seed=20, inputs=inputs, precision="float64" if inputs == "gaussian" else precision
+        )
         reps = onlinesgd.simulate(cfg, times=times, replicas=6, progress=False)
         dev = np.stack([t.eg - ode(cfg, init=t, times=times).eg for t in reps.trajectories])
         bias, err = dev.mean(axis=0), dev.std(axis=0, ddof=1) / np.sqrt(len(dev))

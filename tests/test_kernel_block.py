@@ -8,7 +8,6 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-
 from onlinesgd import _core
 
 KERNEL_LANES = 32
@@ -47,8 +46,19 @@ def run_block(K, n, updates, draws, float32, rademacher, seed=0):
 # (K, n, updates, draws): rows in pairs and a single one, short blocks and blocks that are not a
 # multiple of 32 columns; pairs of online steps (1 or 2 updates, 2 draws, or updates alone) and
 # minibatches (updates = draws = batch)
-SHAPES = [(1, 1024, 1, 1), (2, 1024, 1, 1), (3, 1000, 1, 1), (5, 77, 1, 1), (3, 1000, 2, 2), (2, 130, 3, 3),
-          (2, 1024, 2, 2), (3, 999, 1, 2), (3, 77, 0, 2), (2, 1000, 2, 0), (1, 45, 0, 1)]
+SHAPES = [
+    (1, 1024, 1, 1),
+    (2, 1024, 1, 1),
+    (3, 1000, 1, 1),
+    (5, 77, 1, 1),
+    (3, 1000, 2, 2),
+    (2, 130, 3, 3),
+    (2, 1024, 2, 2),
+    (3, 999, 1, 2),
+    (3, 77, 0, 2),
+    (2, 1000, 2, 0),
+    (1, 45, 0, 1),
+]
 
 
 @pytest.mark.parametrize("float32", [False, True], ids=["float64", "float32"])
@@ -64,14 +74,16 @@ def test_block_identical_on_every_target(K, n, updates, draws, float32, rademach
     assert (first[3] is None) == (draws != 2)
     for target in targets[1:]:
         for got, want, name in zip(results[target], first, ("W", "x_next", "partial", "cross")):
-            np.testing.assert_array_equal(np.asarray(got, dtype=float), np.asarray(want, dtype=float),
-                                          err_msg=f"{target}: {name}")
+            np.testing.assert_array_equal(
+                np.asarray(got, dtype=float), np.asarray(want, dtype=float), err_msg=f"{target}: {name}"
+            )
 
 
 @pytest.mark.parametrize("K,n,updates,draws", SHAPES)
 def test_float64_block_is_exactly_the_documented_arithmetic(K, n, updates, draws):
-    (W, x_cur, coef), (W_out, x_next, partial, cross) = run_block(K, n, updates, draws, float32=False,
-                                                                  rademacher=False, seed=1)
+    (W, x_cur, coef), (W_out, x_next, partial, cross) = run_block(
+        K, n, updates, draws, float32=False, rademacher=False, seed=1
+    )
     W_ref = W.copy()
     for u in range(updates):  # one update after another, one rounding per element each
         for k in range(K):
@@ -88,8 +100,7 @@ def test_float64_block_is_exactly_the_documented_arithmetic(K, n, updates, draws
 
 
 def test_float32_block_sums_agree_with_numpy():
-    (W, x_cur, coef), (W_out, x_next, partial, cross) = run_block(3, 1000, 2, 2, float32=True, rademacher=False,
-                                                                  seed=2)
+    (W, x_cur, coef), (W_out, x_next, partial, cross) = run_block(3, 1000, 2, 2, float32=True, rademacher=False, seed=2)
     W_ref = W.astype(np.float32)
     for u in range(2):
         W_ref = W_ref + coef[u][:, None].astype(np.float32) * x_cur[u].astype(np.float32)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import onlinesgd
+import pytest
 from onlinesgd import Config, _core, ode
 
 DEFAULT = Config()  # erf, K = M = 2, lr 0.5, second layer frozen
@@ -51,8 +50,9 @@ def test_trajectory_fields_and_eg_formula():
     np.testing.assert_array_equal(traj.Q, np.swapaxes(traj.Q, 1, 2))  # stored symmetric exactly
     # eg is the simulator's C++ formula applied to the ODE's overlaps (same function: exact)
     for s in (0, n // 2, n - 1):
-        assert traj.eg[s] == _core.generalisation_error(traj.Q[s], traj.R[s], traj.T[s], traj.v[s], traj.v_star[s],
-                                                        "erf", "erf")
+        assert traj.eg[s] == _core.generalisation_error(
+            traj.Q[s], traj.R[s], traj.T[s], traj.v[s], traj.v_star[s], "erf", "erf"
+        )
     assert np.ptp(traj.v[:, 0]) > 1e-3  # trained second layer moves
     frozen = ode(DEFAULT.replace(K=3), t_max=5)
     assert np.ptp(frozen.v) == 0.0  # frozen second layer stays exactly
@@ -120,33 +120,39 @@ def _init(**changes):
     return o
 
 
-@pytest.mark.parametrize("init,word", [
-    (_init(Q=np.eye(3)), "Q"),
-    (_init(R=np.zeros((2, 3))), "R"),
-    (_init(v=np.ones(3)), "v"),
-    (_init(v_star=np.ones(1)), "v_star"),
-    (_init(Q=np.array([[1.0, 0.5], [0.4, 1.0]])), "symmetric"),
-    (_init(T=np.array([[1.0, 2.0], [2.0, 1.0]])), "positive semi-definite"),
-    (_init(Q=np.array([[1.0, np.nan], [np.nan, 1.0]])), "finite"),
-    ({"Q": np.eye(2)}, "missing"),
-    ("not overlaps", "init"),
-])
+@pytest.mark.parametrize(
+    "init,word",
+    [
+        (_init(Q=np.eye(3)), "Q"),
+        (_init(R=np.zeros((2, 3))), "R"),
+        (_init(v=np.ones(3)), "v"),
+        (_init(v_star=np.ones(1)), "v_star"),
+        (_init(Q=np.array([[1.0, 0.5], [0.4, 1.0]])), "symmetric"),
+        (_init(T=np.array([[1.0, 2.0], [2.0, 1.0]])), "positive semi-definite"),
+        (_init(Q=np.array([[1.0, np.nan], [np.nan, 1.0]])), "finite"),
+        ({"Q": np.eye(2)}, "missing"),
+        ("not overlaps", "init"),
+    ],
+)
 def test_bad_init_raises(init, word):
     with pytest.raises(ValueError, match=word):
         ode(DEFAULT, init, t_max=1)
 
 
-@pytest.mark.parametrize("kwargs,word", [
-    ({"t_max": -1.0}, "t_max"),
-    ({"t_max": float("nan")}, "t_max"),
-    ({"times": [0.0, 2.0, 1.0]}, "increasing"),
-    ({"times": [0.0, 1.0, 1.0]}, "increasing"),
-    ({"times": [-1.0, 1.0]}, "times"),
-    ({}, "t_max or times"),
-    ({"t_max": 1, "method": "euler"}, "method"),
-    ({"t_max": 1, "rtol": 0.0}, "rtol"),
-    ({"t_max": 1, "dt": -0.1}, "dt"),
-])
+@pytest.mark.parametrize(
+    "kwargs,word",
+    [
+        ({"t_max": -1.0}, "t_max"),
+        ({"t_max": float("nan")}, "t_max"),
+        ({"times": [0.0, 2.0, 1.0]}, "increasing"),
+        ({"times": [0.0, 1.0, 1.0]}, "increasing"),
+        ({"times": [-1.0, 1.0]}, "times"),
+        ({}, "t_max or times"),
+        ({"t_max": 1, "method": "euler"}, "method"),
+        ({"t_max": 1, "rtol": 0.0}, "rtol"),
+        ({"t_max": 1, "dt": -0.1}, "dt"),
+    ],
+)
 def test_bad_arguments_raise(kwargs, word):
     with pytest.raises(ValueError, match=word):
         ode(DEFAULT, **kwargs)
@@ -162,8 +168,12 @@ def test_cli_run_integrates_the_ode_from_the_simulation(tmp_path):
     import sys
 
     out = tmp_path / "res"
-    proc = subprocess.run([sys.executable, "-m", "onlinesgd.cli", "run", "--N", "500", "--t-max", "2", "--out", str(out),
-                           "--quiet"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "onlinesgd.cli", "run", "--N", "500", "--t-max", "2", "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "eg simulation" in proc.stdout and "eg ODE" in proc.stdout
     sim = onlinesgd.load(out.with_suffix(".npz"))

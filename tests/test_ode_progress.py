@@ -6,9 +6,8 @@ import signal
 import threading
 
 import numpy as np
-import pytest
-
 import onlinesgd
+import pytest
 from onlinesgd import _core
 
 # sigmoid teacher and student: ~0.06 s per unit t, long enough to be interrupted

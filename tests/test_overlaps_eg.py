@@ -3,12 +3,11 @@
 import warnings
 
 import numpy as np
-import pytest
-from scipy import integrate
-
 import onlinesgd
+import pytest
 from onlinesgd import _core
 from reference_numpy import eg_monte_carlo, g, overlaps
+from scipy import integrate
 
 
 def test_recorded_overlaps_equal_numpy_recomputation():
@@ -24,15 +23,27 @@ def test_recorded_overlaps_equal_numpy_recomputation():
     np.testing.assert_allclose(traj.T[0], np.eye(2), atol=6 / np.sqrt(cfg.N))
 
 
-@pytest.mark.parametrize("act,teacher_act", [("erf", None), ("relu", None), ("linear", None), ("sigmoid", None),
-                                             ("tanh", None), ("erf", "relu"), ("tanh", "linear")])
+@pytest.mark.parametrize(
+    "act,teacher_act",
+    [
+        ("erf", None),
+        ("relu", None),
+        ("linear", None),
+        ("sigmoid", None),
+        ("tanh", None),
+        ("erf", "relu"),
+        ("tanh", "linear"),
+    ],
+)
 def test_eg_matches_monte_carlo(act, teacher_act):
-    cfg = onlinesgd.Config(N=200, K=3, M=2, activation=act, teacher_activation=teacher_act, lr=0.3,
-                           seed=2, init_std=0.8, v_init=0.6)
+    cfg = onlinesgd.Config(
+        N=200, K=3, M=2, activation=act, teacher_activation=teacher_act, lr=0.3, seed=2, init_std=0.8, v_init=0.6
+    )
     sim = onlinesgd.Simulator(cfg)
     sim.run(t_max=0.5)
-    mean, se = eg_monte_carlo(sim.W, sim.v, sim.B, sim.v_star, cfg.student_g, cfg.teacher_g, 400_000,
-                              np.random.default_rng(3))
+    mean, se = eg_monte_carlo(
+        sim.W, sim.v, sim.B, sim.v_star, cfg.student_g, cfg.teacher_g, 400_000, np.random.default_rng(3)
+    )
     # 5 standard errors: a false alarm has probability ~6e-7 per case
     assert abs(sim.eg() - mean) < 5 * se, (sim.eg(), mean, se)
     assert se < 0.01 * mean  # the estimate is sharp enough to mean something

@@ -7,7 +7,6 @@ import warnings
 
 import numpy as np
 import pytest
-
 from onlinesgd import Config, Replicas, resume, simulate
 from onlinesgd.checkpoint import ReplicaCheckpointer
 
@@ -30,8 +29,13 @@ def run(config, t_max, **kw):
 
 CONFIGS = [
     pytest.param(Config(N=400, K=2, M=2, lr_v=0.1, noise=0.1, seed=10), 5.0, id="erf"),
-    pytest.param(Config(N=300, K=3, M=2, lr_v=0.1, feedback="fa", temperature=0.01, weight_decay=0.1,
-                        scaling="mean_field", seed=1), 5.0, id="fa-langevin-mean-field"),
+    pytest.param(
+        Config(
+            N=300, K=3, M=2, lr_v=0.1, feedback="fa", temperature=0.01, weight_decay=0.1, scaling="mean_field", seed=1
+        ),
+        5.0,
+        id="fa-langevin-mean-field",
+    ),
     # five of six replicas diverge near the end (and one keeps going)
     pytest.param(Config(N=100, K=2, M=2, activation="linear", lr=3.4, noise=0.5, seed=0), 20.0, id="diverging"),
 ]

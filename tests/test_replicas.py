@@ -1,9 +1,8 @@
 """simulate(config, replicas=R): independent seeds in one call, with mean and standard error."""
 
 import numpy as np
-import pytest
-
 import onlinesgd
+import pytest
 from onlinesgd import Replicas, replica_seeds
 
 
@@ -72,7 +71,6 @@ def test_replicas_reject_given_weights():
 
 def test_plot_draws_the_mean_with_standard_error_bars(tmp_path):
     from matplotlib.container import ErrorbarContainer
-
     from onlinesgd.plot import plot_trajectories
 
     cfg = onlinesgd.Config(N=300, K=2, M=1, seed=0)

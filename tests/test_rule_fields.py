@@ -3,28 +3,34 @@ the field), TOML and the command line, sweeps, saved trajectories, every activat
 simulation and the ODE, and the refusal of sizes that cannot fit in memory."""
 
 import numpy as np
-import pytest
-
 import onlinesgd
+import pytest
 from onlinesgd import Config
 from onlinesgd.cli import DEFAULT_EXPERIMENT, build_parser, config_from_args
 
 
-@pytest.mark.parametrize("kwargs,field", [
-    (dict(feedback="dfa"), "feedback"),
-    (dict(feedback="fa", feedback_vector=(1.0, 2.0, 3.0)), "feedback_vector"),  # K = 2
-    (dict(feedback="fa", feedback_vector=(1.0, float("nan"))), "feedback_vector"),
-    (dict(feedback="fa", feedback_vector="ab"), "feedback_vector"),
-    (dict(feedback_vector=(1.0, 2.0)), "feedback_vector"),  # without feedback="fa"
-    (dict(temperature=-0.1), "temperature"), (dict(temperature=float("inf")), "temperature"),
-    (dict(temperature_v=0.1), "temperature_v"),
-    (dict(weight_decay=-1.0), "weight_decay"), (dict(weight_decay_v=float("nan")), "weight_decay_v"),
-    (dict(scaling="ntk"), "scaling"),
-    (dict(scaling="geiger", alpha=0.0), "alpha"), (dict(scaling="geiger", alpha=-2.0), "alpha"),
-    (dict(alpha=2.0), "alpha"),  # alpha without scaling="geiger"
-    (dict(delta=0.5), "delta"), (dict(scaling="veiga", delta=float("nan")), "delta"),
-    (dict(centred="yes"), "centred"),
-])
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [
+        (dict(feedback="dfa"), "feedback"),
+        (dict(feedback="fa", feedback_vector=(1.0, 2.0, 3.0)), "feedback_vector"),  # K = 2
+        (dict(feedback="fa", feedback_vector=(1.0, float("nan"))), "feedback_vector"),
+        (dict(feedback="fa", feedback_vector="ab"), "feedback_vector"),
+        (dict(feedback_vector=(1.0, 2.0)), "feedback_vector"),  # without feedback="fa"
+        (dict(temperature=-0.1), "temperature"),
+        (dict(temperature=float("inf")), "temperature"),
+        (dict(temperature_v=0.1), "temperature_v"),
+        (dict(weight_decay=-1.0), "weight_decay"),
+        (dict(weight_decay_v=float("nan")), "weight_decay_v"),
+        (dict(scaling="ntk"), "scaling"),
+        (dict(scaling="geiger", alpha=0.0), "alpha"),
+        (dict(scaling="geiger", alpha=-2.0), "alpha"),
+        (dict(alpha=2.0), "alpha"),  # alpha without scaling="geiger"
+        (dict(delta=0.5), "delta"),
+        (dict(scaling="veiga", delta=float("nan")), "delta"),
+        (dict(centred="yes"), "centred"),
+    ],
+)
 def test_bad_rule_fields_name_themselves(kwargs, field):
     with pytest.raises(ValueError, match=field):
         Config(K=2, **kwargs)
@@ -35,20 +41,48 @@ def test_head_noise_is_refused_with_the_reason():
         Config(temperature_v=0.5)
 
 
-RULE = dict(feedback="fa", feedback_vector=(1.0, -0.5, 0.25), temperature=0.01, weight_decay=0.2,
-            weight_decay_v=0.1, scaling="geiger", alpha=2.0, centred=True)
+RULE = dict(
+    feedback="fa",
+    feedback_vector=(1.0, -0.5, 0.25),
+    temperature=0.01,
+    weight_decay=0.2,
+    weight_decay_v=0.1,
+    scaling="geiger",
+    alpha=2.0,
+    centred=True,
+)
 
 
 def test_rule_fields_from_toml_and_flags(tmp_path):
     toml = tmp_path / "exp.toml"
-    toml.write_text('K = 3\nfeedback = "fa"\nfeedback_vector = [1.0, -0.5, 0.25]\ntemperature = 0.01\n'
-                    'weight_decay = 0.2\nweight_decay_v = 0.1\nscaling = "geiger"\nalpha = 2.0\ncentred = true\n')
+    toml.write_text(
+        'K = 3\nfeedback = "fa"\nfeedback_vector = [1.0, -0.5, 0.25]\ntemperature = 0.01\n'
+        'weight_decay = 0.2\nweight_decay_v = 0.1\nscaling = "geiger"\nalpha = 2.0\ncentred = true\n'
+    )
     expected = Config(K=3, **{**DEFAULT_EXPERIMENT, **RULE})  # the command line's defaults (lr = 1), then these
     config, _ = config_from_args(build_parser().parse_args(["run", str(toml)]))
     assert config == expected
-    flags = ["run", "--K", "3", "--feedback", "fa", "--feedback-vector", "1,-0.5,0.25", "--temperature", "0.01",
-             "--weight-decay", "0.2", "--weight-decay-v", "0.1", "--scaling", "geiger", "--alpha", "2",
-             "--centred", "true"]
+    flags = [
+        "run",
+        "--K",
+        "3",
+        "--feedback",
+        "fa",
+        "--feedback-vector",
+        "1,-0.5,0.25",
+        "--temperature",
+        "0.01",
+        "--weight-decay",
+        "0.2",
+        "--weight-decay-v",
+        "0.1",
+        "--scaling",
+        "geiger",
+        "--alpha",
+        "2",
+        "--centred",
+        "true",
+    ]
     config, _ = config_from_args(build_parser().parse_args(flags))
     assert config == expected
     with pytest.raises(SystemExit):
@@ -64,8 +98,10 @@ def test_trajectory_with_rule_fields_saves_and_loads(tmp_path):
     for name in ("Q", "R", "T", "v", "v_star", "eg"):
         np.testing.assert_array_equal(getattr(back, name), getattr(traj, name))
     np.testing.assert_array_equal(back.feedback_vector, [1.0, -0.5, 0.25])
-    np.testing.assert_allclose(back.alignment, traj.v @ [1.0, -0.5, 0.25] /
-                               (np.linalg.norm(traj.v, axis=1) * np.linalg.norm([1.0, -0.5, 0.25])))
+    np.testing.assert_allclose(
+        back.alignment,
+        traj.v @ [1.0, -0.5, 0.25] / (np.linalg.norm(traj.v, axis=1) * np.linalg.norm([1.0, -0.5, 0.25])),
+    )
     assert traj.meta()["feedback_vector"] == [1.0, -0.5, 0.25]
 
 
@@ -95,8 +131,21 @@ def test_every_activation_with_every_rule_follows_the_ode(act):
     # The deviation is a finite-N fluctuation of size ~1/sqrt(N) = 0.016 times O(1) prefactors;
     # 0.06 fails for a wrong term (the f = b prefactor alone moves R by > 0.1 here, see
     # test_rule_theory.py's control).
-    cfg = Config(N=4000, K=2, M=2, activation=act, lr=0.8, lr_v=0.5, noise=0.1, feedback="fa",
-                 feedback_vector=(1.0, 0.6), temperature=0.01, weight_decay=0.2, weight_decay_v=0.1, seed=3)
+    cfg = Config(
+        N=4000,
+        K=2,
+        M=2,
+        activation=act,
+        lr=0.8,
+        lr_v=0.5,
+        noise=0.1,
+        feedback="fa",
+        feedback_vector=(1.0, 0.6),
+        temperature=0.01,
+        weight_decay=0.2,
+        weight_decay_v=0.1,
+        seed=3,
+    )
     sim = onlinesgd.simulate(cfg, times=np.linspace(0, 2, 5), progress=False)
     ode = onlinesgd.ode(cfg, sim, times=sim.times, progress=False)
     assert len(ode) == len(sim) == 5

@@ -3,9 +3,8 @@ engine and the exact step, against the independent NumPy reference, and bit for 
 thread counts and kernel targets."""
 
 import numpy as np
-import pytest
-
 import onlinesgd
+import pytest
 from onlinesgd import _core
 from reference_numpy import sgd_step
 
@@ -20,8 +19,17 @@ RULES = {
 
 
 def config(rule, batch=1, N=3000, **extra):
-    return onlinesgd.Config(N=N, K=3, M=2, lr=0.8, batch=batch, seed=5, activation="tanh",
-                            teacher_activation="erf", **{**RULES[rule], **extra})
+    return onlinesgd.Config(
+        N=N,
+        K=3,
+        M=2,
+        lr=0.8,
+        batch=batch,
+        seed=5,
+        activation="tanh",
+        teacher_activation="erf",
+        **{**RULES[rule], **extra},
+    )
 
 
 def reference(cfg, sim, steps):
@@ -34,10 +42,25 @@ def reference(cfg, sim, steps):
         samples = list(range(s * cfg.batch, (s + 1) * cfg.batch))
         X = np.stack([sim._sim.input(i) for i in samples])
         xi = sim._sim.weight_noise(s) if cfg.temperature else None
-        W, v = sgd_step(W, v, B, vs, X, labels[samples], lr=cfg.lr, lr_v=cfg.lr_v, noise=cfg.noise,
-                        g_student=cfg.student_g, g_teacher=cfg.teacher_g, feedback=b,
-                        weight_decay=cfg.weight_decay, weight_decay_v=cfg.weight_decay_v,
-                        temperature=cfg.temperature, xi=xi, g_teacher_rows=rows)
+        W, v = sgd_step(
+            W,
+            v,
+            B,
+            vs,
+            X,
+            labels[samples],
+            lr=cfg.lr,
+            lr_v=cfg.lr_v,
+            noise=cfg.noise,
+            g_student=cfg.student_g,
+            g_teacher=cfg.teacher_g,
+            feedback=b,
+            weight_decay=cfg.weight_decay,
+            weight_decay_v=cfg.weight_decay_v,
+            temperature=cfg.temperature,
+            xi=xi,
+            g_teacher_rows=rows,
+        )
     return W, v
 
 
@@ -65,7 +88,7 @@ def test_exact_step_follows_numpy(rule):
     labels = _core.normal_row(cfg.seed, 4, 0, 1024)
     for s in range(5):
         X = np.stack([sim._sim.input(i) for i in (2 * s, 2 * s + 1)])
-        sim._sim.step_on(X, labels[2 * s:2 * s + 2])  # the weight noise of the step from its stream
+        sim._sim.step_on(X, labels[2 * s : 2 * s + 2])  # the weight noise of the step from its stream
     # plain double matrix algebra on both sides: round-off of O(N) sums
     np.testing.assert_allclose(sim.W, W_ref, rtol=0, atol=1e-12)
     np.testing.assert_allclose(sim.v, v_ref, rtol=0, atol=1e-12)

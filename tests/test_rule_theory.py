@@ -3,9 +3,8 @@ ODE like 1/sqrt(N), the align-then-memorise signature of feedback alignment, the
 decay and noise, and gradient flow as minus the metric times the gradient of eg."""
 
 import numpy as np
-import pytest
-
 import onlinesgd
+import pytest
 from onlinesgd import observables
 
 ORDER = ("Q", "R", "v")
@@ -20,8 +19,9 @@ def deviation(cfg, seeds, t_max, v0=None, every=0.5):
         c = cfg.replace(seed=seed)
         sim = onlinesgd.simulate(c, times=times, v=v0, progress=False)
         ode = onlinesgd.ode(c, sim, times=sim.times, progress=False)
-        worst.append([max(np.abs(getattr(sim, k)[i] - getattr(ode, k)[i]).max() for k in ORDER)
-                      for i in range(len(times))])
+        worst.append(
+            [max(np.abs(getattr(sim, k)[i] - getattr(ode, k)[i]).max() for k in ORDER) for i in range(len(times))]
+        )
     return float(np.sqrt(np.mean(np.square(worst))))
 
 
@@ -40,8 +40,9 @@ def test_feedback_alignment_simulation_approaches_the_ode_like_one_over_sqrt_n()
     assert large < 0.02
     # control: the ODE with backprop's prefactor (v in place of b) misses the FA simulation
     wrong = onlinesgd.simulate(FA.replace(N=8000, seed=0), times=[0, 2, 4], v=V0, progress=False)
-    bp_ode = onlinesgd.ode(FA.replace(N=8000, feedback="backprop", feedback_vector=None), wrong, times=wrong.times,
-                           progress=False)
+    bp_ode = onlinesgd.ode(
+        FA.replace(N=8000, feedback="backprop", feedback_vector=None), wrong, times=wrong.times, progress=False
+    )
     assert np.abs(wrong.R[-1] - bp_ode.R[-1]).max() > 10 * large
 
 
@@ -55,7 +56,7 @@ def test_align_then_memorise():
         cos = observables.alignment(traj)
         assert cos[0] == pytest.approx(-0.72, abs=0.01)
         assert traj.eg[1:4].max() > traj.eg[0] + 0.03  # eg first rises while v turns towards b...
-        assert cos[-1] > 0.8 and traj.eg[-1] < 0.05    # ...then v is aligned and eg falls
+        assert cos[-1] > 0.8 and traj.eg[-1] < 0.05  # ...then v is aligned and eg falls
     # backprop from the same start never aligns with b (it does not know b)
     cos_bp = bp.v @ np.array(cfg.feedback_vector) / (np.linalg.norm(bp.v, axis=1) * np.linalg.norm(cfg.feedback_vector))
     assert cos_bp.max() < -0.6
@@ -79,8 +80,18 @@ def test_langevin_and_decay_simulation_approaches_the_ode_like_one_over_sqrt_n()
 
 
 def test_batch_b_at_eta_is_batch_one_at_eta_over_b_with_every_rule():
-    base = dict(N=4000, K=3, M=2, lr_v=0.6, noise=0.2, weight_decay=0.3, weight_decay_v=0.2, temperature=0.02,
-                feedback="fa", seed=1)
+    base = dict(
+        N=4000,
+        K=3,
+        M=2,
+        lr_v=0.6,
+        noise=0.2,
+        weight_decay=0.3,
+        weight_decay_v=0.2,
+        temperature=0.02,
+        feedback="fa",
+        seed=1,
+    )
     b3 = onlinesgd.Config(batch=3, lr=1.5, **base)
     b1 = onlinesgd.Config(batch=1, lr=0.5, **{**base, "lr_v": 0.2})
     times = np.linspace(0, 8, 9)
@@ -88,7 +99,7 @@ def test_batch_b_at_eta_is_batch_one_at_eta_over_b_with_every_rule():
     ode3 = onlinesgd.ode(b3, sim, times=times, progress=False)
     ode1 = onlinesgd.ode(b1, sim, times=times, progress=False)
     # the theory: identical right-hand sides, integrated to the integrator's tolerance
-    for k in ORDER + ("eg",):
+    for k in (*ORDER, "eg"):
         np.testing.assert_allclose(getattr(ode3, k), getattr(ode1, k), rtol=0, atol=1e-8)
     # the simulation of batch 3 follows it to its finite-N fluctuations (~1/sqrt(N) = 0.016)
     assert max(np.abs(getattr(sim, k) - getattr(ode1, k)).max() for k in ORDER) < 0.06
@@ -109,6 +120,7 @@ def test_gradient_flow_is_minus_metric_times_grad_eg(act):
     v, vs = rng.standard_normal(3), np.array([1.0, 0.7])
     rhs = observables.ode_rhs(cfg, dict(Q=Q, R=R, T=T, v=v, v_star=vs), sgd_noise=False)
     h = 1e-6  # central differences: error ~h^2 ~ 1e-12 against values ~0.1
+
     def grad(x, f):
         g = np.zeros_like(x)
         for idx in np.ndindex(x.shape):
@@ -116,6 +128,7 @@ def test_gradient_flow_is_minus_metric_times_grad_eg(act):
             e[idx] = h
             g[idx] = (f(x + e) - f(x - e)) / (2 * h)
         return g
+
     gQ = grad(Q, lambda q: _eg(cfg, q, R, T, v, vs))
     gR = grad(R, lambda r: _eg(cfg, Q, r, T, v, vs))
     gv = grad(v, lambda w: _eg(cfg, Q, R, T, w, vs))

@@ -5,9 +5,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import pytest
-
 import onlinesgd
+import pytest
 from onlinesgd import Config, Simulator
 from onlinesgd.run import Run
 from onlinesgd.times import target_steps

@@ -7,9 +7,8 @@ import sys
 import threading
 
 import numpy as np
-import pytest
-
 import onlinesgd
+import pytest
 
 
 def test_divergence_stops_and_reports_time():
@@ -38,8 +37,25 @@ def test_cli_run_writes_trajectory_and_figure(tmp_path):
     toml = tmp_path / "exp.toml"
     toml.write_text('K = 3\nactivation = "relu"\nt_max = 0.5\n')
     out = tmp_path / "res"
-    proc = subprocess.run([sys.executable, "-m", "onlinesgd.cli", "run", str(toml), "--N", "300", "--lr", "0.2",
-                           "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "onlinesgd.cli",
+            "run",
+            str(toml),
+            "--N",
+            "300",
+            "--lr",
+            "0.2",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     traj = onlinesgd.load(out.with_suffix(".npz"))
     assert traj.config.K == 3 and traj.config.N == 300 and traj.config.activation == "relu"
@@ -49,6 +65,10 @@ def test_cli_run_writes_trajectory_and_figure(tmp_path):
 
 
 def test_cli_rejects_bad_field(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "onlinesgd.cli", "run", "--K", "0", "--out", str(tmp_path / "x")],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "onlinesgd.cli", "run", "--K", "0", "--out", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "K must be" in proc.stderr

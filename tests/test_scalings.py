@@ -5,22 +5,24 @@ from feature learning."""
 import math
 
 import numpy as np
-import pytest
-
 import onlinesgd
+import pytest
 from onlinesgd import observables
 from onlinesgd.scalings import veiga_region
 
 ORDER = ("Q", "R", "v")
 
 
-@pytest.mark.parametrize("scaling,expect", [
-    ("committee", (0.5, 0.2, 1.0, 1.0, 0.5)),
-    ("mean_field", (0.5 * 6, 0.2 / 6, 1 / 6, 1 / 2, 0.5)),
-    ("sqrt_k", (0.5, 0.2, 1 / math.sqrt(6), 1 / math.sqrt(2), 0.5 / math.sqrt(6))),
-    ("veiga", (0.5 * 1e4 ** -0.25, 0.2, 1 / 6, 1 / 2, 0.5 * 1e4 ** -0.25 / 6)),
-    ("geiger", (0.5 / 4, 0.2, 2 / math.sqrt(6), 1.0, 0.5 / (2 * math.sqrt(6)))),
-])
+@pytest.mark.parametrize(
+    "scaling,expect",
+    [
+        ("committee", (0.5, 0.2, 1.0, 1.0, 0.5)),
+        ("mean_field", (0.5 * 6, 0.2 / 6, 1 / 6, 1 / 2, 0.5)),
+        ("sqrt_k", (0.5, 0.2, 1 / math.sqrt(6), 1 / math.sqrt(2), 0.5 / math.sqrt(6))),
+        ("veiga", (0.5 * 1e4**-0.25, 0.2, 1 / 6, 1 / 2, 0.5 * 1e4**-0.25 / 6)),
+        ("geiger", (0.5 / 4, 0.2, 2 / math.sqrt(6), 1.0, 0.5 / (2 * math.sqrt(6)))),
+    ],
+)
 def test_each_scaling_is_the_committee_model_with_mapped_values(scaling, expect):
     extra = {"veiga": dict(delta=0.25), "geiger": dict(alpha=2.0)}.get(scaling, {})
     cfg = onlinesgd.Config(N=10_000, K=6, M=2, lr=0.5, lr_v=0.2, scaling=scaling, **extra)
@@ -33,10 +35,10 @@ def test_each_scaling_is_the_committee_model_with_mapped_values(scaling, expect)
 
 
 def test_veiga_regions():
-    at = lambda K, delta: veiga_region(onlinesgd.Config(N=10_000, K=K, scaling="veiga", delta=delta)).region  # noqa: E731
-    assert at(100, 0.0) == "green"     # kappa = 1/2 > -delta
-    assert at(100, -0.5) == "blue"     # kappa + delta = 0
-    assert at(100, -0.6) == "orange"   # kappa < -delta < (kappa + 1)/2 = 0.75
+    at = lambda K, delta: veiga_region(onlinesgd.Config(N=10_000, K=K, scaling="veiga", delta=delta)).region
+    assert at(100, 0.0) == "green"  # kappa = 1/2 > -delta
+    assert at(100, -0.5) == "blue"  # kappa + delta = 0
+    assert at(100, -0.6) == "orange"  # kappa < -delta < (kappa + 1)/2 = 0.75
     assert at(100, -0.8) == "none"
     with pytest.raises(ValueError, match="veiga"):
         veiga_region(onlinesgd.Config())

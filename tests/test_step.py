@@ -1,9 +1,8 @@
 """The C++ step against the independent NumPy reference, on the same inputs, to round-off."""
 
 import numpy as np
-import pytest
-
 import onlinesgd
+import pytest
 from reference_numpy import sgd_step
 
 ACTS = onlinesgd.ACTIVATIONS
@@ -12,16 +11,39 @@ RTOL = 1e-12
 
 
 def make(act, lr_v=0.0, noise=0.0, batch=1, N=300, K=3, M=2, teacher_act=None, seed=1):
-    cfg = onlinesgd.Config(N=N, K=K, M=M, activation=act, teacher_activation=teacher_act, lr=0.7,
-                           lr_v=lr_v, noise=noise, batch=batch, seed=seed, v_init=0.8, teacher_v=1.1)
+    cfg = onlinesgd.Config(
+        N=N,
+        K=K,
+        M=M,
+        activation=act,
+        teacher_activation=teacher_act,
+        lr=0.7,
+        lr_v=lr_v,
+        noise=noise,
+        batch=batch,
+        seed=seed,
+        v_init=0.8,
+        teacher_v=1.1,
+    )
     return cfg, onlinesgd.Simulator(cfg)
 
 
 def reference_steps(cfg, sim, xs, zetas):
     W, v, B, vs = sim.W, sim.v, sim.B, sim.v_star
     for X, z in zip(xs, zetas):
-        W, v = sgd_step(W, v, B, vs, X, z, lr=cfg.lr, lr_v=cfg.lr_v, noise=cfg.noise,
-                        g_student=cfg.student_g, g_teacher=cfg.teacher_g)
+        W, v = sgd_step(
+            W,
+            v,
+            B,
+            vs,
+            X,
+            z,
+            lr=cfg.lr,
+            lr_v=cfg.lr_v,
+            noise=cfg.noise,
+            g_student=cfg.student_g,
+            g_teacher=cfg.teacher_g,
+        )
     return W, v
 
 

@@ -9,13 +9,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
-
 import onlinesgd
+import pandas as pd  # the test extra installs it
+import pytest
 from onlinesgd import Config, Store, SweepError, simulate, sweep
 from onlinesgd.sweep import FAULT_ENV, expand_grid
-
-import pandas as pd  # the test extra installs it
 
 BASE = Config(N=200, K=2, M=2, lr=0.5, noise=0.05)
 GRID = {"lr": [0.2, 0.8], "K": [1, 2]}
@@ -38,27 +36,39 @@ def local_result():
 
 # ---------------------------------------------------------------- the grid
 
+
 def test_grid_order_and_count():
     configs = expand_grid(BASE, GRID, seeds=[3, 5])
     assert [(c.lr, c.K, c.seed) for c in configs] == [
-        (0.2, 1, 3), (0.2, 1, 5), (0.2, 2, 3), (0.2, 2, 5), (0.8, 1, 3), (0.8, 1, 5), (0.8, 2, 3), (0.8, 2, 5)]
+        (0.2, 1, 3),
+        (0.2, 1, 5),
+        (0.2, 2, 3),
+        (0.2, 2, 5),
+        (0.8, 1, 3),
+        (0.8, 1, 5),
+        (0.8, 2, 3),
+        (0.8, 2, 5),
+    ]
     assert all(c.N == 200 and c.noise == 0.05 for c in configs)
     assert [c.seed for c in expand_grid(BASE, None, seeds=3)] == [0, 1, 2]
     assert expand_grid(BASE) == [BASE]
 
 
-@pytest.mark.parametrize("grid, seeds, field", [
-    ({"lrr": [0.1]}, None, "lrr"),                  # unknown field
-    ({"lr": []}, None, "lr"),                       # empty list
-    ({"lr": [0.1, -0.5]}, None, "lr"),              # invalid value
-    ({"K": [2, 0]}, None, "K"),
-    ({"activation": ["erf", "softplus"]}, None, "activation"),
-    ({"N": [100.5]}, None, "N"),
-    ({"noise": 0.1}, None, "noise"),                # not a list
-    ({"lr": [0.1, 0.1]}, None, "lr"),               # repeated
-    ({"seed": [1, 2]}, 3, "seed"),                  # seeds twice
-    ({}, [1, -1], "seed"),
-])
+@pytest.mark.parametrize(
+    "grid, seeds, field",
+    [
+        ({"lrr": [0.1]}, None, "lrr"),  # unknown field
+        ({"lr": []}, None, "lr"),  # empty list
+        ({"lr": [0.1, -0.5]}, None, "lr"),  # invalid value
+        ({"K": [2, 0]}, None, "K"),
+        ({"activation": ["erf", "softplus"]}, None, "activation"),
+        ({"N": [100.5]}, None, "N"),
+        ({"noise": 0.1}, None, "noise"),  # not a list
+        ({"lr": [0.1, 0.1]}, None, "lr"),  # repeated
+        ({"seed": [1, 2]}, 3, "seed"),  # seeds twice
+        ({}, [1, -1], "seed"),
+    ],
+)
 def test_bad_grid_is_rejected_before_anything_runs(tmp_path, grid, seeds, field):
     store = tmp_path / "store"
     with pytest.raises(ValueError, match=field):
@@ -75,6 +85,7 @@ def test_times_are_required_and_checked():
 
 # ---------------------------------------------------------------- the table
 
+
 def test_frame_is_tidy_and_holds_the_runs(local_result):
     result = local_result
     assert len(result) == 8 and result.n_run == 8 and result.n_skipped == 0
@@ -82,7 +93,7 @@ def test_frame_is_tidy_and_holds_the_runs(local_result):
     n_times = len(result.trajectory(0))
     assert len(frame) == 8 * n_times
     fields = [f for f in BASE.to_dict()]
-    assert list(frame.columns[:len(fields) + 3]) == ["run", *fields, "kind", "t"]
+    assert list(frame.columns[: len(fields) + 3]) == ["run", *fields, "kind", "t"]
     assert {"eg", "Q_0_0", "Q_1_1", "R_1_0", "T_1_1", "v_1", "v_star_0"} <= set(frame.columns)
     assert set(frame["kind"]) == {"simulation"}
     # Each run's rows are its trajectory, and the trajectory is the plain simulate() result.
@@ -109,18 +120,22 @@ def test_summary_has_one_row_per_run(local_result):
 
 # ---------------------------------------------------------------- Dask
 
+
 def test_dask_local_cluster_gives_the_same_frame(tmp_path, local_result):
     import distributed
-    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=":0") \
-            as cluster, distributed.Client(cluster) as client:
-        result = sweep(BASE, GRID, seeds=2, t_max=T_MAX, with_ode=False, store=tmp_path, client=client,
-                       progress=False)
+
+    with (
+        distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        result = sweep(BASE, GRID, seeds=2, t_max=T_MAX, with_ode=False, store=tmp_path, client=client, progress=False)
     assert result.n_run == 8
     pd.testing.assert_frame_equal(tidy(result.frame), tidy(local_result.frame))
     assert len(run_files(tmp_path)) == 8  # written by the workers
 
 
 # ---------------------------------------------------------------- the store
+
 
 def test_rerun_skips_finished_runs_and_index_rebuilds(tmp_path, local_result):
     first = sweep(BASE, GRID, seeds=2, t_max=T_MAX, with_ode=False, store=tmp_path, workers=2, progress=False)
@@ -136,8 +151,16 @@ def test_rerun_skips_finished_runs_and_index_rebuilds(tmp_path, local_result):
     run_files(tmp_path)[0].unlink()
     assert len(Store(tmp_path).index()) == 7
     # A larger grid runs only what is new; another t_max is another run.
-    more = sweep(BASE, {**GRID, "lr": [0.2, 0.8, 1.2]}, seeds=2, t_max=T_MAX, with_ode=False, store=tmp_path,
-                 workers=2, progress=False)
+    more = sweep(
+        BASE,
+        {**GRID, "lr": [0.2, 0.8, 1.2]},
+        seeds=2,
+        t_max=T_MAX,
+        with_ode=False,
+        store=tmp_path,
+        workers=2,
+        progress=False,
+    )
     assert (more.n_run, more.n_skipped) == (5, 7)
     assert sweep(BASE, None, t_max=T_MAX + 1, with_ode=False, store=tmp_path, progress=False).n_run == 1
 
@@ -149,10 +172,14 @@ def test_run_key_is_stable():
     assert spec.key == RunSpec.from_dict(json.loads(json.dumps(spec.to_dict()))).key
     assert spec.key != RunSpec(BASE, 4.0, None, True).key != RunSpec(BASE.replace(seed=1), 4.0).key
     # Computed the same in another interpreter (no salted hash()).
-    code = ("import onlinesgd; from onlinesgd.store import RunSpec; "
-            "print(RunSpec(onlinesgd.Config(N=200, K=2, M=2, lr=0.5, noise=0.05), 4.0, None, False).key)")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip() == spec.key
+    code = (
+        "import onlinesgd; from onlinesgd.store import RunSpec; "
+        "print(RunSpec(onlinesgd.Config(N=200, K=2, M=2, lr=0.5, noise=0.05), 4.0, None, False).key)"
+    )
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        == spec.key
+    )
 
 
 def _assert_store_sound(store: Path, temporaries: bool = False) -> list:
@@ -196,10 +223,12 @@ def test_killed_worker_leaves_no_corrupt_file_and_is_redone(tmp_path, monkeypatc
 def test_process_killed_mid_write_leaves_only_a_temporary(tmp_path):
     target = tmp_path / "runs" / "abc.npz"
     target.parent.mkdir()
-    code = (f"import os, signal; from onlinesgd._io import atomic_write\n"
-            f"with atomic_write({str(target)!r}) as f:\n"
-            f"    f.write(b'half a file')\n"
-            f"    os.kill(os.getpid(), signal.SIGKILL)\n")
+    code = (
+        f"import os, signal; from onlinesgd._io import atomic_write\n"
+        f"with atomic_write({str(target)!r}) as f:\n"
+        f"    f.write(b'half a file')\n"
+        f"    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code])
     assert proc.returncode == -9
     assert not target.exists()
@@ -208,6 +237,7 @@ def test_process_killed_mid_write_leaves_only_a_temporary(tmp_path):
 
 
 # ---------------------------------------------------------------- with the ODE
+
 
 def test_sweep_with_ode(tmp_path):
     grid = {"lr": [0.3, 0.6]}
@@ -230,12 +260,15 @@ def test_sweep_with_ode(tmp_path):
 
 # ---------------------------------------------------------------- CLI
 
+
 def test_cli_sweep_summary_and_plot(tmp_path, capsys):
     from onlinesgd.cli import main
 
     toml = tmp_path / "sweep.toml"
-    toml.write_text('N = 200\nnoise = 0.05\nt_max = 4.0\nseeds = 2\nwith_ode = false\nworkers = 2\n'
-                    f'store = "{tmp_path / "st"}"\n\n[grid]\nlr = [0.2, 0.8]\nK = [1, 2]\n')
+    toml.write_text(
+        "N = 200\nnoise = 0.05\nt_max = 4.0\nseeds = 2\nwith_ode = false\nworkers = 2\n"
+        f'store = "{tmp_path / "st"}"\n\n[grid]\nlr = [0.2, 0.8]\nK = [1, 2]\n'
+    )
     assert main(["sweep", str(toml), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "8 runs computed, 0 already in" in out
@@ -249,7 +282,7 @@ def test_cli_sweep_summary_and_plot(tmp_path, capsys):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     assert main(["plot", str(tmp_path / "st"), "--by", "N"]) == 2
     assert "not a swept field" in capsys.readouterr().err
-    toml.write_text('N = 200\nt_max = 4.0\n[grid]\nlrr = [0.2]\n')
+    toml.write_text("N = 200\nt_max = 4.0\n[grid]\nlrr = [0.2]\n")
     assert main(["sweep", str(toml), "--quiet"]) == 2
     assert "lrr" in capsys.readouterr().err
     assert not (tmp_path / "sweep_store").exists()
@@ -277,8 +310,9 @@ def test_diverged_runs_are_results_and_checkpoints_are_continued(tmp_path, monke
     monkeypatch.undo()
     assert cut.info["interrupted"] and partial.exists()
 
-    result = sweep(base, grid, t_max=T_MAX, with_ode=False, store=tmp_path, workers=2, checkpoint_every=0.0,
-                   progress=False)
+    result = sweep(
+        base, grid, t_max=T_MAX, with_ode=False, store=tmp_path, workers=2, checkpoint_every=0.0, progress=False
+    )
     good, diverged = result.trajectory(0), result.trajectory(1)
     reference = simulate(spec.config, T_MAX, progress=False)
     assert np.array_equal(good.eg, reference.eg) and good.info == reference.info

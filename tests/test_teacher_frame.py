@@ -3,9 +3,8 @@ span the teacher's rows (cpp/include/onlinesgd/teacher_frame.hpp). Everything re
 stepped on in the input basis must look as if there were no frame."""
 
 import numpy as np
-import pytest
-
 import onlinesgd
+import pytest
 from onlinesgd import _core
 
 STUDENT, TEACHER = 2, 1  # random streams (rng.hpp)
@@ -90,7 +89,7 @@ def test_inputs_read_back_are_standard_normal_in_the_teachers_directions():
     X = np.stack([sim.input(s) for s in range(4000)])
     nu = X @ B.T / np.sqrt(cfg.N)
     T = B @ B.T / cfg.N
-    se = np.sqrt((T ** 2 + np.outer(np.diag(T), np.diag(T))) / len(X))
+    se = np.sqrt((T**2 + np.outer(np.diag(T), np.diag(T))) / len(X))
     assert np.all(np.abs(np.cov(nu.T, bias=True) - T) < 5 * se)
     assert abs(X.var() - 1) < 6 * np.sqrt(2 / X.size)
 

@@ -13,11 +13,15 @@ from reference_numpy import sgd_step, task_of_sample
 TWO = dict(K=3, M=2, lr=1.0, lr_v=1.0, teachers=2, v_init=0.1, init_std=0.1)
 
 
-@pytest.mark.parametrize("overlaps", [
-    dict(feature_similarity=0.6), dict(feature_similarity=0.0),
-    dict(feature_similarity=1.0),  # identical teachers: a singular Omega
-    dict(feature_similarity=-0.3, teachers=3),  # a chain: blocks (-0.3)^|p-q| I
-])
+@pytest.mark.parametrize(
+    "overlaps",
+    [
+        dict(feature_similarity=0.6),
+        dict(feature_similarity=0.0),
+        dict(feature_similarity=1.0),  # identical teachers: a singular Omega
+        dict(feature_similarity=-0.3, teachers=3),  # a chain: blocks (-0.3)^|p-q| I
+    ],
+)
 def test_t_equals_omega_and_teacher_one_is_the_same_for_every_alpha(overlaps):
     cfg = Config(N=500, **{**TWO, **overlaps})
     sim = onlinesgd.Simulator(cfg)
@@ -49,57 +53,101 @@ def test_readout_similarity_is_the_cosine_and_keeps_the_norm(beta):
         assert np.linalg.norm(b) == pytest.approx(np.linalg.norm(a), rel=1e-12)
 
 
-@pytest.mark.parametrize("kwargs,field", [
-    (dict(switch_times=(4.0, 2.0)), "switch_times"), (dict(switch_times=(0.0,)), "switch_times"),
-    (dict(switch_times="4"), "switch_times"),
-    (dict(teacher_overlap=((1.0, 2.0), (2.0, 1.0))), "teacher_overlap"),  # not PSD (M_tot = 2, one teacher)
-    (dict(teacher_overlap=((1.0, 0.0), (0.0, 1.0)), teachers=2), "teacher_overlap"),  # wrong size: 4 x 4
-    (dict(teacher_overlap=((1.0, 0.5), (0.4, 1.0))), "teacher_overlap"),  # not symmetric
-    (dict(teachers=2, readout_similarity=0.5, teacher_sizes=(1, 1)), "readout_similarity"),  # none with M = 1
-    (dict(teachers=2, switch_times=(1.0,), schedule=(0, (0.3, 0.6))), "schedule"),  # sums to 0.9
-    (dict(teachers=2, switch_times=(1.0,), schedule=(0, 2)), "schedule"),  # no task 2
-    (dict(teachers=2, schedule=(0, 1)), "schedule"),  # two phases, no switch
-    (dict(teachers=0), "teachers"), (dict(teachers=2, teacher_sizes=(2,)), "teacher_sizes"),
-    (dict(teachers=2, teacher_sizes=(2, 0)), "teacher_sizes"),
-    (dict(teachers=2, teacher_activations=("erf", "cos")), "teacher_activations"),
-    (dict(teachers=2, teacher_noises=(0.1, -0.1)), "teacher_noises"),
-    (dict(teachers=2, teacher_readout=(1.0, 1.0)), "teacher_readout"),  # 4 rows
-    (dict(feature_similarity=0.5), "feature_similarity"),  # one teacher
-    (dict(teachers=2, feature_similarity=1.5), "feature_similarity"),
-    (dict(teachers=2, teacher_sizes=(2, 3), feature_similarity=0.5), "feature_similarity"),
-    (dict(heads="both"), "heads"), (dict(teachers=2, copy_head=True), "copy_head"),
-    (dict(freeze_features=True), "freeze_features"), (dict(teachers=2, centred=True), "centred"),
-])
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [
+        (dict(switch_times=(4.0, 2.0)), "switch_times"),
+        (dict(switch_times=(0.0,)), "switch_times"),
+        (dict(switch_times="4"), "switch_times"),
+        (dict(teacher_overlap=((1.0, 2.0), (2.0, 1.0))), "teacher_overlap"),  # not PSD (M_tot = 2, one teacher)
+        (dict(teacher_overlap=((1.0, 0.0), (0.0, 1.0)), teachers=2), "teacher_overlap"),  # wrong size: 4 x 4
+        (dict(teacher_overlap=((1.0, 0.5), (0.4, 1.0))), "teacher_overlap"),  # not symmetric
+        (dict(teachers=2, readout_similarity=0.5, teacher_sizes=(1, 1)), "readout_similarity"),  # none with M = 1
+        (dict(teachers=2, switch_times=(1.0,), schedule=(0, (0.3, 0.6))), "schedule"),  # sums to 0.9
+        (dict(teachers=2, switch_times=(1.0,), schedule=(0, 2)), "schedule"),  # no task 2
+        (dict(teachers=2, schedule=(0, 1)), "schedule"),  # two phases, no switch
+        (dict(teachers=0), "teachers"),
+        (dict(teachers=2, teacher_sizes=(2,)), "teacher_sizes"),
+        (dict(teachers=2, teacher_sizes=(2, 0)), "teacher_sizes"),
+        (dict(teachers=2, teacher_activations=("erf", "cos")), "teacher_activations"),
+        (dict(teachers=2, teacher_noises=(0.1, -0.1)), "teacher_noises"),
+        (dict(teachers=2, teacher_readout=(1.0, 1.0)), "teacher_readout"),  # 4 rows
+        (dict(feature_similarity=0.5), "feature_similarity"),  # one teacher
+        (dict(teachers=2, feature_similarity=1.5), "feature_similarity"),
+        (dict(teachers=2, teacher_sizes=(2, 3), feature_similarity=0.5), "feature_similarity"),
+        (dict(heads="both"), "heads"),
+        (dict(teachers=2, copy_head=True), "copy_head"),
+        (dict(freeze_features=True), "freeze_features"),
+        (dict(teachers=2, centred=True), "centred"),
+    ],
+)
 def test_bad_teacher_fields_name_themselves(kwargs, field):
     with pytest.raises(ValueError, match=field):
         Config(K=2, M=2, **kwargs)
 
 
-CONTINUAL = dict(K=3, teachers=2, teacher_sizes=(2, 3), teacher_activations=("erf", "relu"),
-                 teacher_noises=(0.0, 0.1), feature_similarity=None, readout_similarity=None,
-                 teacher_overlap=tuple(tuple(float(i == j) * 1.0 + (0.5 if abs(i - j) == 2 else 0.0) for j in range(5))
-                                       for i in range(5)),
-                 switch_times=(1.5, 3.0), schedule=(0, (0.25, 0.75), 1), heads="multi", copy_head=True,
-                 freeze_features=True)
+CONTINUAL = dict(
+    K=3,
+    teachers=2,
+    teacher_sizes=(2, 3),
+    teacher_activations=("erf", "relu"),
+    teacher_noises=(0.0, 0.1),
+    feature_similarity=None,
+    readout_similarity=None,
+    teacher_overlap=tuple(
+        tuple(float(i == j) * 1.0 + (0.5 if abs(i - j) == 2 else 0.0) for j in range(5)) for i in range(5)
+    ),
+    switch_times=(1.5, 3.0),
+    schedule=(0, (0.25, 0.75), 1),
+    heads="multi",
+    copy_head=True,
+    freeze_features=True,
+)
 
 
 def test_teacher_fields_from_toml_and_flags(tmp_path):
     toml = tmp_path / "exp.toml"
-    toml.write_text('K = 3\nteachers = 2\nteacher_sizes = [2, 3]\nteacher_activations = ["erf", "relu"]\n'
-                    'teacher_noises = [0.0, 0.1]\nteacher_overlap = [[1, 0, 0.5, 0, 0], [0, 1, 0, 0.5, 0], '
-                    '[0.5, 0, 1, 0, 0.5], [0, 0.5, 0, 1, 0], [0, 0, 0.5, 0, 1]]\nswitch_times = [1.5, 3.0]\n'
-                    'schedule = [0, [0.25, 0.75], 1]\nheads = "multi"\ncopy_head = true\nfreeze_features = true\n')
+    toml.write_text(
+        'K = 3\nteachers = 2\nteacher_sizes = [2, 3]\nteacher_activations = ["erf", "relu"]\n'
+        "teacher_noises = [0.0, 0.1]\nteacher_overlap = [[1, 0, 0.5, 0, 0], [0, 1, 0, 0.5, 0], "
+        "[0.5, 0, 1, 0, 0.5], [0, 0.5, 0, 1, 0], [0, 0, 0.5, 0, 1]]\nswitch_times = [1.5, 3.0]\n"
+        'schedule = [0, [0.25, 0.75], 1]\nheads = "multi"\ncopy_head = true\nfreeze_features = true\n'
+    )
     expected = Config(**{**DEFAULT_EXPERIMENT, **CONTINUAL})  # the command line's defaults, then ours
     config, _ = config_from_args(build_parser().parse_args(["run", str(toml)]))
     assert config == expected
-    flags = ["run", "--K", "3", "--teachers", "2", "--teacher-sizes", "2,3", "--teacher-activations", "erf,relu",
-             "--teacher-noises", "0,0.1", "--teacher-overlap",
-             "1,0,0.5,0,0;0,1,0,0.5,0;0.5,0,1,0,0.5;0,0.5,0,1,0;0,0,0.5,0,1", "--switch-times", "1.5,3",
-             "--schedule", "0;0.25,0.75;1", "--heads", "multi", "--copy-head", "true", "--freeze-features", "yes"]
+    flags = [
+        "run",
+        "--K",
+        "3",
+        "--teachers",
+        "2",
+        "--teacher-sizes",
+        "2,3",
+        "--teacher-activations",
+        "erf,relu",
+        "--teacher-noises",
+        "0,0.1",
+        "--teacher-overlap",
+        "1,0,0.5,0,0;0,1,0,0.5,0;0.5,0,1,0,0.5;0,0.5,0,1,0;0,0,0.5,0,1",
+        "--switch-times",
+        "1.5,3",
+        "--schedule",
+        "0;0.25,0.75;1",
+        "--heads",
+        "multi",
+        "--copy-head",
+        "true",
+        "--freeze-features",
+        "yes",
+    ]
     config, _ = config_from_args(build_parser().parse_args(flags))
     assert config == expected
-    config, _ = config_from_args(build_parser().parse_args(
-        ["run", "--teachers", "2", "--feature-similarity", "0.3", "--readout-similarity", "-0.5"]))
+    config, _ = config_from_args(
+        build_parser().parse_args(
+            ["run", "--teachers", "2", "--feature-similarity", "0.3", "--readout-similarity", "-0.5"]
+        )
+    )
     assert (config.feature_similarity, config.readout_similarity) == (0.3, -0.5)
     assert Config.from_dict(expected.to_dict()) == expected  # JSON lists back to the same Config
 
@@ -144,9 +192,19 @@ def numpy_run(cfg, sim, steps):
             rows = onlinesgd.tasks.task_rows(cfg, p)
             h = p if cfg.heads == "multi" else 0
             lr = 0.0 if cfg.freeze_features and phase > 0 else cfg.lr
-            W1, v1 = sgd_step(W, heads[h], B[rows], vs[rows], X[b:b + 1], labels[[i]], lr=lr / cfg.batch,
-                              lr_v=cfg.lr_v / cfg.batch, noise=cfg.task_noises[p], g_student=cfg.student_g,
-                              g_teacher=cfg.task_activations[p])
+            W1, v1 = sgd_step(
+                W,
+                heads[h],
+                B[rows],
+                vs[rows],
+                X[b : b + 1],
+                labels[[i]],
+                lr=lr / cfg.batch,
+                lr_v=cfg.lr_v / cfg.batch,
+                noise=cfg.task_noises[p],
+                g_student=cfg.student_g,
+                g_teacher=cfg.task_activations[p],
+            )
             W_new += W1 - W
             dheads[h] += v1 - heads[h]
         W, heads = W_new, heads + dheads
@@ -167,8 +225,10 @@ def test_engine_follows_numpy_through_switches_mixtures_heads_and_freezing(batch
     # the exact step on given inputs takes the same tasks
     ref = onlinesgd.Simulator(cfg)
     for s in range(steps):
-        ref.step(np.stack([ref.input(i) for i in range(s * batch, (s + 1) * batch)]),
-                 _core.normal_row(cfg.seed, 4, 0, 1024)[s * batch:(s + 1) * batch])
+        ref.step(
+            np.stack([ref.input(i) for i in range(s * batch, (s + 1) * batch)]),
+            _core.normal_row(cfg.seed, 4, 0, 1024)[s * batch : (s + 1) * batch],
+        )
     assert np.abs(ref.W - W).max() < 1e-10 and np.abs(ref.heads - heads).max() < 1e-10
 
 
@@ -212,8 +272,9 @@ def test_checkpoints_resume_bit_identical(tmp_path, monkeypatch, replicas):
 
 def test_the_teacher_fields_are_sweep_axes_and_give_the_forgetting_map(tmp_path):
     base = Config(N=300, switch_times=(1.0,), **TWO)
-    fmap = onlinesgd.forgetting_map(base, [0.0, 1.0], [0.5, 1.0], t_max=2.0, store=tmp_path / "st", workers=2,
-                                    progress=False)
+    fmap = onlinesgd.forgetting_map(
+        base, [0.0, 1.0], [0.5, 1.0], t_max=2.0, store=tmp_path / "st", workers=2, progress=False
+    )
     assert len(fmap.runs) == 4 and set(fmap.table["kind"]) == {"simulation", "ode"}
     alphas, betas, F = fmap.grid("ode")
     assert list(alphas) == [0.0, 1.0] and betas == [0.5, 1.0] and np.isfinite(F).all()
@@ -242,8 +303,9 @@ def test_forgetting_and_transfer_read_the_ends_of_tasks():
 def test_schedules_and_heads_are_sweep_axes_and_tuples_are_table_cells():
     from concurrent.futures import ThreadPoolExecutor
 
-    base = Config(N=200, K=2, M=2, lr=0.5, lr_v=0.5, teachers=2, switch_times=(0.5,), feedback="fa",
-                  feedback_vector=(1.0, 0.5))
+    base = Config(
+        N=200, K=2, M=2, lr=0.5, lr_v=0.5, teachers=2, switch_times=(0.5,), feedback="fa", feedback_vector=(1.0, 0.5)
+    )
     grid = {"schedule": [(0, 1), (0, (0.3, 0.7))], "heads": ["single", "multi"]}
     with ThreadPoolExecutor(1) as pool:
         result = onlinesgd.sweep(base, grid, t_max=1.0, client=pool, progress=False)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from onlinesgd import Config, ode, simulate
 
 NS = (1000, 4000, 16000)
@@ -38,8 +37,9 @@ def deviations(config: Config, t_max: float) -> np.ndarray:
             c = config.replace(N=N, seed=seed)
             sim = simulate(c, times=np.linspace(0.0, t_max, 21), progress=False)
             theory = ode(c, sim, times=sim.times)  # from the simulation's own t = 0 overlaps
-            per_seed.append([np.max(np.abs(sim.eg - theory.eg)), np.max(np.abs(sim.Q - theory.Q)),
-                             np.max(np.abs(sim.R - theory.R))])
+            per_seed.append(
+                [np.max(np.abs(sim.eg - theory.eg)), np.max(np.abs(sim.Q - theory.Q)), np.max(np.abs(sim.R - theory.R))]
+            )
         out.append(np.mean(per_seed, axis=0))
     return np.array(out)
 

@@ -1,7 +1,6 @@
 """A Trajectory saves and loads with its configuration, seed and version, losslessly."""
 
 import numpy as np
-
 import onlinesgd
 
 

@@ -1,17 +1,33 @@
 """Every invalid input raises a ValueError naming the parameter, before any work starts."""
 
 import numpy as np
+import onlinesgd
 import pytest
 
-import onlinesgd
 
-
-@pytest.mark.parametrize("field,value", [
-    ("N", 0), ("N", -5), ("N", 2.5), ("K", 0), ("M", -1), ("K", True), ("batch", 0),
-    ("lr", -0.1), ("lr", float("nan")), ("lr_v", -1.0), ("lr_v", float("inf")), ("noise", -0.1),
-    ("init_std", float("nan")), ("activation", "softplus"), ("teacher_activation", "ReLU"),
-    ("seed", -1), ("v_init", float("nan")), ("lr", "0.5"),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("N", 0),
+        ("N", -5),
+        ("N", 2.5),
+        ("K", 0),
+        ("M", -1),
+        ("K", True),
+        ("batch", 0),
+        ("lr", -0.1),
+        ("lr", float("nan")),
+        ("lr_v", -1.0),
+        ("lr_v", float("inf")),
+        ("noise", -0.1),
+        ("init_std", float("nan")),
+        ("activation", "softplus"),
+        ("teacher_activation", "ReLU"),
+        ("seed", -1),
+        ("v_init", float("nan")),
+        ("lr", "0.5"),
+    ],
+)
 def test_bad_config_field(field, value):
     with pytest.raises(ValueError, match=field):
         onlinesgd.Config(**{field: value})
@@ -31,8 +47,9 @@ def test_wrong_shapes(name, shape):
         onlinesgd.Simulator(cfg, **{name: np.ones(shape)})
 
 
-@pytest.mark.parametrize("value", [np.array([["a"] * 50] * 2), np.ones((2, 50), dtype=complex),
-                                   np.full((2, 50), np.nan)])
+@pytest.mark.parametrize(
+    "value", [np.array([["a"] * 50] * 2), np.ones((2, 50), dtype=complex), np.full((2, 50), np.nan)]
+)
 def test_wrong_dtype_or_nonfinite(value):
     with pytest.raises(ValueError, match="W"):
         onlinesgd.Simulator(onlinesgd.Config(N=50, K=2, M=2), W=value)
@@ -43,11 +60,19 @@ def test_integer_arrays_are_accepted():
     assert sim.W.dtype == np.float64
 
 
-@pytest.mark.parametrize("kwargs,name", [
-    (dict(t_max=-1.0), "t_max"), (dict(t_max=float("nan")), "t_max"), (dict(t_max=None), "t_max"),
-    (dict(times=[0.0, 1.0, 1.0]), "times"), (dict(times=[1.0, 0.5]), "times"),
-    (dict(times=[0.0, float("inf")]), "times"), (dict(times=[-1.0, 1.0]), "times"), (dict(times=[]), "times"),
-])
+@pytest.mark.parametrize(
+    "kwargs,name",
+    [
+        (dict(t_max=-1.0), "t_max"),
+        (dict(t_max=float("nan")), "t_max"),
+        (dict(t_max=None), "t_max"),
+        (dict(times=[0.0, 1.0, 1.0]), "times"),
+        (dict(times=[1.0, 0.5]), "times"),
+        (dict(times=[0.0, float("inf")]), "times"),
+        (dict(times=[-1.0, 1.0]), "times"),
+        (dict(times=[]), "times"),
+    ],
+)
 def test_bad_times(kwargs, name):
     with pytest.raises(ValueError, match=name):
         onlinesgd.simulate(onlinesgd.Config(N=50), **kwargs)

@@ -7,9 +7,7 @@ import sys
 
 import numpy as np
 import pytest
-
 from onlinesgd import Config, simulate, sweep
-
 
 
 @pytest.fixture
@@ -24,8 +22,9 @@ def no_dask(monkeypatch):
 
 def test_local_sweep_without_dask(no_dask, tmp_path):
     base = Config(N=150, K=2, M=2, lr=0.5)
-    result = sweep(base, {"lr": [0.3, 0.9]}, seeds=2, t_max=3.0, with_ode=False, store=tmp_path, workers=2,
-                   progress=False)
+    result = sweep(
+        base, {"lr": [0.3, 0.9]}, seeds=2, t_max=3.0, with_ode=False, store=tmp_path, workers=2, progress=False
+    )
     assert (result.n_run, len(result.frame)) == (4, 4 * len(result.trajectory(0)))
     direct = simulate(base.replace(lr=0.9, seed=1), 3.0, progress=False)
     assert np.array_equal(result.trajectory(3).eg, direct.eg)

@@ -3,11 +3,10 @@ counter-based fallback; float: Box-Muller), and bit-identical rejection fallback
 compiled kernel target."""
 
 import numpy as np
-import pytest
-from scipy import stats
-
 import onlinesgd
+import pytest
 from onlinesgd import _core
+from scipy import stats
 
 
 def draws(precision, n, seed=7):
@@ -43,8 +42,11 @@ def test_fallback_bit_identical_across_targets(restore_target):
     rows = {}
     for target in targets:
         assert _core.select_kernel(target)
-        rows[target] = [(_core.normal_row(3, 3, c, 300_001), draws(p, 100_003, seed=c))
-                        for c in range(2) for p in ("float64", "float32")]
+        rows[target] = [
+            (_core.normal_row(3, 3, c, 300_001), draws(p, 100_003, seed=c))
+            for c in range(2)
+            for p in ("float64", "float32")
+        ]
     for target in targets[1:]:
         for a, b in zip(rows[targets[0]], rows[target]):
             np.testing.assert_array_equal(a[0], b[0], err_msg=target)

@@ -35,8 +35,7 @@ void bind_config(py::module_& m) {
             c.precision = s == "float32" ? onlinesgd::Precision::Float32 : onlinesgd::Precision::Float64;
           })
       .def_property(
-          "inputs",
-          [](const ModelConfig& c) { return onlinesgd::input_traits(c.inputs).name; },
+          "inputs", [](const ModelConfig& c) { return onlinesgd::input_traits(c.inputs).name; },
           [](ModelConfig& c, const std::string& s) { c.inputs = onlinesgd::inputs_from_name(s); })
       .def_property(
           "feedback", [](const ModelConfig& c) { return c.feedback == onlinesgd::Feedback::Fixed ? "fa" : "backprop"; },
@@ -101,8 +100,8 @@ void bind_config(py::module_& m) {
       },
       py::arg("config"), "the first simulation step of every phase after the first (model/schedule.hpp)");
   m.def(
-      "teacher_readout", [](const ModelConfig& c) { return onlinesgd::model::teacher_readout(c); },
-      py::arg("config"), "the readout v* of the teachers' M rows this config gives (model/teachers.hpp)");
+      "teacher_readout", [](const ModelConfig& c) { return onlinesgd::model::teacher_readout(c); }, py::arg("config"),
+      "the readout v* of the teachers' M rows this config gives (model/teachers.hpp)");
   m.def(
       "feedback_vector", [](const ModelConfig& c) { return onlinesgd::model::feedback_vector(c); }, py::arg("config"),
       "the feedback vector b of feedback alignment for this config (given, or drawn from its seed)");
@@ -119,8 +118,8 @@ void bind_config(py::module_& m) {
   m.def(
       "i2",
       [](const std::string& ga, const std::string& gb, double caa, double cbb, double cab) {
-        return onlinesgd::gaussian::i2(onlinesgd::activation_from_name(ga), onlinesgd::activation_from_name(gb),
-                                       caa, cbb, cab);
+        return onlinesgd::gaussian::i2(onlinesgd::activation_from_name(ga), onlinesgd::activation_from_name(gb), caa,
+                                       cbb, cab);
       },
       py::arg("g_a"), py::arg("g_b"), py::arg("caa"), py::arg("cbb"), py::arg("cab"));
 }

@@ -43,16 +43,19 @@ py::tuple run_block(const Eigen::MatrixXd& W_in, const Eigen::MatrixXd& x_cur_in
   a.count = static_cast<int>(n);
   a.partial = partial.data();
   a.cross = draws == 2 ? &cross : nullptr;
-  if constexpr (std::is_same_v<Real, double>) kernel::active().block_d(a);
-  else kernel::active().block_f(a);
+  if constexpr (std::is_same_v<Real, double>)
+    kernel::active().block_d(a);
+  else
+    kernel::active().block_f(a);
   return py::make_tuple(W.template cast<double>().eval(), x_next.template cast<double>().eval(), partial,
                         draws == 2 ? py::cast(cross) : py::none());
 }
 }  // namespace
 
 void bind_kernel(py::module_& m) {
-  m.def("kernel_target", [] { return std::string(kernel::active().name); },
-        "instruction-set target of the kernels in use");
+  m.def(
+      "kernel_target", [] { return std::string(kernel::active().name); },
+      "instruction-set target of the kernels in use");
   m.def(
       "kernel_targets",
       [] {
@@ -63,16 +66,19 @@ void bind_kernel(py::module_& m) {
         return out;
       },
       "targets compiled into this build, best last");
-  m.def("kernel_supported", [](const std::string& name) { return kernel::supported(name.c_str()); },
-        py::arg("name"), "whether this CPU can run the named compiled target");
-  m.def("select_kernel", [](const std::string& name) { return kernel::select(name.c_str()); },
-        py::arg("name"), "switches kernels (for tests and benchmarks); False if unavailable");
+  m.def(
+      "kernel_supported", [](const std::string& name) { return kernel::supported(name.c_str()); }, py::arg("name"),
+      "whether this CPU can run the named compiled target");
+  m.def(
+      "select_kernel", [](const std::string& name) { return kernel::select(name.c_str()); }, py::arg("name"),
+      "switches kernels (for tests and benchmarks); False if unavailable");
   m.def(
       "kernel_block",
       [](const Eigen::MatrixXd& W, const Eigen::MatrixXd& x_cur, const Eigen::MatrixXd& coef,
          const std::vector<std::uint64_t>& keys, bool float32, bool rademacher) {
         const auto inputs = rademacher ? onlinesgd::Inputs::Rademacher : onlinesgd::Inputs::Gaussian;
-        return float32 ? run_block<float>(W, x_cur, coef, keys, inputs) : run_block<double>(W, x_cur, coef, keys, inputs);
+        return float32 ? run_block<float>(W, x_cur, coef, keys, inputs)
+                       : run_block<double>(W, x_cur, coef, keys, inputs);
       },
       py::arg("W"), py::arg("x_cur"), py::arg("coef"), py::arg("keys"), py::arg("float32") = false,
       py::arg("rademacher") = false,

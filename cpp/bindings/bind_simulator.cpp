@@ -51,8 +51,7 @@ void bind_simulator(py::module_& m) {
             return Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(s.carry().data(), Eigen::Index(s.carry().size())));
           },
           [](Simulator& s, const Eigen::VectorXd& c) {
-            if (c.size() != 0 && c.size() != s.config().K)
-              throw py::value_error("carry must have length K or 0");
+            if (c.size() != 0 && c.size() != s.config().K) throw py::value_error("carry must have length K or 0");
             s.set_carry(std::vector<double>(c.data(), c.data() + c.size()));
           },
           "fields carried into the next step after an odd number of online steps (checkpoints; set after steps)")
@@ -78,12 +77,13 @@ void bind_simulator(py::module_& m) {
             s.set_feedback(b);
           },
           "the fixed feedback vector b (feedback alignment), empty for backprop")
-      .def("overlaps",
-           [](const Simulator& s) {
-             const auto o = s.overlaps();
-             return py::make_tuple(o.Q, o.R, o.T, s.active_head(), o.v_star);
-           },
-           "Q, R, T, the head in use, v_star")
+      .def(
+          "overlaps",
+          [](const Simulator& s) {
+            const auto o = s.overlaps();
+            return py::make_tuple(o.Q, o.R, o.T, s.active_head(), o.v_star);
+          },
+          "Q, R, T, the head in use, v_star")
       .def("generalisation_error", &Simulator::generalisation_error,
            "eg on the current phase's training distribution (eg with one teacher)")
       .def("task_errors", &Simulator::task_errors, "eg on every task with the head it uses");
@@ -115,13 +115,15 @@ void bind_simulator(py::module_& m) {
   def_advance_replicas<Simulator>(m, &onlinesgd::advance_replicas,
                                   "advances every simulator by n steps; returns the steps each did");
   m.def(
-      "step_threads", [](const onlinesgd::ModelConfig& c) { return onlinesgd::step_threads(c, onlinesgd::max_threads()); },
+      "step_threads",
+      [](const onlinesgd::ModelConfig& c) { return onlinesgd::step_threads(c, onlinesgd::max_threads()); },
       py::arg("config"), "threads one simulator of this configuration uses along N");
   m.def(
       "generation_seconds",
       [](const onlinesgd::ModelConfig& c, std::uint64_t samples, int threads) {
         py::gil_scoped_release release;
-        return onlinesgd::generation_seconds(c, samples, threads > 0 ? threads : onlinesgd::step_threads(c, onlinesgd::max_threads()));
+        return onlinesgd::generation_seconds(
+            c, samples, threads > 0 ? threads : onlinesgd::step_threads(c, onlinesgd::max_threads()));
       },
       py::arg("config"), py::arg("samples"), py::arg("threads") = 0,
       "seconds to only draw `samples` inputs of the config (threads 0: as many as a step uses)");
@@ -129,7 +131,8 @@ void bind_simulator(py::module_& m) {
       "weight_pass_seconds",
       [](const onlinesgd::ModelConfig& c, std::uint64_t passes, int threads) {
         py::gil_scoped_release release;
-        return onlinesgd::weight_pass_seconds(c, passes, threads > 0 ? threads : onlinesgd::step_threads(c, onlinesgd::max_threads()));
+        return onlinesgd::weight_pass_seconds(
+            c, passes, threads > 0 ? threads : onlinesgd::step_threads(c, onlinesgd::max_threads()));
       },
       py::arg("config"), py::arg("passes"), py::arg("threads") = 0,
       "seconds for read-modify-write passes over a K x N weight matrix (the memory floor)");

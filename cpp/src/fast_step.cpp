@@ -112,8 +112,10 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, const model::Ph
   }
   const kernel::Table& kt = kernel::active();
   auto* block_fn = [&] {
-    if constexpr (std::is_same_v<Real, double>) return kt.block_d;
-    else return kt.block_f;
+    if constexpr (std::is_same_v<Real, double>)
+      return kt.block_d;
+    else
+      return kt.block_f;
   }();
   const double* feedback = fixed_feedback ? fixed_feedback->data() : nullptr;
   const bool label_noise = cfg.any_label_noise();
@@ -229,7 +231,7 @@ std::uint64_t FastStepper<Real>::advance(const ModelConfig& cfg, const model::Ph
     };
     std::fill(s.dv.begin(), s.dv.end(), 0.0);
 
-    if (!pairs) {  // minibatches: one pass per step
+    if (!pairs) {                     // minibatches: one pass per step
       pass(0, 1, batch, step0 * ub);  // inputs of step0 into x_[0] (cur = 1 writes x_[0])
       for (std::uint64_t i = 0; i < n; ++i) {
         const int cur = static_cast<int>(i & 1);

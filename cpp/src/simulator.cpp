@@ -83,8 +83,10 @@ Simulator::Simulator(const ModelConfig& cfg)
   if (cfg.feedback == Feedback::Fixed) feedback_ = model::feedback_vector(cfg);
   if (uses_teacher_frame(cfg)) {
     frame_ = TeacherFrame(teacher().W);
-    if (is_float()) frame_.rows_to_frame(Wf_);
-    else frame_.rows_to_frame(student_.W);
+    if (is_float())
+      frame_.rows_to_frame(Wf_);
+    else
+      frame_.rows_to_frame(student_.W);
   }
 }
 
@@ -105,8 +107,10 @@ RowMatrix Simulator::stored_W() const {
 }
 
 void Simulator::set_stored_W(const RowMatrix& W) {
-  if (is_float()) Wf_.leftCols(cfg_.N) = W.cast<float>();
-  else student_.W.leftCols(cfg_.N) = W;
+  if (is_float())
+    Wf_.leftCols(cfg_.N) = W.cast<float>();
+  else
+    student_.W.leftCols(cfg_.N) = W;
   diverged_ = false;
   carry_.clear();
 }
@@ -114,8 +118,10 @@ void Simulator::set_stored_W(const RowMatrix& W) {
 template <class Matrix>
 void Simulator::store_student(Matrix W) {
   frame_.rows_to_frame(W);
-  if (is_float()) Wf_.leftCols(cfg_.N) = W.template cast<float>();
-  else student_.W.leftCols(cfg_.N) = W.template cast<double>();
+  if (is_float())
+    Wf_.leftCols(cfg_.N) = W.template cast<float>();
+  else
+    student_.W.leftCols(cfg_.N) = W.template cast<double>();
 }
 
 void Simulator::set_student(const RowMatrix& W, const Eigen::VectorXd& v) {
@@ -127,8 +133,10 @@ void Simulator::set_student(const RowMatrix& W, const Eigen::VectorXd& v) {
 
 void Simulator::set_teacher(const RowMatrix& B, const Eigen::VectorXd& v_star) {
   const RowMatrix W = student().W;  // in the input basis, before the frame changes
-  if (is_float()) Bf_.leftCols(cfg_.N) = B.cast<float>();
-  else teacher_.W.leftCols(cfg_.N) = B;
+  if (is_float())
+    Bf_.leftCols(cfg_.N) = B.cast<float>();
+  else
+    teacher_.W.leftCols(cfg_.N) = B;
   teacher_.v = v_star;
   carry_.clear();
   if (uses_teacher_frame(cfg_)) {
@@ -183,8 +191,8 @@ std::uint64_t Simulator::advance(std::uint64_t n, int threads) {
     const std::uint64_t did =
         is_float() ? fast_f_.advance(cfg_, rule, Wf_.data(), ld_, Bf_.data(), ld_, student_.v, teacher_.v, steps_,
                                      chunk, carry_, threads, L, fixed_feedback())
-                   : fast_d_.advance(cfg_, rule, student_.W.data(), ld_, teacher_.W.data(), ld_, student_.v,
-                                     teacher_.v, steps_, chunk, carry_, threads, L, fixed_feedback());
+                   : fast_d_.advance(cfg_, rule, student_.W.data(), ld_, teacher_.W.data(), ld_, student_.v, teacher_.v,
+                                     steps_, chunk, carry_, threads, L, fixed_feedback());
     steps_ += did;
     done += did;
     if (did > 0) after_steps();
@@ -237,24 +245,26 @@ Overlaps Simulator::overlaps() const {
   if (is_float()) {
     o.Q = gram(Wf_, Wf_, cfg_.N);
     o.T = gram(Bf_, Bf_, cfg_.N);
-    if (!in_teacher_frame()) o.R = gram(Wf_, Bf_, cfg_.N);
-    else o.R = inv_n * (Wf_.leftCols(frame_.L().rows()).cast<double>() * frame_.L().transpose());
+    if (!in_teacher_frame())
+      o.R = gram(Wf_, Bf_, cfg_.N);
+    else
+      o.R = inv_n * (Wf_.leftCols(frame_.L().rows()).cast<double>() * frame_.L().transpose());
   } else {
     const auto W = student_.W.leftCols(cfg_.N);
     const auto B = teacher_.W.leftCols(cfg_.N);
     o.Q = inv_n * (W * W.transpose());
     o.T = inv_n * (B * B.transpose());
-    if (!in_teacher_frame()) o.R = inv_n * (W * B.transpose());
-    else o.R = inv_n * (student_.W.leftCols(frame_.L().rows()) * frame_.L().transpose());
+    if (!in_teacher_frame())
+      o.R = inv_n * (W * B.transpose());
+    else
+      o.R = inv_n * (student_.W.leftCols(frame_.L().rows()) * frame_.L().transpose());
   }
   o.v = student_.v;
   o.v_star = teacher_.v;
   return o;
 }
 
-double Simulator::generalisation_error() const {
-  return training_error(overlaps(), cfg_, model::phase(cfg_, phase()));
-}
+double Simulator::generalisation_error() const { return training_error(overlaps(), cfg_, model::phase(cfg_, phase())); }
 
 std::vector<double> Simulator::task_errors() const { return onlinesgd::task_errors(overlaps(), cfg_); }
 

@@ -2,9 +2,7 @@
 
 namespace onlinesgd {
 
-bool uses_teacher_frame(const ModelConfig& cfg) {
-  return input_traits(cfg.inputs).rotation_invariant && cfg.M < cfg.N;
-}
+bool uses_teacher_frame(const ModelConfig& cfg) { return input_traits(cfg.inputs).rotation_invariant && cfg.M < cfg.N; }
 
 TeacherFrame::TeacherFrame(const RowMatrix& B) {
   Eigen::HouseholderQR<Eigen::MatrixXd> qr(B.transpose());

@@ -19,9 +19,7 @@ namespace {
 template <class Real>
 using Buffer = std::vector<Real, Eigen::aligned_allocator<Real>>;
 
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 template <class Real>
 double generation(const ModelConfig& cfg, std::uint64_t samples, int threads) {
@@ -29,13 +27,17 @@ double generation(const ModelConfig& cfg, std::uint64_t samples, int threads) {
   Buffer<Real> x(static_cast<std::size_t>(cfg.N));
   const auto& kt = kernel::active();
   void (*draw)(std::uint64_t, Real*, int);
-  if constexpr (std::is_same_v<Real, double>) draw = cfg.inputs == Inputs::Rademacher ? kt.sign_d : kt.normal_d;
-  else draw = cfg.inputs == Inputs::Rademacher ? kt.sign_f : kt.normal_f;
+  if constexpr (std::is_same_v<Real, double>)
+    draw = cfg.inputs == Inputs::Rademacher ? kt.sign_d : kt.normal_d;
+  else
+    draw = cfg.inputs == Inputs::Rademacher ? kt.sign_f : kt.normal_f;
   // At a positive temperature a step also draws K rows of Langevin noise.
   const int noise_rows = cfg.temperature != 0.0 ? cfg.K : 0;
   void (*normal)(std::uint64_t, Real*, int);
-  if constexpr (std::is_same_v<Real, double>) normal = kt.normal_d;
-  else normal = kt.normal_f;
+  if constexpr (std::is_same_v<Real, double>)
+    normal = kt.normal_d;
+  else
+    normal = kt.normal_f;
   Buffer<Real> noise(kernel::kBlock);
   const double t0 = now();
   parallel_team(threads, [&](int tid, int team) {
@@ -66,8 +68,10 @@ double weight_pass(const ModelConfig& cfg, std::uint64_t passes, int threads) {
         for (int k = 0; k < cfg.K; ++k) {
           const std::int64_t c0 = blk * kernel::kBlock;
           const int n = static_cast<int>(std::min<std::int64_t>(kernel::kBlock, N - c0));
-          if constexpr (std::is_same_v<Real, double>) kt.axpy_d(W.data() + k * N + c0, 1e-9, x.data() + c0, n);
-          else kt.axpy_f(W.data() + k * N + c0, 1e-9f, x.data() + c0, n);
+          if constexpr (std::is_same_v<Real, double>)
+            kt.axpy_d(W.data() + k * N + c0, 1e-9, x.data() + c0, n);
+          else
+            kt.axpy_f(W.data() + k * N + c0, 1e-9f, x.data() + c0, n);
         }
   });
   return now() - t0;
@@ -83,8 +87,10 @@ double input_roundtrip(const ModelConfig& cfg, std::uint64_t pairs, int threads)
   Buffer<Real> x(static_cast<std::size_t>(4 * ld), Real(0));  // the pair drawn and the previous one
   const auto& kt = kernel::active();
   auto* block_fn = [&] {
-    if constexpr (std::is_same_v<Real, double>) return kt.block_d;
-    else return kt.block_f;
+    if constexpr (std::is_same_v<Real, double>)
+      return kt.block_d;
+    else
+      return kt.block_f;
   }();
   const double t0 = now();
   parallel_team(threads, [&](int tid, int team) {
@@ -131,8 +137,10 @@ PhaseSeconds phases(const ModelConfig& cfg, std::uint64_t steps) {
     for (int r = 0; r < rows; ++r)
       for (std::int64_t c0 = 0; c0 < N; c0 += kernel::kBlock) {
         const int n = static_cast<int>(std::min<std::int64_t>(kernel::kBlock, N - c0));
-        if constexpr (std::is_same_v<Real, double>) sink += kt.dot_d(W.data() + r * N + c0, x.data() + c0, n);
-        else sink += kt.dot_f(W.data() + r * N + c0, x.data() + c0, n);
+        if constexpr (std::is_same_v<Real, double>)
+          sink += kt.dot_d(W.data() + r * N + c0, x.data() + c0, n);
+        else
+          sink += kt.dot_f(W.data() + r * N + c0, x.data() + c0, n);
       }
   p.forward = (now() - t0) / steps;
   t0 = now();
@@ -140,8 +148,10 @@ PhaseSeconds phases(const ModelConfig& cfg, std::uint64_t steps) {
     for (int k = 0; k < cfg.K; ++k)
       for (std::int64_t c0 = 0; c0 < N; c0 += kernel::kBlock) {
         const int n = static_cast<int>(std::min<std::int64_t>(kernel::kBlock, N - c0));
-        if constexpr (std::is_same_v<Real, double>) kt.axpy_d(W.data() + k * N + c0, 1e-9, x.data() + c0, n);
-        else kt.axpy_f(W.data() + k * N + c0, 1e-9f, x.data() + c0, n);
+        if constexpr (std::is_same_v<Real, double>)
+          kt.axpy_d(W.data() + k * N + c0, 1e-9, x.data() + c0, n);
+        else
+          kt.axpy_f(W.data() + k * N + c0, 1e-9f, x.data() + c0, n);
       }
   p.update = (now() - t0) / steps;
   if (sink == 12345.678) p.update += 1e-30;  // keeps the dot products from being optimised away
@@ -152,17 +162,17 @@ PhaseSeconds phases(const ModelConfig& cfg, std::uint64_t steps) {
 
 double generation_seconds(const ModelConfig& cfg, std::uint64_t samples, int threads) {
   return cfg.precision == Precision::Float32 ? generation<float>(cfg, samples, threads)
-                                                     : generation<double>(cfg, samples, threads);
+                                             : generation<double>(cfg, samples, threads);
 }
 
 double weight_pass_seconds(const ModelConfig& cfg, std::uint64_t passes, int threads) {
   return cfg.precision == Precision::Float32 ? weight_pass<float>(cfg, passes, threads)
-                                                     : weight_pass<double>(cfg, passes, threads);
+                                             : weight_pass<double>(cfg, passes, threads);
 }
 
 double input_roundtrip_seconds(const ModelConfig& cfg, std::uint64_t pairs, int threads) {
   return cfg.precision == Precision::Float32 ? input_roundtrip<float>(cfg, pairs, threads)
-                                                     : input_roundtrip<double>(cfg, pairs, threads);
+                                             : input_roundtrip<double>(cfg, pairs, threads);
 }
 
 PhaseSeconds phase_seconds(const ModelConfig& cfg, std::uint64_t steps) {

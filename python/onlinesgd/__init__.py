@@ -12,15 +12,32 @@ from .simulator import Simulator
 from .threads import max_threads, set_max_threads
 from .trajectory import Trajectory, load
 
-__all__ = ["ACTIVATIONS", "ENGINES", "INPUTS", "PRECISIONS", "Config", "DivergenceWarning", "OverlapSimulator",
-           "Replicas", "Simulator", "Trajectory", "__version__", "load", "max_threads", "ode", "plot_trajectories",
-           "replica_seeds", "set_max_threads", "simulate"]
+__all__ = [
+    "ACTIVATIONS",
+    "ENGINES",
+    "INPUTS",
+    "PRECISIONS",
+    "Config",
+    "DivergenceWarning",
+    "OverlapSimulator",
+    "Replicas",
+    "Simulator",
+    "Trajectory",
+    "__version__",
+    "load",
+    "max_threads",
+    "ode",
+    "plot_trajectories",
+    "replica_seeds",
+    "set_max_threads",
+    "simulate",
+]
 
 # Sweeps, their store, and checkpoints of long runs.
-from .checkpoint import resume  # noqa: E402
-from .store import Store  # noqa: E402
-from .sweep import SweepError, sweep  # noqa: E402
-from .sweep_result import SweepResult  # noqa: E402
+from .checkpoint import resume
+from .store import Store
+from .sweep import SweepError, sweep
+from .sweep_result import SweepResult
 
 __all__ += ["Store", "SweepError", "SweepResult", "resume", "sweep"]
 

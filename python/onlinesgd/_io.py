@@ -8,8 +8,9 @@ import os
 import re
 import socket
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, Iterator, Union
+from typing import IO, Any, Union
 
 TMP_SUFFIX = ".tmp"
 

@@ -91,7 +91,9 @@ def weights_digest(sim: Any) -> str:
     h = hashlib.sha256()
     for name in _CHAIN if engine_of(getattr(sim, "_sim", sim)) == "overlaps" else _WEIGHTS:
         h.update(np.ascontiguousarray(getattr(sim, name), dtype=np.float64).tobytes())
-    if len(getattr(sim, "_sim", sim).heads) > 1:  # the other heads (one head: v is all of it, as the digests always were)
+    if (
+        len(getattr(sim, "_sim", sim).heads) > 1
+    ):  # the other heads (one head: v is all of it, as the digests always were)
         h.update(np.ascontiguousarray(getattr(sim, "_sim", sim).heads, dtype=np.float64).tobytes())
     return h.hexdigest()
 
@@ -119,8 +121,14 @@ class Checkpointer:
         return {"origin": self.origin, "done": done, "info": run.info(0) if done else {}}
 
     def save(self, run: Run, done: bool) -> None:
-        meta = {"format": self.format, "config": run.config.to_dict(), "version": _core.__version__,
-                "every": self.every, "engine": run.engine, **self.meta(run, done)}
+        meta = {
+            "format": self.format,
+            "config": run.config.to_dict(),
+            "version": _core.__version__,
+            "every": self.every,
+            "engine": run.engine,
+            **self.meta(run, done),
+        }
         arrays = {}
         for prefix, sim, rows, config in zip(_prefixes(run.replicas, len(run.sims)), run.sims, run.rows, run.configs):
             arrays.update(_state(sim, prefix))
@@ -149,8 +157,10 @@ def _load(path: PathLike) -> tuple:
         meta = json.loads(str(data["meta"])) if "meta" in data.files else {}
         found = str(meta.get("format", ""))
         if found.startswith("onlinesgd-") and "checkpoint" in found and found not in (FORMAT, REPLICAS_FORMAT):
-            raise ValueError(f"{path} is a checkpoint of another onlinesgd version ({found}; this one reads "
-                             f"{FORMAT} and {REPLICAS_FORMAT}): finish it with that version or start the run again")
+            raise ValueError(
+                f"{path} is a checkpoint of another onlinesgd version ({found}; this one reads "
+                f"{FORMAT} and {REPLICAS_FORMAT}): finish it with that version or start the run again"
+            )
         if found not in (FORMAT, REPLICAS_FORMAT):
             raise ValueError(f"{path} is not an onlinesgd checkpoint")
         return meta, {k: data[k] for k in data.files if k != "meta"}
@@ -186,8 +196,9 @@ def _continue(path: PathLike, meta: dict, arrays: dict, progress: Optional[bool]
     return run.result()
 
 
-def run_with_checkpoint(run: Run, path: PathLike, every: float,
-                        progress: Optional[bool]) -> Union[Trajectory, Replicas]:
+def run_with_checkpoint(
+    run: Run, path: PathLike, every: float, progress: Optional[bool]
+) -> Union[Trajectory, Replicas]:
     """Advances the fresh ``run`` (a single run at step 0, or replicas) with checkpoints in
     ``path`` and returns its result; continues from ``path`` instead when it already holds this
     run (same config, initial weights or number of replicas, and times), so a requeued job just
@@ -198,14 +209,19 @@ def run_with_checkpoint(run: Run, path: PathLike, every: float,
         if not run.replicas and meta["format"] != FORMAT:
             raise ValueError(f"{path} holds replicas: continue it with simulate(..., replicas=...) or resume()")
         if run.replicas:
-            same = (meta["format"] == REPLICAS_FORMAT and meta["replicas"] == len(run.sims))
+            same = meta["format"] == REPLICAS_FORMAT and meta["replicas"] == len(run.sims)
             differ = "config, replicas or times differ"
         else:
             same, differ = meta["origin"] == origin, "config, initial weights or times differ"
-        if not (same and meta["config"] == run.config.to_dict() and np.array_equal(arrays["targets"], run.targets)
-                and meta.get("engine", "weights") == run.engine):
-            raise ValueError(f"checkpoint {path} holds a different run ({differ}, or its engine); remove it or "
-                             "choose another path")
+        if not (
+            same
+            and meta["config"] == run.config.to_dict()
+            and np.array_equal(arrays["targets"], run.targets)
+            and meta.get("engine", "weights") == run.engine
+        ):
+            raise ValueError(
+                f"checkpoint {path} holds a different run ({differ}, or its engine); remove it or choose another path"
+            )
         return _continue(path, meta, arrays, progress)
     run.advance(progress, hook=_checkpointer(run, path, every, origin))
     return run.result()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional
 
 from ._io import read_toml
 from .config import Config
@@ -67,8 +68,13 @@ def _boolean(text: str) -> bool:
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     for f in dataclasses.fields(Config):
         hint = _FLAG_TYPES.get(f.name, (None, ""))[1]
-        parser.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=_flag_type(f), default=None,
-                            help=f"Config.{f.name}{hint} (default {f.default!r})")
+        parser.add_argument(
+            f"--{f.name.replace('_', '-')}",
+            dest=f.name,
+            type=_flag_type(f),
+            default=None,
+            help=f"Config.{f.name}{hint} (default {f.default!r})",
+        )
 
 
 def config_from_args(args: argparse.Namespace) -> tuple[Config, dict]:
@@ -133,26 +139,49 @@ def compare_table(sim, theory, rows: int = 6) -> str:
 
 
 def _title(c: Config) -> str:
-    rule = [f"{name} = {getattr(c, name)}" for name in ("feedback", "temperature", "weight_decay", "scaling",
-                                                         "teachers", "heads", "feature_similarity",
-                                                         "readout_similarity", "switch_times")
-            if getattr(c, name) != getattr(Config, name)]
-    return (f"{c.activation}, K = {c.K}, M = {c.M}, N = {c.N}, lr = {c.lr}, lr_v = {c.lr_v}, "
-            f"noise = {c.noise}, batch = {c.batch}" + "".join(", " + r for r in rule))
+    rule = [
+        f"{name} = {getattr(c, name)}"
+        for name in (
+            "feedback",
+            "temperature",
+            "weight_decay",
+            "scaling",
+            "teachers",
+            "heads",
+            "feature_similarity",
+            "readout_similarity",
+            "switch_times",
+        )
+        if getattr(c, name) != getattr(Config, name)
+    ]
+    return (
+        f"{c.activation}, K = {c.K}, M = {c.M}, N = {c.N}, lr = {c.lr}, lr_v = {c.lr_v}, "
+        f"noise = {c.noise}, batch = {c.batch}" + "".join(", " + r for r in rule)
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="onlinesgd", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="simulate one configuration and integrate its ODE (defaults: Config's, with lr = 1 and t_max = 200)")
+    run = sub.add_parser(
+        "run", help="simulate one configuration and integrate its ODE (defaults: Config's, with lr = 1 and t_max = 200)"
+    )
     run.add_argument("config", nargs="?", help="TOML file of Config fields (plus t_max, out, engine)")
     run.add_argument("--t-max", dest="t_max", type=float, default=None, help=f"final time (default {DEFAULT_T_MAX})")
     run.add_argument("--out", default=None, help="output prefix for .npz and .png (default onlinesgd_run)")
-    run.add_argument("--engine", default=None, choices=("weights", "overlaps"),
-                     help="weights (default) or overlaps: the exact overlap chain, Gaussian inputs (docs/engines.md)")
+    run.add_argument(
+        "--engine",
+        default=None,
+        choices=("weights", "overlaps"),
+        help="weights (default) or overlaps: the exact overlap chain, Gaussian inputs (docs/engines.md)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
-    run.add_argument("--no-ode", dest="no_ode", action="store_true",
-                     help="skip the ODE (by default it runs from the simulation's initial overlaps)")
+    run.add_argument(
+        "--no-ode",
+        dest="no_ode",
+        action="store_true",
+        help="skip the ODE (by default it runs from the simulation's initial overlaps)",
+    )
     _add_config_flags(run)
     run.set_defaults(func=cmd_run)
     _add_sweep_commands(sub)

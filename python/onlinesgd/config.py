@@ -161,14 +161,22 @@ class Config:
     freeze_features: bool = False
 
     def __post_init__(self) -> None:
-        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen)
+        set_ = lambda name, value: object.__setattr__(self, name, value)
         set_("N", _check_int("N", self.N, 1))
         set_("K", _check_int("K", self.K, 1))
         set_("M", _check_int("M", self.M, 1))
         set_("batch", _check_int("batch", self.batch, 1))
         set_("seed", _check_int("seed", self.seed, 0, 2**64 - 1))
-        for name in ("lr", "lr_v", "noise", "init_std", "temperature", "temperature_v", "weight_decay",
-                     "weight_decay_v"):
+        for name in (
+            "lr",
+            "lr_v",
+            "noise",
+            "init_std",
+            "temperature",
+            "temperature_v",
+            "weight_decay",
+            "weight_decay_v",
+        ):
             set_(name, _check_real(name, getattr(self, name), nonnegative=True))
         for name in ("v_init", "teacher_v", "delta"):
             set_(name, _check_real(name, getattr(self, name), nonnegative=False))
@@ -176,13 +184,19 @@ class Config:
         if self.alpha == 0:
             raise ValueError("alpha must be > 0, got 0.0")
         if self.temperature_v != 0:
-            raise ValueError("temperature_v must be 0: Langevin noise on the K head weights does not average out "
-                             "as N grows (the head follows a stochastic equation, not the ODE); use temperature, "
-                             "which acts on the first layer")
+            raise ValueError(
+                "temperature_v must be 0: Langevin noise on the K head weights does not average out "
+                "as N grows (the head follows a stochastic equation, not the ODE); use temperature, "
+                "which acts on the first layer"
+            )
         if not isinstance(self.centred, bool):
             raise ValueError(f"centred must be True or False, got {self.centred!r}")
-        for name, allowed in (("precision", PRECISIONS), ("inputs", INPUTS), ("feedback", FEEDBACKS),
-                              ("scaling", SCALINGS)):
+        for name, allowed in (
+            ("precision", PRECISIONS),
+            ("inputs", INPUTS),
+            ("feedback", FEEDBACKS),
+            ("scaling", SCALINGS),
+        ):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         for name in ("activation", "teacher_activation"):
@@ -195,7 +209,9 @@ class Config:
         if self.scaling != "geiger" and self.alpha != 1.0:
             raise ValueError(f"alpha is Geiger's output scale: set scaling='geiger' (scaling is {self.scaling!r})")
         if self.scaling != "veiga" and self.delta != 0.0:
-            raise ValueError(f"delta is Veiga's learning-rate exponent: set scaling='veiga' (scaling is {self.scaling!r})")
+            raise ValueError(
+                f"delta is Veiga's learning-rate exponent: set scaling='veiga' (scaling is {self.scaling!r})"
+            )
         self._check_teachers()
 
     def _check_teachers(self) -> None:
@@ -203,6 +219,7 @@ class Config:
 
         def set_(name: str, value: Any) -> None:
             object.__setattr__(self, name, value)  # the dataclass is frozen
+
         set_("teachers", _check_int("teachers", self.teachers, 1))
         P = self.teachers
         set_("teacher_sizes", tasks.checked_sizes(self.teacher_sizes, P))
@@ -302,8 +319,9 @@ class Config:
 
     def phase_at(self, t: Any) -> np.ndarray:
         """The phase in force at time(s) t on the ODE's clock: switches at or before t have happened."""
-        return np.searchsorted(np.asarray(self.switch_times or (), dtype=float), np.asarray(t, dtype=float),
-                               side="right")
+        return np.searchsorted(
+            np.asarray(self.switch_times or (), dtype=float), np.asarray(t, dtype=float), side="right"
+        )
 
     def effective(self) -> Scaled:
         """lr, lr_v, v_init, teacher_v of the committee model that the engines run for this
@@ -315,7 +333,7 @@ class Config:
         """The natural time of this scaling is ``time_scale * t`` (eta_eff = lr x readout scale)."""
         return self.effective().time_scale
 
-    def replace(self, **changes: Any) -> "Config":
+    def replace(self, **changes: Any) -> Config:
         """A copy with some fields changed (validated again)."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
@@ -327,7 +345,7 @@ class Config:
         return {name: _lists(value) for name, value in dataclasses.asdict(self).items()}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Config":
+    def from_dict(cls, data: dict) -> Config:
         unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
             raise ValueError(f"unknown Config field(s): {sorted(unknown)}")
@@ -338,8 +356,22 @@ class Config:
         from . import _core
 
         c = _core.ModelConfig()
-        for name in ("N", "K", "M", "noise", "batch", "seed", "init_std", "precision", "inputs", "feedback",
-                     "temperature", "weight_decay", "weight_decay_v", "centred"):
+        for name in (
+            "N",
+            "K",
+            "M",
+            "noise",
+            "batch",
+            "seed",
+            "init_std",
+            "precision",
+            "inputs",
+            "feedback",
+            "temperature",
+            "weight_decay",
+            "weight_decay_v",
+            "centred",
+        ):
             setattr(c, name, getattr(self, name))
         mapped = self.effective()
         for name in ("lr", "lr_v", "v_init", "teacher_v"):

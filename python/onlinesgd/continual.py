@@ -36,8 +36,10 @@ def _index_at(traj: Any, phase: int) -> int:
     times = np.asarray(traj.times)
     hits = np.flatnonzero((times <= t + 1e-9 * max(1.0, t)) & (times >= t - slack))
     if not hits.size:
-        raise ValueError(f"the trajectory has no recorded time at t = {t:.6g} (a switch): record there, as the "
-                         "default recording times do")
+        raise ValueError(
+            f"the trajectory has no recorded time at t = {t:.6g} (a switch): record there, as the "
+            "default recording times do"
+        )
     return int(hits[-1])
 
 

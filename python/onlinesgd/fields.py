@@ -60,13 +60,27 @@ FIELDS: tuple[Field, ...] = (
     Field("T", ("teacher_rows", "teacher_rows"), lambda sim, o: o["T"], doc="teacher-teacher overlaps B B^T / N"),
     Field("v", ("K",), lambda sim, o: o["v"], doc="student second layer (the head the current phase trains)"),
     Field("v_star", ("teacher_rows",), lambda sim, o: o["v_star"], doc="teacher second layer"),
-    Field("eg", (), lambda sim, o: sim.generalisation_error(),
-          doc="generalisation error, exact from the overlaps: on the current phase's training distribution "
-              "with several teachers"),
-    Field("heads", ("n_heads", "K"), lambda sim, o: sim.heads, doc="every student head (one unless heads='multi')",
-          legacy=lambda a: np.asarray(a["v"])[:, None, :]),
-    Field("eg_tasks", ("teachers",), lambda sim, o: np.array(sim.task_errors()),
-          doc="eg on every task, each with the head it uses", legacy=lambda a: np.asarray(a["eg"])[:, None]),
+    Field(
+        "eg",
+        (),
+        lambda sim, o: sim.generalisation_error(),
+        doc="generalisation error, exact from the overlaps: on the current phase's training distribution "
+        "with several teachers",
+    ),
+    Field(
+        "heads",
+        ("n_heads", "K"),
+        lambda sim, o: sim.heads,
+        doc="every student head (one unless heads='multi')",
+        legacy=lambda a: np.asarray(a["v"])[:, None, :],
+    ),
+    Field(
+        "eg_tasks",
+        ("teachers",),
+        lambda sim, o: np.array(sim.task_errors()),
+        doc="eg on every task, each with the head it uses",
+        legacy=lambda a: np.asarray(a["eg"])[:, None],
+    ),
 )
 """The recorded row, in order; ``times`` comes first. The functions below read it when called."""
 
@@ -88,7 +102,7 @@ def with_legacy(arrays: Mapping[str, Any], prefix: str = "") -> dict:
     arrays = dict(arrays)
     for f in FIELDS:
         if f.legacy is not None and prefix + f.name not in arrays:
-            arrays[prefix + f.name] = f.legacy({k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
+            arrays[prefix + f.name] = f.legacy({k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)})
     return arrays
 
 

@@ -57,10 +57,18 @@ class ForgettingMap:
         return np.array(alphas), betas, F
 
 
-def forgetting_map(base: Config, feature_similarity: Sequence[float],
-                   readout_similarity: Optional[Sequence[Optional[float]]] = None, *, task: int = 0,
-                   seeds: Union[int, Iterable[int], None] = None, t_max: Optional[float] = None,
-                   times: Optional[Sequence[float]] = None, with_ode: bool = True, **options: Any) -> ForgettingMap:
+def forgetting_map(
+    base: Config,
+    feature_similarity: Sequence[float],
+    readout_similarity: Optional[Sequence[Optional[float]]] = None,
+    *,
+    task: int = 0,
+    seeds: Union[int, Iterable[int], None] = None,
+    t_max: Optional[float] = None,
+    times: Optional[Sequence[float]] = None,
+    with_ode: bool = True,
+    **options: Any,
+) -> ForgettingMap:
     """Runs ``base`` (several teachers and a schedule) at every (alpha, beta) and maps the
     forgetting of ``task`` at the last recorded time, eg_task(end) - eg_task(end of its training).
 
@@ -101,9 +109,16 @@ def forgetting_map(base: Config, feature_similarity: Sequence[float],
         grid["readout_similarity"] = list(readout_similarity)
     result = sweep(base, grid, seeds=seeds, t_max=t_max, times=times, with_ode=with_ode, **options)
     kinds = ("simulation", "ode") if with_ode else ("simulation",)
-    rows = [{"feature_similarity": c.feature_similarity, "readout_similarity": c.readout_similarity, "kind": kind,
-             "forgetting": float(forgetting(result.trajectory(i, kind), task)[-1])}
-            for i, c in enumerate(result.configs) for kind in kinds]
+    rows = [
+        {
+            "feature_similarity": c.feature_similarity,
+            "readout_similarity": c.readout_similarity,
+            "kind": kind,
+            "forgetting": float(forgetting(result.trajectory(i, kind), task)[-1]),
+        }
+        for i, c in enumerate(result.configs)
+        for kind in kinds
+    ]
     pd = _pandas()
     frame = pd.DataFrame(rows)
     keys = ["feature_similarity", "readout_similarity", "kind"]

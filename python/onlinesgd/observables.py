@@ -79,8 +79,10 @@ def alignment(traj: Any) -> np.ndarray:
 def _overlaps_at(traj: Any, i: int, heads: bool = False) -> tuple:
     """Q, R, T, v, v_star at recorded time i; with ``heads``, v holds every head (as the ODE's state)."""
     names = ("Q", "R", "T", "heads" if heads else "v", "v_star")
-    return tuple(np.asarray(getattr(traj, name)[i]).ravel() if name == "heads" else np.asarray(getattr(traj, name)[i])
-                 for name in names)
+    return tuple(
+        np.asarray(getattr(traj, name)[i]).ravel() if name == "heads" else np.asarray(getattr(traj, name)[i])
+        for name in names
+    )
 
 
 def switch_times(config: Config, exact: bool = True) -> np.ndarray:
@@ -152,14 +154,19 @@ def gradient_alignment(traj: Any) -> np.ndarray:
         C = np.block([[Q, R], [R.T, T]])
         acts = [gs] * K + rows
         u = np.concatenate([-v, vs])  # Delta = -sum_c u_c g(x_c)
-        e1 = np.array([[_core.gaussian_e_d2g_g(gs, acts[j], C[k, k], C[j, j], C[k, j]) for j in range(K + M)]
-                       for k in range(K)])
-        j2 = np.array([[_core.gaussian_j2(gs, acts[j], C[k, k], C[j, j], C[k, j]) for j in range(K + M)]
-                       for k in range(K)])
+        e1 = np.array(
+            [[_core.gaussian_e_d2g_g(gs, acts[j], C[k, k], C[j, j], C[k, j]) for j in range(K + M)] for k in range(K)]
+        )
+        j2 = np.array(
+            [[_core.gaussian_j2(gs, acts[j], C[k, k], C[j, j], C[k, j]) for j in range(K + M)] for k in range(K)]
+        )
         a = np.diag(-(e1 @ u)) + j2[:, :K] * v[None, :]  # a_kj
         cc = -j2[:, K:] * vs[None, :]  # c_kn
-        G2 = np.einsum("kj,jl,kl->k", a, Q, a) + 2 * np.einsum("kj,jn,kn->k", a, R, cc) + \
-            np.einsum("kn,nm,km->k", cc, T, cc)  # N |G_k|^2
+        G2 = (
+            np.einsum("kj,jl,kl->k", a, Q, a)
+            + 2 * np.einsum("kj,jn,kn->k", a, R, cc)
+            + np.einsum("kn,nm,km->k", cc, T, cc)
+        )  # N |G_k|^2
         out[t] = np.sum(v * b * G2) / np.sqrt(np.sum(v**2 * G2) * np.sum(b**2 * G2))
     return out
 
@@ -173,7 +180,7 @@ def _task_readout(c: Config, v_star: np.ndarray, phase: int) -> np.ndarray:
     u = np.zeros_like(v_star)
     rows = task_rows(c, main_task(c.phases[phase]))
     u[rows] = v_star[rows]
-    u[c.teacher_units:] = v_star[c.teacher_units:]
+    u[c.teacher_units :] = v_star[c.teacher_units :]
     return u
 
 
@@ -246,7 +253,7 @@ def weight_motion(traj: Any) -> np.ndarray:
     K, M = c.K, c.M
     Q, R, T = np.asarray(traj.Q), np.asarray(traj.R), np.asarray(traj.T)
     q0 = np.trace(T[0, M:, M:])
-    moved = np.trace(Q, axis1=1, axis2=2) - 2 * np.trace(R[:, :, M:M + K], axis1=1, axis2=2) + q0
+    moved = np.trace(Q, axis1=1, axis2=2) - 2 * np.trace(R[:, :, M : M + K], axis1=1, axis2=2) + q0
     return np.sqrt(np.maximum(moved, 0.0) / q0)
 
 
@@ -306,6 +313,15 @@ def ode_rhs(config: Config, overlaps: dict, sgd_noise: bool = True, phase: int =
     if heads.ndim == 1:  # one head given for every head
         heads = np.tile(heads, (config.n_heads, 1))
     Q, R, T, v_star = (np.asarray(overlaps[k], dtype=float) for k in ("Q", "R", "T", "v_star"))
-    dQ, dR, dv = _core.ode_rhs(config.to_core(), Q, R, T, heads.ravel(), v_star, feedback=feedback_vector(config),
-                               sgd_noise=sgd_noise, phase=phase)
+    dQ, dR, dv = _core.ode_rhs(
+        config.to_core(),
+        Q,
+        R,
+        T,
+        heads.ravel(),
+        v_star,
+        feedback=feedback_vector(config),
+        sgd_noise=sgd_noise,
+        phase=phase,
+    )
     return {"Q": dQ, "R": dR, "v": dv if config.n_heads == 1 else dv.reshape(config.n_heads, config.K)}

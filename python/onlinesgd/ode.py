@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Optional, Sequence, Union
+from collections.abc import Mapping, Sequence
+from typing import Optional, Union
 
 import numpy as np
 
@@ -44,8 +45,10 @@ def initial_overlaps(config: Config, init: InitLike = None) -> tuple[dict, float
         if len(init) == 0:
             raise ValueError("init: the trajectory is empty")
         if (init.config.K, init.config.teacher_rows) != (config.K, config.teacher_rows):
-            raise ValueError(f"init: the trajectory has K = {init.config.K} and {init.config.teacher_rows} teacher "
-                             f"rows, the config {config.K} and {config.teacher_rows}")
+            raise ValueError(
+                f"init: the trajectory has K = {init.config.K} and {init.config.teacher_rows} teacher "
+                f"rows, the config {config.K} and {config.teacher_rows}"
+            )
         raw, t0 = init.initial_overlaps(), float(init.times[0])
         if init.config.n_heads != config.n_heads:  # every head starts from the one in use
             del raw["heads"]
@@ -80,10 +83,20 @@ def initial_overlaps(config: Config, init: InitLike = None) -> tuple[dict, float
     return out, t0
 
 
-def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
-        times: Optional[Sequence[float]] = None, *, method: str = "dopri5", rtol: float = 1e-9,
-        atol: float = 1e-11, dt: float = 0.01, max_dt: float = 1.0, sgd_noise: bool = True,
-        progress: Optional[bool] = None) -> Trajectory:
+def ode(
+    config: Config,
+    init: InitLike = None,
+    t_max: Optional[float] = None,
+    times: Optional[Sequence[float]] = None,
+    *,
+    method: str = "dopri5",
+    rtol: float = 1e-9,
+    atol: float = 1e-11,
+    dt: float = 0.01,
+    max_dt: float = 1.0,
+    sgd_noise: bool = True,
+    progress: Optional[bool] = None,
+) -> Trajectory:
     """Integrates the order-parameter ODEs of THEORY.md for ``config`` and returns a
     :class:`Trajectory` with ``kind="ode"`` and the same fields as :func:`onlinesgd.simulate`.
 
@@ -153,26 +166,65 @@ def ode(config: Config, init: InitLike = None, t_max: Optional[float] = None,
     times = recording_times(t_max, times, config.N, config.batch, t0, config.switch_times)
     tic = _time.perf_counter()
     span = float(times[-1] - t0)
-    bar = tqdm(total=span, disable=progress is False, delay=0 if progress else 2.0, mininterval=0.5, leave=False,
-               desc="ode", bar_format="{desc}: {percentage:3.0f}%|{bar}| t = {n:.4g}/{total:.4g} [{elapsed}<{remaining}]")
+    bar = tqdm(
+        total=span,
+        disable=progress is False,
+        delay=0 if progress else 2.0,
+        mininterval=0.5,
+        leave=False,
+        desc="ode",
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| t = {n:.4g}/{total:.4g} [{elapsed}<{remaining}]",
+    )
     try:
-        res = _core.ode_integrate(core, o["Q"], o["R"], o["T"], o["heads"].ravel(), o["v_star"],
-                                  list(np.asarray(times) - t0), method, rtol, atol, dt, max_dt,
-                                  progress=lambda t: bar.update(t - bar.n), feedback=feedback,
-                                  sgd_noise=sgd_noise, t0=t0)
+        res = _core.ode_integrate(
+            core,
+            o["Q"],
+            o["R"],
+            o["T"],
+            o["heads"].ravel(),
+            o["v_star"],
+            list(np.asarray(times) - t0),
+            method,
+            rtol,
+            atol,
+            dt,
+            max_dt,
+            progress=lambda t: bar.update(t - bar.n),
+            feedback=feedback,
+            sgd_noise=sgd_noise,
+            t0=t0,
+        )
     finally:
         bar.close()
     wall = _time.perf_counter() - tic
     n = len(res["times"])
-    info = {"method": method, "rtol": rtol, "atol": atol, "dt": dt, "max_dt": max_dt, "wall_s": wall,
-            "sgd_noise": sgd_noise}
+    info = {
+        "method": method,
+        "rtol": rtol,
+        "atol": atol,
+        "dt": dt,
+        "max_dt": max_dt,
+        "wall_s": wall,
+        "sgd_noise": sgd_noise,
+    }
     info.update({k: res[k] for k in ("steps", "rejected", "rhs_evaluations", "dt_min", "dt_max")})
     if res["diverged"]:
         info["diverged_at"] = t0 + res["diverged_at"]
     if res["interrupted"]:
         info["interrupted"] = True
         info["interrupted_at"] = t0 + res["stopped_at"]
-    return Trajectory(times=np.asarray(times, dtype=np.float64)[:n], Q=res["Q"], R=res["R"],
-                      T=np.repeat(o["T"][None], n, axis=0), v=res["v"], v_star=np.repeat(o["v_star"][None], n, axis=0),
-                      eg=res["eg"], config=config, version=_core.__version__, kind="ode", info=info,
-                      heads=res["heads"], eg_tasks=res["eg_tasks"])
+    return Trajectory(
+        times=np.asarray(times, dtype=np.float64)[:n],
+        Q=res["Q"],
+        R=res["R"],
+        T=np.repeat(o["T"][None], n, axis=0),
+        v=res["v"],
+        v_star=np.repeat(o["v_star"][None], n, axis=0),
+        eg=res["eg"],
+        config=config,
+        version=_core.__version__,
+        kind="ode",
+        info=info,
+        heads=res["heads"],
+        eg_tasks=res["eg_tasks"],
+    )

@@ -8,7 +8,8 @@ sample instead of N, in the same law as :class:`~onlinesgd.Simulator`, and recor
 
 from __future__ import annotations
 
-from typing import Mapping, Optional, Union
+from collections.abc import Mapping
+from typing import Optional, Union
 
 import numpy as np
 
@@ -36,15 +37,21 @@ def check_engine(engine: str, config: Config) -> str:
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     if engine == "overlaps" and config.inputs != "gaussian":
-        raise ValueError(f"engine 'overlaps' cannot run inputs={config.inputs!r}: their law is not rotation "
-                         "invariant, and the overlap chain is exact only for isotropic Gaussian inputs "
-                         "(use engine='weights')")
+        raise ValueError(
+            f"engine 'overlaps' cannot run inputs={config.inputs!r}: their law is not rotation "
+            "invariant, and the overlap chain is exact only for isotropic Gaussian inputs "
+            "(use engine='weights')"
+        )
     if engine == "overlaps" and config.teachers > 1:
-        raise ValueError(f"engine 'overlaps' runs one teacher, got teachers={config.teachers} (several teachers "
-                         "need engine='weights')")
+        raise ValueError(
+            f"engine 'overlaps' runs one teacher, got teachers={config.teachers} (several teachers "
+            "need engine='weights')"
+        )
     if engine == "overlaps" and config.precision != "float64":
-        raise ValueError(f"engine 'overlaps' runs in float64 only, got precision={config.precision!r} (the "
-                         "precision is the storage of weights, which this engine does not have)")
+        raise ValueError(
+            f"engine 'overlaps' runs in float64 only, got precision={config.precision!r} (the "
+            "precision is the storage of weights, which this engine does not have)"
+        )
     return engine
 
 
@@ -68,8 +75,18 @@ class OverlapSimulator(Stepping):
         semi-definite (rank-deficient is fine: a student equal to its teacher).
     """
 
-    def __init__(self, config: Config, *, W: ArrayLike = None, v: ArrayLike = None, B: ArrayLike = None,
-                 v_star: ArrayLike = None, Q: ArrayLike = None, R: ArrayLike = None, T: ArrayLike = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        W: ArrayLike = None,
+        v: ArrayLike = None,
+        B: ArrayLike = None,
+        v_star: ArrayLike = None,
+        Q: ArrayLike = None,
+        R: ArrayLike = None,
+        T: ArrayLike = None,
+    ) -> None:
         if not isinstance(config, Config):
             raise ValueError(f"config must be an onlinesgd.Config, got {type(config).__name__}")
         check_engine("overlaps", config)
@@ -85,14 +102,15 @@ class OverlapSimulator(Stepping):
         if v is not None:
             heads["v"] = check_array("v", v, (c.K,))
             if c.centred and not whole:
-                heads["v_star"][c.M:] = heads["v"]  # the centring rows' readout: the initial head
+                heads["v_star"][c.M :] = heads["v"]  # the centring rows' readout: the initial head
         if v_star is not None:
             v_star = check_array("v_star", v_star, (c.teacher_rows if whole else c.M,))
-            heads["v_star"][:len(v_star)] = v_star
+            heads["v_star"][: len(v_star)] = v_star
         if given:
             rows = c.teacher_rows
-            self._sim.set_overlaps(check_array("Q", Q, (c.K, c.K)), check_array("R", R, (c.K, rows)),
-                                   check_array("T", T, (rows, rows)))
+            self._sim.set_overlaps(
+                check_array("Q", Q, (c.K, c.K)), check_array("R", R, (c.K, rows)), check_array("T", T, (rows, rows))
+            )
         elif W is not None or B is not None:
             self._sim.set_overlaps(*self._overlaps_of(W, B))
         self._sim.set_heads(heads["v"], heads["v_star"])
@@ -112,12 +130,15 @@ class OverlapSimulator(Stepping):
         return W @ W.T / c.N, W @ B.T / c.N, B @ B.T / c.N
 
     # the state, read back as copies
-    factor = property(lambda self: self._sim.factor,
-                      doc="the d x d lower-triangular factor U of [[T, R^T], [R, Q]] (teacher rows first)")
+    factor = property(
+        lambda self: self._sim.factor,
+        doc="the d x d lower-triangular factor U of [[T, R^T], [R, Q]] (teacher rows first)",
+    )
     v = property(lambda self: self._sim.v, doc="student second layer, K")
     v_star = property(lambda self: self._sim.v_star, doc="teacher second layer, M (M + K when centred)")
-    feedback = property(lambda self: self._sim.feedback,
-                        doc="the fixed feedback vector b of feedback alignment (K); empty for backprop")
+    feedback = property(
+        lambda self: self._sim.feedback, doc="the fixed feedback vector b of feedback alignment (K); empty for backprop"
+    )
 
     def advance(self, steps: int) -> int:
         """Performs ``steps`` steps without recording; returns the number done (fewer: diverged)."""
@@ -126,15 +147,17 @@ class OverlapSimulator(Stepping):
         return self._sim.advance(int(steps))
 
 
-def make_simulator(engine: str, config: Config, *, overlaps: Optional[Mapping] = None,
-                   **weights: ArrayLike) -> Union[Simulator, OverlapSimulator]:
+def make_simulator(
+    engine: str, config: Config, *, overlaps: Optional[Mapping] = None, **weights: ArrayLike
+) -> Union[Simulator, OverlapSimulator]:
     """The Python simulator of ``engine`` for ``config``, from the given weights (or, for the
     overlap engine, ``overlaps``: a mapping with Q, R, T)."""
     check_engine(engine, config)
     if engine == "weights":
         if overlaps is not None:
-            raise ValueError("overlaps: initial overlaps need engine='overlaps' (the weights engine starts from "
-                             "weights)")
+            raise ValueError(
+                "overlaps: initial overlaps need engine='overlaps' (the weights engine starts from weights)"
+            )
         return Simulator(config, **weights)
     overlaps = dict(overlaps or {})
     unknown = set(overlaps) - {"Q", "R", "T"}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Optional, Union
 
 import numpy as np
 
@@ -11,8 +12,11 @@ from .replicas import Replicas
 from .trajectory import Trajectory
 
 
-def plot_trajectories(trajectories: Sequence[Union[Trajectory, Replicas]],
-                      path: Union[str, os.PathLike, None] = None, title: Optional[str] = None):
+def plot_trajectories(
+    trajectories: Sequence[Union[Trajectory, Replicas]],
+    path: Union[str, os.PathLike, None] = None,
+    title: Optional[str] = None,
+):
     """eg(t), R_in(t) and Q_ik(t) on a log time axis, simulations and theory in one figure.
 
     Simulations are drawn as markers, ODE solutions as lines, so the two compare at a glance; a
@@ -53,10 +57,15 @@ def plot_trajectories(trajectories: Sequence[Union[Trajectory, Replicas]],
         keep = t > 0  # log axis
         is_ode = traj.kind == "ode"
         style = dict(lw=1.6) if is_ode else dict(ls="none", marker="o", ms=3, alpha=0.7)
-        label = ("ODE" if is_ode else f"simulation (N = {traj.config.N})" if err is None
-                 else f"mean of {len(item)} simulations (N = {traj.config.N}) ± s.e.")
+        label = (
+            "ODE"
+            if is_ode
+            else f"simulation (N = {traj.config.N})"
+            if err is None
+            else f"mean of {len(item)} simulations (N = {traj.config.N}) ± s.e."
+        )
 
-        def draw(ax, y, e, **kw):
+        def draw(ax, y, e, t=t, keep=keep, style=style, **kw):  # bound now: B023
             if e is None:
                 ax.plot(t[keep], y[keep], **kw, **style)
             else:
@@ -65,16 +74,31 @@ def plot_trajectories(trajectories: Sequence[Union[Trajectory, Replicas]],
         draw(ax_eg, traj.eg, None if err is None else err["eg"], color="k", label=label)
         tasks = np.asarray(traj.eg_tasks).shape[1]
         for p in range(tasks if tasks > 1 else 0):  # several teachers: eg on every task too
-            draw(ax_eg, traj.eg_tasks[:, p], None if err is None else err["eg_tasks"][:, p], color=f"C{p}",
-                 label=None if is_ode else f"task {p}")
+            draw(
+                ax_eg,
+                traj.eg_tasks[:, p],
+                None if err is None else err["eg_tasks"][:, p],
+                color=f"C{p}",
+                label=None if is_ode else f"task {p}",
+            )
         K, M = traj.R.shape[1:]
         for i in range(K):
             for n in range(M):
-                draw(ax_r, traj.R[:, i, n], None if err is None else err["R"][:, i, n], color=f"C{i * M + n}",
-                     label=None if is_ode else f"R[{i},{n}]")
+                draw(
+                    ax_r,
+                    traj.R[:, i, n],
+                    None if err is None else err["R"][:, i, n],
+                    color=f"C{i * M + n}",
+                    label=None if is_ode else f"R[{i},{n}]",
+                )
             for k in range(i, K):
-                draw(ax_q, traj.Q[:, i, k], None if err is None else err["Q"][:, i, k], color=f"C{i * K + k}",
-                     label=None if is_ode else f"Q[{i},{k}]")
+                draw(
+                    ax_q,
+                    traj.Q[:, i, k],
+                    None if err is None else err["Q"][:, i, k],
+                    color=f"C{i * K + k}",
+                    label=None if is_ode else f"Q[{i},{k}]",
+                )
     ax_eg.set_yscale("log")
     for ax, name in ((ax_eg, "generalisation error $\\epsilon_g$"), (ax_r, "$R_{in}$"), (ax_q, "$Q_{ik}$")):
         ax.set_xscale("log")

@@ -9,8 +9,13 @@ from typing import Optional, Union
 from .sweep_result import SweepResult
 
 
-def plot_sweep(result: SweepResult, by: str, path: Union[str, os.PathLike, None] = None,
-               quantity: str = "eg", title: Optional[str] = None):
+def plot_sweep(
+    result: SweepResult,
+    by: str,
+    path: Union[str, os.PathLike, None] = None,
+    quantity: str = "eg",
+    title: Optional[str] = None,
+):
     """One curve colour per value of the swept field ``by``: simulations as markers (every
     seed), ODE solutions as lines. Other swept fields (seeds aside) get one panel per
     combination. ``quantity`` is any column of ``result.frame`` (``eg``, ``R_0_0``, ...).
@@ -29,7 +34,7 @@ def plot_sweep(result: SweepResult, by: str, path: Union[str, os.PathLike, None]
     for ax, (values, panel) in zip(axes.flat, panels):
         _draw_panel(ax, panel, by, quantity)
         ax.set_title(", ".join(f"{f} = {v}" for f, v in zip(others, values)), fontsize=9)
-    for ax in axes.flat[len(panels):]:
+    for ax in axes.flat[len(panels) :]:
         ax.set_visible(False)
     fig.suptitle(title or f"{quantity} for each {by} (markers: simulation, lines: ODE)")
     fig.tight_layout()

@@ -84,14 +84,23 @@ class Replicas:
         count = len(self.trajectories)
         with np.errstate(over="ignore", invalid="ignore"):  # a replica near divergence may overflow: inf is honest
             means = {name: s.mean(axis=0) for name, s in stacks.items()}
-            self.stderr = {name: (s.std(axis=0, ddof=1) / np.sqrt(count) if count > 1 else np.zeros_like(s[0]))
-                           for name, s in stacks.items()}
+            self.stderr = {
+                name: (s.std(axis=0, ddof=1) / np.sqrt(count) if count > 1 else np.zeros_like(s[0]))
+                for name, s in stacks.items()
+            }
         info = {"replicas": count, "seeds": [t.seed for t in self.trajectories]}
         if "engine" in first.info:  # the overlap engine's runs say so (onlinesgd.run.Run.info)
             info["engine"] = first.info["engine"]
         extra = {name: means.pop(name) for name in names(theory=False)}
-        self.mean = Trajectory(times=self.times, config=first.config, version=first.version,
-                               kind="replica-mean", info=info, extra=extra, **means)
+        self.mean = Trajectory(
+            times=self.times,
+            config=first.config,
+            version=first.version,
+            kind="replica-mean",
+            info=info,
+            extra=extra,
+            **means,
+        )
 
     def __len__(self) -> int:
         return len(self.trajectories)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import time
 import warnings
-from typing import Any, Callable, Optional, Sequence, Union, cast
+from collections.abc import Sequence
+from typing import Any, Callable, Optional, Union, cast
 
 import numpy as np
 
@@ -33,7 +34,7 @@ SECONDS_PER_CALL = 0.1
 """Aim of the chunk size: short C++ calls keep Ctrl-C and the progress bar responsive."""
 
 
-def _no_hook(run: "Run", final: bool) -> None:
+def _no_hook(run: Run, final: bool) -> None:
     pass
 
 
@@ -71,8 +72,9 @@ class Stepping:
         """Current eg on every task, each with the head it uses."""
         return np.array(self._sim.task_errors())
 
-    def run(self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None,
-            progress: Optional[bool] = None) -> Trajectory:
+    def run(
+        self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None, progress: Optional[bool] = None
+    ) -> Trajectory:
         """Steps on and records the overlaps at ``times`` (default: now plus ~100 log-spaced
         times up to ``t_max``). Times are rounded to whole steps; the recorded ``times`` are
         exact. ``progress``: None shows a bar once the run takes over 2 s, True always, False never.
@@ -81,7 +83,7 @@ class Stepping:
         run.advance(progress)
         return cast(Trajectory, run.result())  # a single run's result
 
-    def _run_to(self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None) -> "Run":
+    def _run_to(self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None) -> Run:
         """The :class:`Run` of this stepper from now to the recording times of :meth:`run` (not
         yet advanced): what :meth:`run` and checkpointed runs drive."""
         return Run([self.config], [self._sim], target_steps(self.config, t_max, times, self.time))
@@ -102,9 +104,16 @@ class Run:
         single run (a :class:`Trajectory`; one simulator).
     """
 
-    def __init__(self, configs: Sequence[Config], sims: Sequence[_core.Simulator], targets: np.ndarray,
-                 rows: Optional[list[list[tuple]]] = None, infos: Optional[list[dict]] = None, *,
-                 replicas: bool = False) -> None:
+    def __init__(
+        self,
+        configs: Sequence[Config],
+        sims: Sequence[_core.Simulator],
+        targets: np.ndarray,
+        rows: Optional[list[list[tuple]]] = None,
+        infos: Optional[list[dict]] = None,
+        *,
+        replicas: bool = False,
+    ) -> None:
         if len(configs) != len(sims) or not sims or (not replicas and len(sims) != 1):
             raise ValueError("a run needs one config per simulator, and a single run one simulator")
         self.configs, self.sims = list(configs), list(sims)
@@ -199,10 +208,18 @@ class Run:
 
         c = self.config
         desc = f"simulate x{len(self.sims)}" if self.replicas else "simulate"
-        return tqdm(total=int(self.targets[-1]), initial=steps, unit_scale=c.batch / c.N, unit="t",
-                    disable=progress is False, delay=0 if progress else 2.0, mininterval=0.5, leave=False,
-                    desc=desc, bar_format="{desc}: {percentage:3.0f}%|{bar}| t = {n:.4g}/{total:.4g} "
-                                          "[{elapsed}<{remaining}]")
+        return tqdm(
+            total=int(self.targets[-1]),
+            initial=steps,
+            unit_scale=c.batch / c.N,
+            unit="t",
+            disable=progress is False,
+            delay=0 if progress else 2.0,
+            mininterval=0.5,
+            leave=False,
+            desc=desc,
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| t = {n:.4g}/{total:.4g} [{elapsed}<{remaining}]",
+        )
 
     def result(self) -> Union[Trajectory, Replicas]:
         """What was recorded, warning (:class:`DivergenceWarning`) when any simulator diverged.
@@ -213,16 +230,26 @@ class Run:
             the trajectory of a single run; the replicas (every trajectory, mean and standard
             error) of a replica run. Each info holds what happened and the steps done.
         """
-        trajectories = [Trajectory.from_rows(rows, config, _core.__version__, info=self.info(r))
-                        for r, (rows, config) in enumerate(zip(self.rows, self.configs))]
+        trajectories = [
+            Trajectory.from_rows(rows, config, _core.__version__, info=self.info(r))
+            for r, (rows, config) in enumerate(zip(self.rows, self.configs))
+        ]
         diverged = [r for r, info in enumerate(self.infos) if "diverged_at" in info]
         if not self.replicas:
             if diverged:
-                warnings.warn(f"weights became non-finite at t = {self.infos[0]['diverged_at']:.6g}; run stopped "
-                              "(learning rate too large?)", DivergenceWarning, stacklevel=3)
+                warnings.warn(
+                    f"weights became non-finite at t = {self.infos[0]['diverged_at']:.6g}; run stopped "
+                    "(learning rate too large?)",
+                    DivergenceWarning,
+                    stacklevel=3,
+                )
             return trajectories[0]
         if diverged:
-            warnings.warn(f"{len(diverged)} of {len(self.sims)} replicas diverged (seeds "
-                          f"{[self.configs[r].seed for r in diverged][:5]}); the statistics cover the times all "
-                          "reached", DivergenceWarning, stacklevel=3)
+            warnings.warn(
+                f"{len(diverged)} of {len(self.sims)} replicas diverged (seeds "
+                f"{[self.configs[r].seed for r in diverged][:5]}); the statistics cover the times all "
+                "reached",
+                DivergenceWarning,
+                stacklevel=3,
+            )
         return Replicas(trajectories)

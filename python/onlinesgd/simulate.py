@@ -5,7 +5,8 @@ the run driver, checkpoints)."""
 from __future__ import annotations
 
 import os
-from typing import Mapping, Optional, Sequence, Union
+from collections.abc import Mapping, Sequence
+from typing import Optional, Union
 
 import numpy as np
 
@@ -18,15 +19,35 @@ from .simulator import ArrayLike, Simulator, check_array
 from .times import check_t_max, check_times, default_times, recording_times, target_steps
 from .trajectory import Trajectory
 
-__all__ = ["DivergenceWarning", "Simulator", "check_array", "check_t_max", "check_times", "default_times",
-           "recording_times", "simulate", "simulate_replicas"]  # the names it always offered, and its own
+__all__ = [
+    "DivergenceWarning",
+    "Simulator",
+    "check_array",
+    "check_t_max",
+    "check_times",
+    "default_times",
+    "recording_times",
+    "simulate",
+    "simulate_replicas",
+]  # the names it always offered, and its own
 
 
-def simulate(config: Config, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None, *,
-             W: ArrayLike = None, v: ArrayLike = None, B: ArrayLike = None, v_star: ArrayLike = None,
-             progress: Optional[bool] = None, checkpoint: Union[str, os.PathLike, None] = None,
-             checkpoint_every: float = 600.0, replicas: Optional[int] = None, engine: str = "weights",
-             overlaps: Optional[Mapping] = None) -> Union[Trajectory, Replicas]:
+def simulate(
+    config: Config,
+    t_max: Optional[float] = None,
+    times: Optional[Sequence[float]] = None,
+    *,
+    W: ArrayLike = None,
+    v: ArrayLike = None,
+    B: ArrayLike = None,
+    v_star: ArrayLike = None,
+    progress: Optional[bool] = None,
+    checkpoint: Union[str, os.PathLike, None] = None,
+    checkpoint_every: float = 600.0,
+    replicas: Optional[int] = None,
+    engine: str = "weights",
+    overlaps: Optional[Mapping] = None,
+) -> Union[Trajectory, Replicas]:
     """Runs online SGD from t = 0 and returns the recorded :class:`Trajectory`.
 
     Time is t = samples / N (with minibatches one step advances t by batch / N). The overlaps
@@ -50,18 +71,26 @@ def simulate(config: Config, t_max: Optional[float] = None, times: Optional[Sequ
     if replicas is not None:
         if any(a is not None for a in (W, v, B, v_star)):
             raise ValueError("replicas draw their own weights: W, v, B and v_star must not be given")
-        return simulate_replicas(config, replicas, t_max, times, progress, checkpoint, checkpoint_every, engine,
-                                 overlaps)
+        return simulate_replicas(
+            config, replicas, t_max, times, progress, checkpoint, checkpoint_every, engine, overlaps
+        )
     sim = make_simulator(engine, config, W=W, v=v, B=B, v_star=v_star, overlaps=overlaps)
     if checkpoint is None:
         return sim.run(t_max, times, progress)
     return run_with_checkpoint(sim._run_to(t_max, times), checkpoint, checkpoint_every, progress)
 
 
-def simulate_replicas(config: Config, replicas: int, t_max: Optional[float] = None,
-                      times: Optional[Sequence[float]] = None, progress: Optional[bool] = None,
-                      checkpoint: Union[str, os.PathLike, None] = None, checkpoint_every: float = 600.0,
-                      engine: str = "weights", overlaps: Optional[Mapping] = None) -> Replicas:
+def simulate_replicas(
+    config: Config,
+    replicas: int,
+    t_max: Optional[float] = None,
+    times: Optional[Sequence[float]] = None,
+    progress: Optional[bool] = None,
+    checkpoint: Union[str, os.PathLike, None] = None,
+    checkpoint_every: float = 600.0,
+    engine: str = "weights",
+    overlaps: Optional[Mapping] = None,
+) -> Replicas:
     """Runs ``replicas`` independent seeds of ``config`` to the same times.
 
     Small problems run one replica per thread (no per-step synchronisation); large ones run
@@ -96,10 +125,13 @@ def simulate_replicas(config: Config, replicas: int, t_max: Optional[float] = No
     if isinstance(replicas, bool) or not isinstance(replicas, (int, np.integer)) or replicas < 1:
         raise ValueError(f"replicas must be an integer >= 1, got {replicas!r}")
     check_engine(engine, config)
-    sims = [make_simulator(engine, config.replace(seed=seed), overlaps=overlaps)
-            for seed in replica_seeds(config.seed, int(replicas))]
-    run = Run([sim.config for sim in sims], [sim._sim for sim in sims], target_steps(config, t_max, times, 0.0),
-              replicas=True)
+    sims = [
+        make_simulator(engine, config.replace(seed=seed), overlaps=overlaps)
+        for seed in replica_seeds(config.seed, int(replicas))
+    ]
+    run = Run(
+        [sim.config for sim in sims], [sim._sim for sim in sims], target_steps(config, t_max, times, 0.0), replicas=True
+    )
     if checkpoint is not None:
         return run_with_checkpoint(run, checkpoint, checkpoint_every, progress)
     run.advance(progress)

@@ -36,8 +36,10 @@ def _check_memory(c: Config) -> None:
     except (ValueError, OSError, AttributeError):  # not on this platform: let the allocation decide
         return
     if need > total:
-        raise ValueError(f"N = {c.N} with K = {c.K} and {c.teacher_rows} teacher rows needs {need / 2**30:.3g} GiB "
-                         f"of weights ({c.precision}), more than this machine's {total / 2**30:.3g} GiB of memory")
+        raise ValueError(
+            f"N = {c.N} with K = {c.K} and {c.teacher_rows} teacher rows needs {need / 2**30:.3g} GiB "
+            f"of weights ({c.precision}), more than this machine's {total / 2**30:.3g} GiB of memory"
+        )
 
 
 class Simulator(Stepping):
@@ -51,8 +53,9 @@ class Simulator(Stepping):
     as :attr:`B` reads them back).
     """
 
-    def __init__(self, config: Config, *, W: ArrayLike = None, v: ArrayLike = None,
-                 B: ArrayLike = None, v_star: ArrayLike = None) -> None:
+    def __init__(
+        self, config: Config, *, W: ArrayLike = None, v: ArrayLike = None, B: ArrayLike = None, v_star: ArrayLike = None
+    ) -> None:
         if not isinstance(config, Config):
             raise ValueError(f"config must be an onlinesgd.Config, got {type(config).__name__}")
         self.config = config
@@ -63,8 +66,9 @@ class Simulator(Stepping):
             v = np.tile(v, c.n_heads) if v.ndim == 1 else v.ravel()
         whole = c.centred and B is not None and np.shape(B)[0] == c.teacher_rows
         B = None if B is None else check_array("B", B, (c.teacher_rows if whole else c.teacher_units, c.N))
-        v_star = None if v_star is None else check_array("v_star", v_star,
-                                                          (c.teacher_rows if whole else c.teacher_units,))
+        v_star = (
+            None if v_star is None else check_array("v_star", v_star, (c.teacher_rows if whole else c.teacher_units,))
+        )
         _check_memory(c)
         self._sim = _core.Simulator(c.to_core())
         if W is not None or v is not None:
@@ -90,8 +94,9 @@ class Simulator(Stepping):
     phase = property(lambda self: self._sim.phase, doc="the phase of the schedule the next step belongs to")
     B = property(lambda self: self._sim.B, doc="teacher first layer, M x N (M + K rows when centred)")
     v_star = property(lambda self: self._sim.v_star, doc="teacher second layer, M (M + K when centred)")
-    feedback = property(lambda self: self._sim.feedback,
-                        doc="the fixed feedback vector b of feedback alignment (K); empty for backprop")
+    feedback = property(
+        lambda self: self._sim.feedback, doc="the fixed feedback vector b of feedback alignment (K); empty for backprop"
+    )
 
     def input(self, sample: int) -> np.ndarray:
         """The input x (length N, input basis) of sample ``sample`` as the steps see it; step s

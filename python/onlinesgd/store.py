@@ -18,9 +18,10 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional, Sequence, Union
+from typing import Optional, Union
 
 import numpy as np
 
@@ -51,19 +52,27 @@ class RunSpec:
     engine: str = "weights"
 
     def to_dict(self) -> dict:
-        data = {"config": self.config.to_dict(), "t_max": self.t_max,
-                "times": None if self.times is None else list(self.times), "with_ode": self.with_ode,
-                "major_version": major_version()}
+        data = {
+            "config": self.config.to_dict(),
+            "t_max": self.t_max,
+            "times": None if self.times is None else list(self.times),
+            "with_ode": self.with_ode,
+            "major_version": major_version(),
+        }
         if self.engine != "weights":  # the default is left out, so keys from before engines stay valid
             data["engine"] = self.engine
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "RunSpec":
+    def from_dict(cls, data: dict) -> RunSpec:
         times = data.get("times")
-        return cls(Config.from_dict(data["config"]), data.get("t_max"),
-                   None if times is None else tuple(times), bool(data.get("with_ode", False)),
-                   str(data.get("engine", "weights")))
+        return cls(
+            Config.from_dict(data["config"]),
+            data.get("t_max"),
+            None if times is None else tuple(times),
+            bool(data.get("with_ode", False)),
+            str(data.get("engine", "weights")),
+        )
 
     @property
     def key(self) -> str:
@@ -127,8 +136,13 @@ class Store:
 
     def write(self, spec: RunSpec, trajectories: Sequence[Trajectory], wall_s: float) -> Path:
         """Writes one finished run atomically; the file appears only when complete."""
-        meta = {"key": spec.key, "spec": spec.to_dict(), "wall_s": wall_s, "written": time.time(),
-                "trajectories": [traj.meta() for traj in trajectories]}
+        meta = {
+            "key": spec.key,
+            "spec": spec.to_dict(),
+            "wall_s": wall_s,
+            "written": time.time(),
+            "trajectories": [traj.meta() for traj in trajectories],
+        }
         arrays = {}
         for i, traj in enumerate(trajectories):
             arrays.update(traj.arrays(prefix=f"{i}_"))

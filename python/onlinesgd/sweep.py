@@ -20,8 +20,9 @@ import sys
 import time
 import types
 import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from numbers import Integral
-from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -45,14 +46,18 @@ class SweepError(RuntimeError):
     def __init__(self, failures: dict, total: int) -> None:
         self.failures = failures
         first = next(iter(failures.values()))
-        super().__init__(f"{len(failures)} of {total} runs failed (first: {type(first).__name__}: {first}); "
-                         "the finished runs are stored, calling the sweep again redoes only the failed ones")
+        super().__init__(
+            f"{len(failures)} of {total} runs failed (first: {type(first).__name__}: {first}); "
+            "the finished runs are stored, calling the sweep again redoes only the failed ones"
+        )
 
 
 # ---------------------------------------------------------------- the grid, checked up front
 
-def expand_grid(base: Config, grid: Optional[Mapping[str, Sequence[Any]]] = None,
-                seeds: Union[None, int, Iterable[int]] = None) -> list:
+
+def expand_grid(
+    base: Config, grid: Optional[Mapping[str, Sequence[Any]]] = None, seeds: Union[int, Iterable[int], None] = None
+) -> list:
     """Every Config of the sweep, in order (the last grid field varies fastest, seeds fastest
     of all). Raises ValueError naming the field for an unknown field, an empty or repeated
     list of values, or an invalid value, before anything runs."""
@@ -89,8 +94,13 @@ def _values(name: str, values: Any) -> list:
     return values
 
 
-def make_specs(configs: Sequence[Config], t_max: Optional[float], times: Optional[Sequence[float]],
-               with_ode: bool, engine: str = "weights") -> list:
+def make_specs(
+    configs: Sequence[Config],
+    t_max: Optional[float],
+    times: Optional[Sequence[float]],
+    with_ode: bool,
+    engine: str = "weights",
+) -> list:
     if t_max is None and times is None:
         raise ValueError("t_max: give t_max or times")
     for c in configs:
@@ -105,8 +115,8 @@ def make_specs(configs: Sequence[Config], t_max: Optional[float], times: Optiona
 
 # ---------------------------------------------------------------- one run (in a worker)
 
-def execute_run(spec: RunSpec, root: Optional[str], threads: int,
-                checkpoint_every: Optional[float] = None) -> tuple:
+
+def execute_run(spec: RunSpec, root: Optional[str], threads: int, checkpoint_every: Optional[float] = None) -> tuple:
     """Runs one spec in a worker and writes it to the store at ``root`` (when given) before
     returning ``(key, trajectories, wall_s)``. Module-level so that it pickles."""
     _inject_fault(spec.config)
@@ -120,8 +130,15 @@ def execute_run(spec: RunSpec, root: Optional[str], threads: int,
         # A diverged run is a result (its info says where); the warning would only be noise
         # in a worker's stderr.
         warnings.simplefilter("ignore", DivergenceWarning)
-        sim = simulate(spec.config, spec.t_max, spec.times, progress=False, checkpoint=checkpoint,
-                       checkpoint_every=checkpoint_every or 0.0, engine=spec.engine)
+        sim = simulate(
+            spec.config,
+            spec.t_max,
+            spec.times,
+            progress=False,
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every or 0.0,
+            engine=spec.engine,
+        )
     trajectories = [sim]
     if spec.with_ode:
         from .ode import ode
@@ -153,6 +170,7 @@ def _inject_fault(config: Config) -> None:
 
 
 # ---------------------------------------------------------------- executors
+
 
 def default_workers() -> int:
     """The cores this process may use (the SLURM allocation or taskset, not the whole node)."""
@@ -209,18 +227,31 @@ def _executor(client: Any, workers: Optional[int]) -> Iterator[cf.Executor]:
     elif isinstance(client, cf.Executor):
         yield client
     else:
-        raise ValueError(f"client must be None, a dask.distributed.Client or a concurrent.futures.Executor, "
-                         f"got {type(client).__name__}")
+        raise ValueError(
+            f"client must be None, a dask.distributed.Client or a concurrent.futures.Executor, "
+            f"got {type(client).__name__}"
+        )
 
 
 # ---------------------------------------------------------------- the sweep
 
-def sweep(base: Config, grid: Optional[Mapping[str, Sequence[Any]]] = None, *,
-          seeds: Union[None, int, Iterable[int]] = None, t_max: Optional[float] = None,
-          times: Optional[Sequence[float]] = None, with_ode: bool = True, store: Optional[PathLike] = None,
-          client: Any = None, workers: Optional[int] = None, threads_per_run: int = 1,
-          checkpoint_every: Optional[float] = None, progress: Optional[bool] = None,
-          engine: str = "weights") -> SweepResult:
+
+def sweep(
+    base: Config,
+    grid: Optional[Mapping[str, Sequence[Any]]] = None,
+    *,
+    seeds: Union[int, Iterable[int], None] = None,
+    t_max: Optional[float] = None,
+    times: Optional[Sequence[float]] = None,
+    with_ode: bool = True,
+    store: Optional[PathLike] = None,
+    client: Any = None,
+    workers: Optional[int] = None,
+    threads_per_run: int = 1,
+    checkpoint_every: Optional[float] = None,
+    progress: Optional[bool] = None,
+    engine: str = "weights",
+) -> SweepResult:
     """Runs ``base`` with every combination of the ``grid`` values and ``seeds``.
 
     Parameters
@@ -266,8 +297,14 @@ def sweep(base: Config, grid: Optional[Mapping[str, Sequence[Any]]] = None, *,
     todo = [s for s in specs if s.key not in done]
     failures: dict = {}
     root = None if store_ is None else str(store_.root)
-    bar = tqdm(total=len(specs), initial=len(done), unit="run", desc="sweep", disable=progress is False,
-               delay=0 if progress else 2.0)
+    bar = tqdm(
+        total=len(specs),
+        initial=len(done),
+        unit="run",
+        desc="sweep",
+        disable=progress is False,
+        delay=0 if progress else 2.0,
+    )
     try:
         if todo:
             with _executor(client, workers) as pool:
@@ -279,8 +316,9 @@ def sweep(base: Config, grid: Optional[Mapping[str, Sequence[Any]]] = None, *,
             store_.index()
     if failures:
         raise SweepError(failures, len(specs))
-    return SweepResult(specs, done, n_run=len(todo), n_skipped=len(specs) - len(todo),
-                       store=None if store_ is None else store_.root)
+    return SweepResult(
+        specs, done, n_run=len(todo), n_skipped=len(specs) - len(todo), store=None if store_ is None else store_.root
+    )
 
 
 def _collect(futures: dict, done: dict, failures: dict, store: Optional[Store], bar: Any) -> None:

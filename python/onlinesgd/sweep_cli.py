@@ -26,8 +26,18 @@ from typing import Any
 from ._io import read_toml
 from .config import Config
 
-SWEEP_KEYS = {"t_max": float, "times": list, "seeds": lambda s: s, "with_ode": bool, "store": str,
-              "workers": int, "threads_per_run": int, "checkpoint_every": float, "scheduler": str, "engine": str}
+SWEEP_KEYS = {
+    "t_max": float,
+    "times": list,
+    "seeds": lambda s: s,
+    "with_ode": bool,
+    "store": str,
+    "workers": int,
+    "threads_per_run": int,
+    "checkpoint_every": float,
+    "scheduler": str,
+    "engine": str,
+}
 
 
 def read_sweep_file(path: str) -> tuple:
@@ -69,8 +79,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"onlinesgd sweep: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"\nonlinesgd sweep: interrupted; finished runs are in {options['store']}, "
-              "run the same command again to compute the rest", file=sys.stderr)
+        print(
+            f"\nonlinesgd sweep: interrupted; finished runs are in {options['store']}, "
+            "run the same command again to compute the rest",
+            file=sys.stderr,
+        )
         return 130
     finally:
         if client is not None:
@@ -104,8 +117,12 @@ def add_commands(sub: Any) -> None:
     sw.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
     sw.add_argument("--scheduler", default=None, help="Dask scheduler address or scheduler file (.json)")
     sw.add_argument("--no-ode", action="store_true", help="simulations only")
-    sw.add_argument("--engine", default=None, choices=("weights", "overlaps"),
-                    help="weights (default) or overlaps: the exact overlap chain (docs/engines.md)")
+    sw.add_argument(
+        "--engine",
+        default=None,
+        choices=("weights", "overlaps"),
+        help="weights (default) or overlaps: the exact overlap chain (docs/engines.md)",
+    )
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
     sw.set_defaults(func=cmd_sweep)
     pl = sub.add_parser("plot", help="plot a stored sweep: eg(t) for each value of one swept field")

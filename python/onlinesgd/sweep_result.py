@@ -114,8 +114,11 @@ class SweepResult:
             for traj in sorted(self.runs[spec.key], key=lambda tr: KINDS.index(tr.kind)):
                 head = {"run": spec.key, **_cells(spec.config.to_dict()), "kind": traj.kind}
                 # every row repeats the run's fields (given as columns: a tuple is one cell, not a column)
-                parts.append(pd.DataFrame({**{k: [v] * len(traj) for k, v in head.items()}, **flatten(traj)},
-                                          index=range(len(traj))))
+                parts.append(
+                    pd.DataFrame(
+                        {**{k: [v] * len(traj) for k, v in head.items()}, **flatten(traj)}, index=range(len(traj))
+                    )
+                )
         return pd.concat(parts, ignore_index=True, sort=False)
 
     def summary(self):
@@ -127,20 +130,24 @@ class SweepResult:
         table = table[[k for k in KINDS if k in table]].add_prefix("eg_")  # simulation first
         table.columns.name = None
         shown = [f for f in self.varying if f != "seed"] + ["seed"]
-        info = last.drop_duplicates("run").set_index("run")[shown + ["t"]]
+        info = last.drop_duplicates("run").set_index("run")[[*shown, "t"]]
         table = info.join(table).reindex(self.keys)
         if "eg_ode" in table:
             table["difference"] = table["eg_simulation"] - table["eg_ode"]
         return pd.DataFrame(table).reset_index(drop=True)
 
     @classmethod
-    def from_store(cls, root: PathLike) -> "SweepResult":
+    def from_store(cls, root: PathLike) -> SweepResult:
         """Every run in a store, ordered by their swept fields."""
         store = Store(root)
         keys = sorted(store.index())
         stored = [store.read(key) for key in keys]
-        result = cls([s.spec for s in stored], {k: s.trajectories for k, s in zip(keys, stored)},
-                     n_skipped=len(keys), store=store.root)
+        result = cls(
+            [s.spec for s in stored],
+            {k: s.trajectories for k, s in zip(keys, stored)},
+            n_skipped=len(keys),
+            store=store.root,
+        )
         varying = result.varying  # not inside the key: list.sort empties the list meanwhile
         result.specs.sort(key=lambda spec: tuple(_sortable(getattr(spec.config, f)) for f in varying))
         return result
@@ -149,6 +156,7 @@ class SweepResult:
 def _cells(fields: dict) -> dict:
     """Config fields as table cells: lists (feedback vector, switch times, ...) as tuples, nested
     ones too, so that a cell holds the whole value and can be compared and grouped."""
+
     def cell(value: Any) -> Any:
         return tuple(cell(v) for v in value) if isinstance(value, list) else value
 

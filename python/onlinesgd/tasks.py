@@ -110,8 +110,10 @@ def checked_similarity(name: str, value: Any, teachers: int, sizes: Sequence[int
     if len(set(sizes)) != 1:
         raise ValueError(f"{name} needs teachers of equal sizes, got teacher_sizes = {tuple(sizes)}")
     if name == "readout_similarity" and sizes[0] < 2 and abs(value) != 1.0:
-        raise ValueError(f"readout_similarity = {value} rotates a readout within its span, which needs M >= 2 "
-                         f"hidden units per teacher (with M = 1 only +1 and -1 exist)")
+        raise ValueError(
+            f"readout_similarity = {value} rotates a readout within its span, which needs M >= 2 "
+            f"hidden units per teacher (with M = 1 only +1 and -1 exist)"
+        )
     return float(value)
 
 
@@ -136,8 +138,12 @@ def checked_schedule(schedule: Any, phases: int, teachers: int) -> Optional[tupl
     sum to 1."""
     if schedule is None:
         return None
-    entries = _sequence("schedule", schedule, phases, "entries (one per phase: len(switch_times) + 1), each a task "
-                                                       "index or a list of fractions")
+    entries = _sequence(
+        "schedule",
+        schedule,
+        phases,
+        "entries (one per phase: len(switch_times) + 1), each a task index or a list of fractions",
+    )
     out: list = []  # task indices and tuples of fractions
     for s, entry in enumerate(entries):
         if isinstance(entry, bool):
@@ -149,8 +155,9 @@ def checked_schedule(schedule: Any, phases: int, teachers: int) -> Optional[tupl
             continue
         fractions = _numbers("schedule", entry, teachers, nonnegative=True)
         if abs(sum(fractions) - 1.0) > SUM_TOLERANCE:
-            raise ValueError(f"schedule: phase {s}'s fractions must sum to 1, got {entry!r} "
-                             f"(sum {sum(fractions):.12g})")
+            raise ValueError(
+                f"schedule: phase {s}'s fractions must sum to 1, got {entry!r} (sum {sum(fractions):.12g})"
+            )
         out.append(fractions)
     return tuple(out)
 

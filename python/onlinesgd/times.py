@@ -3,7 +3,8 @@ the ODE."""
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any, Optional
 
 import numpy as np
 
@@ -44,8 +45,14 @@ def check_t_max(t_max: Any) -> float:
     return float(t_max)
 
 
-def recording_times(t_max: Optional[float], times: Optional[Sequence[float]], N: int, batch: int,
-                    start: float, switch_times: Optional[Sequence[float]] = None) -> np.ndarray:
+def recording_times(
+    t_max: Optional[float],
+    times: Optional[Sequence[float]],
+    N: int,
+    batch: int,
+    start: float,
+    switch_times: Optional[Sequence[float]] = None,
+) -> np.ndarray:
     """``times`` validated, or (when None) ``start`` plus ~100 log-spaced times to ``t_max`` and
     the schedule's ``switch_times`` between them (so that the error at the end of each task is
     recorded); shared by the simulation and the ODE so both record alike."""
@@ -61,8 +68,7 @@ def recording_times(t_max: Optional[float], times: Optional[Sequence[float]], N:
     return check_times(times, t_max, start)
 
 
-def target_steps(config: Config, t_max: Optional[float], times: Optional[Sequence[float]],
-                 start: float) -> np.ndarray:
+def target_steps(config: Config, t_max: Optional[float], times: Optional[Sequence[float]], start: float) -> np.ndarray:
     """The step counts at which a simulation at time ``start`` records: the recording times
     rounded to whole steps (one step is ``batch / N`` of time), without repeats."""
     times = recording_times(t_max, times, config.N, config.batch, start, config.switch_times)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional, Sequence, Union
+from typing import Optional, Union
 
 import numpy as np
 
@@ -80,16 +81,23 @@ class Trajectory:
             self.eg_tasks = np.asarray(self.eg)[:, None]
 
     @classmethod
-    def from_rows(cls, rows: Sequence[tuple], config: Config, version: str, kind: str = "simulation",
-                  info: Optional[dict] = None) -> "Trajectory":
+    def from_rows(
+        cls, rows: Sequence[tuple], config: Config, version: str, kind: str = "simulation", info: Optional[dict] = None
+    ) -> Trajectory:
         """The trajectory of recorded rows (:func:`onlinesgd.fields.record`, in
         :data:`~onlinesgd.fields.FIELDS` order); inverse of :meth:`rows`."""
         if rows:
             arrays = {name: np.array(column) for name, column in zip(names(), zip(*rows))}
         else:
-            arrays = {name: np.zeros((0,) + shape) for name, shape in shapes(config).items()}
-        return cls(config=config, version=version, kind=kind, info={} if info is None else info,
-                   extra={name: arrays.pop(name) for name in names(theory=False)}, **arrays)
+            arrays = {name: np.zeros((0, *shape)) for name, shape in shapes(config).items()}
+        return cls(
+            config=config,
+            version=version,
+            kind=kind,
+            info={} if info is None else info,
+            extra={name: arrays.pop(name) for name in names(theory=False)},
+            **arrays,
+        )
 
     def rows(self) -> list[tuple]:
         """The recorded rows, as :meth:`from_rows` takes them."""
@@ -151,13 +159,19 @@ class Trajectory:
         return {prefix + name: value for name, value in arrays.items()}
 
     @classmethod
-    def from_parts(cls, meta: dict, arrays: Mapping[str, np.ndarray], prefix: str = "") -> "Trajectory":
+    def from_parts(cls, meta: dict, arrays: Mapping[str, np.ndarray], prefix: str = "") -> Trajectory:
         """Inverse of :meth:`meta` and :meth:`arrays` (an ``extra`` field that ``arrays`` lacks,
         as in files written before it was recorded, is left out)."""
         extra = {k: np.asarray(arrays[prefix + k]) for k in names(theory=False) if prefix + k in arrays}
         arrays = with_legacy(arrays, prefix)  # files written before a field was recorded
-        return cls(config=Config.from_dict(meta["config"]), version=meta["version"], kind=meta["kind"],
-                   info=meta["info"], extra=extra, **{k: np.asarray(arrays[prefix + k]) for k in names(theory=True)})
+        return cls(
+            config=Config.from_dict(meta["config"]),
+            version=meta["version"],
+            kind=meta["kind"],
+            info=meta["info"],
+            extra=extra,
+            **{k: np.asarray(arrays[prefix + k]) for k in names(theory=True)},
+        )
 
 
 def load(path: Union[str, os.PathLike]) -> Trajectory:
@@ -189,7 +203,9 @@ def load(path: Union[str, os.PathLike]) -> Trajectory:
     try:
         data = np.load(path, allow_pickle=False)
     except ValueError:  # numpy's "pickled (object) data" for a file that is not an .npz archive of arrays
-        raise ValueError(f"{path} is not an onlinesgd trajectory (not an .npz file written by Trajectory.save)") from None
+        raise ValueError(
+            f"{path} is not an onlinesgd trajectory (not an .npz file written by Trajectory.save)"
+        ) from None
     if not isinstance(data, np.lib.npyio.NpzFile):  # a plain .npy array
         raise ValueError(f"{path} is not an onlinesgd trajectory (a single array, not an .npz archive)")
     with data:

@@ -16,11 +16,16 @@ inline constexpr double kSqrt2OverPi = 0.79788456080286535588;  // sqrt(2/pi)
 /// g(x)
 inline double act_g(Activation a, double x) {
   switch (a) {
-    case Activation::Erf: return std::erf(x / kSqrt2);
-    case Activation::Relu: return x > 0.0 ? x : 0.0;
-    case Activation::Linear: return x;
-    case Activation::Sigmoid: return 1.0 / (1.0 + std::exp(-x));
-    case Activation::Tanh: return std::tanh(x);
+    case Activation::Erf:
+      return std::erf(x / kSqrt2);
+    case Activation::Relu:
+      return x > 0.0 ? x : 0.0;
+    case Activation::Linear:
+      return x;
+    case Activation::Sigmoid:
+      return 1.0 / (1.0 + std::exp(-x));
+    case Activation::Tanh:
+      return std::tanh(x);
   }
   return 0.0;
 }
@@ -28,9 +33,12 @@ inline double act_g(Activation a, double x) {
 /// g'(x); for ReLU the step function th(x) with th(0) = 0.
 inline double act_dg(Activation a, double x) {
   switch (a) {
-    case Activation::Erf: return kSqrt2OverPi * std::exp(-0.5 * x * x);
-    case Activation::Relu: return x > 0.0 ? 1.0 : 0.0;
-    case Activation::Linear: return 1.0;
+    case Activation::Erf:
+      return kSqrt2OverPi * std::exp(-0.5 * x * x);
+    case Activation::Relu:
+      return x > 0.0 ? 1.0 : 0.0;
+    case Activation::Linear:
+      return 1.0;
     case Activation::Sigmoid: {
       const double s = 1.0 / (1.0 + std::exp(-x));
       return s * (1.0 - s);
@@ -47,9 +55,12 @@ inline double act_dg(Activation a, double x) {
 /// ReLU has a delta function here and is never evaluated through this path.
 inline double act_d2g(Activation a, double x) {
   switch (a) {
-    case Activation::Erf: return -x * kSqrt2OverPi * std::exp(-0.5 * x * x);
-    case Activation::Relu: return 0.0;
-    case Activation::Linear: return 0.0;
+    case Activation::Erf:
+      return -x * kSqrt2OverPi * std::exp(-0.5 * x * x);
+    case Activation::Relu:
+      return 0.0;
+    case Activation::Linear:
+      return 0.0;
     case Activation::Sigmoid: {
       const double s = 1.0 / (1.0 + std::exp(-x));
       return s * (1.0 - s) * (1.0 - 2.0 * s);
@@ -64,18 +75,22 @@ inline double act_d2g(Activation a, double x) {
 
 inline const char* activation_name(Activation a) {
   switch (a) {
-    case Activation::Erf: return "erf";
-    case Activation::Relu: return "relu";
-    case Activation::Linear: return "linear";
-    case Activation::Sigmoid: return "sigmoid";
-    case Activation::Tanh: return "tanh";
+    case Activation::Erf:
+      return "erf";
+    case Activation::Relu:
+      return "relu";
+    case Activation::Linear:
+      return "linear";
+    case Activation::Sigmoid:
+      return "sigmoid";
+    case Activation::Tanh:
+      return "tanh";
   }
   return "?";
 }
 
 inline Activation activation_from_name(const std::string& name) {
-  for (Activation a : {Activation::Erf, Activation::Relu, Activation::Linear, Activation::Sigmoid,
-                       Activation::Tanh})
+  for (Activation a : {Activation::Erf, Activation::Relu, Activation::Linear, Activation::Sigmoid, Activation::Tanh})
     if (name == activation_name(a)) return a;
   throw std::invalid_argument("unknown activation '" + name + "'");
 }

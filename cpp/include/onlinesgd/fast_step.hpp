@@ -57,9 +57,9 @@ class FastStepper {
   /// `threads` = 0 chooses by step_threads(). Returns the steps done; fewer than n means the
   /// next step's error or a local field exceeded 1e100 in magnitude or was not finite (that step is
   /// not applied; the overlaps, ~ field^2, are then still finite).
-  std::uint64_t advance(const ModelConfig& cfg, const model::PhaseRule& phase, Real* W, std::int64_t ldw,
-                        const Real* B, std::int64_t ldb, Eigen::VectorXd& v, const Eigen::VectorXd& v_star,
-                        std::uint64_t step0, std::uint64_t n, std::vector<double>& carry, int threads = 0,
+  std::uint64_t advance(const ModelConfig& cfg, const model::PhaseRule& phase, Real* W, std::int64_t ldw, const Real* B,
+                        std::int64_t ldb, Eigen::VectorXd& v, const Eigen::VectorXd& v_star, std::uint64_t step0,
+                        std::uint64_t n, std::vector<double>& carry, int threads = 0,
                         const Eigen::MatrixXd* frame_L = nullptr, const Eigen::VectorXd* fixed_feedback = nullptr);
 
  private:
@@ -69,7 +69,7 @@ class FastStepper {
     std::vector<Real> coef;
     std::vector<std::uint64_t> keys;
     std::vector<double> labels;
-    std::vector<std::uint64_t> noise_keys;         // K: the rows' weight-noise keys of one block
+    std::vector<std::uint64_t> noise_keys;                    // K: the rows' weight-noise keys of one block
     std::vector<Real, Eigen::aligned_allocator<Real>> noise;  // 2 kBlock: a pair of rows' noise
     std::uint64_t label_block = ~std::uint64_t(0);
   };

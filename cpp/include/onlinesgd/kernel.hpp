@@ -18,7 +18,6 @@ namespace onlinesgd::kernel {
 
 inline constexpr int kBlock = 1024;  ///< columns per block: one counter key per (sample, block)
 
-
 /// One column block of the fused step. Pointers point at the block's first column.
 /// First applies the `updates` pending updates one after another, W[k] += coef[u K + k] x_cur[u]
 /// for u = 0, 1, ... (each rounded: the same bits as one update at a time); then draws `draws`
@@ -32,7 +31,7 @@ inline constexpr int kBlock = 1024;  ///< columns per block: one counter key per
 /// per-target units): value-initialise it with `BlockArgs<Real> a{};`.
 template <class Real>
 struct BlockArgs {
-  Real* W;        ///< K rows, leading dimension ldw
+  Real* W;  ///< K rows, leading dimension ldw
   std::int64_t ldw;
   int K;
   const Real* B;  ///< M teacher rows, leading dimension ldb
@@ -41,19 +40,19 @@ struct BlockArgs {
   const Real* x_cur;  ///< `updates` rows, leading dimension ldx
   Real* x_next;       ///< `draws` rows, leading dimension ldx
   std::int64_t ldx;
-  int updates;        ///< pending updates to apply (0: none)
-  const Real* coef;   ///< updates x K update coefficients
-  int draws;          ///< inputs to draw (0: none)
+  int updates;                ///< pending updates to apply (0: none)
+  const Real* coef;           ///< updates x K update coefficients
+  int draws;                  ///< inputs to draw (0: none)
   const std::uint64_t* keys;  ///< draws counter keys of x_next's blocks
   Inputs inputs;
-  int count;          ///< columns in this block (kBlock except the last)
-  double* partial;    ///< draws x (K + M) block dot products
-  double* cross;      ///< null, or x_next[0] . x_next[1] over this block (draws == 2)
+  int count;        ///< columns in this block (kBlock except the last)
+  double* partial;  ///< draws x (K + M) block dot products
+  double* cross;    ///< null, or x_next[0] . x_next[1] over this block (draws == 2)
   /// Weight decay and Langevin noise (model/rule.hpp), applied to W only:
   const Real* decay;  ///< null, or per update u the factor W is multiplied by just before update u
   Real noise_std;     ///< 0, or after the updates W[k] += noise_std xi_k, xi_k the normals of noise_keys[k]
   const std::uint64_t* noise_keys;  ///< K counter keys, one per row (noise_std != 0)
-  Real* noise_buf;    ///< scratch for 2 kBlock values (noise_std != 0)
+  Real* noise_buf;                  ///< scratch for 2 kBlock values (noise_std != 0)
 };
 
 /// Function table of one compiled target.

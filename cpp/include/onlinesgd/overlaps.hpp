@@ -29,8 +29,7 @@ double generalisation_error(const Overlaps& o, Activation g_student, TeacherActi
   double ss = 0.0, tt = 0.0, st = 0.0;
   for (Eigen::Index i = 0; i < K; ++i)
     for (Eigen::Index j = i; j < K; ++j)
-      ss += (i == j ? 1.0 : 2.0) * o.v(i) * o.v(j) *
-            i2(g_student, g_student, o.Q(i, i), o.Q(j, j), o.Q(i, j));
+      ss += (i == j ? 1.0 : 2.0) * o.v(i) * o.v(j) * i2(g_student, g_student, o.Q(i, i), o.Q(j, j), o.Q(i, j));
   for (Eigen::Index n = 0; n < M; ++n)
     for (Eigen::Index m = n; m < M; ++m)
       tt += (n == m ? 1.0 : 2.0) * o.v_star(n) * o.v_star(m) *

@@ -87,7 +87,8 @@ inline std::uint64_t block_key(std::uint64_t seed, Stream stream, std::uint64_t 
 /// Key of the Langevin noise of step `step`, first-layer row k, column block `block` (double or
 /// float normals, in the teacher frame when the run uses it).
 inline std::uint64_t weight_noise_key(std::uint64_t seed, std::uint64_t step, int k, std::int64_t block) {
-  return block_key(seed, Stream::WeightNoise, step, (static_cast<std::uint64_t>(k) << 32) | static_cast<std::uint64_t>(block));
+  return block_key(seed, Stream::WeightNoise, step,
+                   (static_cast<std::uint64_t>(k) << 32) | static_cast<std::uint64_t>(block));
 }
 
 /// A uniform number in [0, 1) for sample `sample`: the top 53 bits of its Tasks key.

@@ -14,13 +14,13 @@ namespace onlinesgd {
 
 /// Buffers for one step, sized once so the loop never allocates.
 struct StepWorkspace {
-  RowMatrix X;            ///< B x N inputs
-  RowMatrix fields;       ///< B x (K + M) local fields, student's first
-  Eigen::VectorXd v;      ///< heads x K: the heads before the step
-  RowMatrix D;            ///< B x K first-layer update coefficients
-  Eigen::VectorXd dv;     ///< heads x K second-layer update
-  Eigen::VectorXd zeta;   ///< B standard normal label noises
-  RowMatrix xi;           ///< K x N standard-normal Langevin noise (read only at a positive temperature)
+  RowMatrix X;           ///< B x N inputs
+  RowMatrix fields;      ///< B x (K + M) local fields, student's first
+  Eigen::VectorXd v;     ///< heads x K: the heads before the step
+  RowMatrix D;           ///< B x K first-layer update coefficients
+  Eigen::VectorXd dv;    ///< heads x K second-layer update
+  Eigen::VectorXd zeta;  ///< B standard normal label noises
+  RowMatrix xi;          ///< K x N standard-normal Langevin noise (read only at a positive temperature)
 
   void resize(int batch, Eigen::Index N, int K, int M) {
     X.resize(batch, N);

@@ -29,10 +29,18 @@ void Term::add(int s, Activation a, Fn fn, const double (*Cs)[4], int* slot_var)
   }
   slot_var[s] = v;
   switch (fn) {
-    case Fn::X: ++pow_x[v]; return;
-    case Fn::G: ++n_g[v]; break;
-    case Fn::DG: ++n_dg[v]; break;
-    case Fn::D2G: ++n_d2g[v]; break;
+    case Fn::X:
+      ++pow_x[v];
+      return;
+    case Fn::G:
+      ++n_g[v];
+      break;
+    case Fn::DG:
+      ++n_dg[v];
+      break;
+    case Fn::D2G:
+      ++n_d2g[v];
+      break;
   }
   act[v] = a;
   has_act[v] = true;
@@ -107,9 +115,12 @@ double mean_g(Activation gc, double ccc) {
   switch (gc) {
     case Activation::Erf:
     case Activation::Tanh:
-    case Activation::Linear: return 0.0;  // odd functions
-    case Activation::Sigmoid: return 0.5;  // sigmoid(x) + sigmoid(-x) = 1
-    case Activation::Relu: return std::sqrt(std::max(ccc, 0.0) / (2.0 * kPi));
+    case Activation::Linear:
+      return 0.0;  // odd functions
+    case Activation::Sigmoid:
+      return 0.5;  // sigmoid(x) + sigmoid(-x) = 1
+    case Activation::Relu:
+      return std::sqrt(std::max(ccc, 0.0) / (2.0 * kPi));
   }
   return 0.0;
 }
@@ -136,11 +147,13 @@ double e_d2g_g(Activation ga, Activation gc, double caa, double ccc, double cac)
       const double s = 1.0 + caa;
       return -kSqrt2OverPi / std::sqrt(s) * (cac / s) * mean_dg(gc, ccc - cac * cac / s);
     }
-    case A::Linear: return 0.0;
+    case A::Linear:
+      return 0.0;
     case A::Relu:  // delta(a): density at 0 times E[g(c) | a = 0]
       if (caa <= 0.0) return 0.0;
       return mean_g(gc, ccc - cac * cac / caa) / std::sqrt(2.0 * kPi * caa);
-    default: break;
+    default:
+      break;
   }
   const double C[4][4] = {{caa, cac}, {cac, ccc}};
   return detail::average<2>({ga, gc}, {Fn::D2G, Fn::G}, C);

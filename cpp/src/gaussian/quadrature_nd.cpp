@@ -15,9 +15,7 @@ namespace {
 
 constexpr double kTail = 9.0;  // phi(9) ~ 1e-18: the split rule integrates z over [z0, 9]
 
-bool kinked(const Term& t, int v) {
-  return t.has_act[v] && t.act[v] == Activation::Relu && t.n_g[v] + t.n_dg[v] > 0;
-}
+bool kinked(const Term& t, int v) { return t.has_act[v] && t.act[v] == Activation::Relu && t.n_g[v] + t.n_dg[v] > 0; }
 
 double factor(const Term& t, int v, double x) {
   double r = 1.0;
@@ -35,11 +33,16 @@ double relu_poly_mean(int p, double mu, double s) {
   if (s <= 0.0) return mu > 0.0 ? std::pow(mu, p) : 0.0;
   const double u = mu / s, Phi = 0.5 * std::erfc(-u / kSqrt2), phi = kInvSqrt2Pi * std::exp(-0.5 * u * u);
   switch (p) {
-    case 0: return Phi;
-    case 1: return mu * Phi + s * phi;
-    case 2: return (mu * mu + s * s) * Phi + mu * s * phi;
-    case 3: return (mu * mu * mu + 3.0 * mu * s * s) * Phi + (mu * mu + 2.0 * s * s) * s * phi;
-    default: break;
+    case 0:
+      return Phi;
+    case 1:
+      return mu * Phi + s * phi;
+    case 2:
+      return (mu * mu + s * s) * Phi + mu * s * phi;
+    case 3:
+      return (mu * mu * mu + 3.0 * mu * s * s) * Phi + (mu * mu + 2.0 * s * s) * s * phi;
+    default:
+      break;
   }
   // Higher powers never arise from I2..I4; integrate on the split rule for completeness.
   const auto& gl = unit_legendre<64>();
@@ -71,7 +74,8 @@ struct InnerTable {
   std::vector<double> F;
   double operator()(double mu) const {
     const double x = (mu - mu0) * inv_delta;
-    const auto j = std::clamp(static_cast<std::ptrdiff_t>(x), std::ptrdiff_t(1), static_cast<std::ptrdiff_t>(F.size()) - 3);
+    const auto j =
+        std::clamp(static_cast<std::ptrdiff_t>(x), std::ptrdiff_t(1), static_cast<std::ptrdiff_t>(F.size()) - 3);
     const double u = x - static_cast<double>(j);
     const double* f = F.data() + j - 1;  // Lagrange through f[0..3] at -1, 0, 1, 2
     return -u * (u - 1.0) * (u - 2.0) / 6.0 * f[0] + (u + 1.0) * (u - 1.0) * (u - 2.0) / 2.0 * f[1] -
@@ -173,7 +177,8 @@ double quadrature(const Term& t) {
     for (int j = 0; j < m; ++j) {
       const double mu = table.mu0 + j * delta;
       double acc = 0.0;
-      for (std::size_t i = 0; i < fine.z.size(); ++i) acc += fine.w[i] * factor(t, p.var[last], mu + s_last * fine.z[i]);
+      for (std::size_t i = 0; i < fine.z.size(); ++i)
+        acc += fine.w[i] * factor(t, p.var[last], mu + s_last * fine.z[i]);
       table.F[j] = acc;
     }
     p.inner = &table;

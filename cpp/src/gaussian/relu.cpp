@@ -26,8 +26,7 @@ double orthant4(const double (*C)[4]) {
       R[i][j] = i == j ? 1.0 : corr(C, i, j);
       if (i != j) max_corr = std::max(max_corr, std::abs(R[i][j]));
     }
-  static const int kPairs[6][4] = {{0, 1, 2, 3}, {0, 2, 1, 3}, {0, 3, 1, 2},
-                                   {1, 2, 0, 3}, {1, 3, 0, 2}, {2, 3, 0, 1}};
+  static const int kPairs[6][4] = {{0, 1, 2, 3}, {0, 2, 1, 3}, {0, 3, 1, 2}, {1, 2, 0, 3}, {1, 3, 0, 2}, {2, 3, 0, 1}};
   const auto& gl = max_corr <= 0.99 ? detail::unit_legendre<16>() : detail::unit_legendre<64>();
   double integral = 0.0;
   for (std::size_t q = 0; q < gl.u.size(); ++q) {
@@ -91,7 +90,10 @@ double moment(Vars s, double tiny) {
   if (s.n == 0) return scale;
   int z = -1;
   for (int i = 0; i < s.n; ++i)
-    if (s.deg[i] > 0) { z = i; break; }
+    if (s.deg[i] > 0) {
+      z = i;
+      break;
+    }
   if (z < 0) return scale * orthant_probability(s.n, s.C);
   // Stein: E[x_z H] = sum_j C_zj E[dH/dx_j], with H the rest after taking one x_z out.
   Vars h = s;
@@ -119,13 +121,16 @@ double moment(Vars s, double tiny) {
 
 double orthant_probability(int n, const double (*C)[4]) {
   switch (n) {
-    case 0: return 1.0;
-    case 1: return 0.5;
-    case 2: return 0.25 + std::asin(corr(C, 0, 1)) / (2.0 * kPi);
+    case 0:
+      return 1.0;
+    case 1:
+      return 0.5;
+    case 2:
+      return 0.25 + std::asin(corr(C, 0, 1)) / (2.0 * kPi);
     case 3:
-      return 0.125 + (std::asin(corr(C, 0, 1)) + std::asin(corr(C, 0, 2)) + std::asin(corr(C, 1, 2))) /
-                         (4.0 * kPi);
-    default: return orthant4(C);
+      return 0.125 + (std::asin(corr(C, 0, 1)) + std::asin(corr(C, 0, 2)) + std::asin(corr(C, 1, 2))) / (4.0 * kPi);
+    default:
+      return orthant4(C);
   }
 }
 

@@ -13,15 +13,15 @@ struct Target {
 };
 
 // Best last.
-constexpr Target kTargets[] = {{"generic", table_generic}, {"x86-64-v3", table_x86_64_v3},
-                               {"x86-64-v4", table_x86_64_v4}};
+constexpr Target kTargets[] = {
+    {"generic", table_generic}, {"x86-64-v3", table_x86_64_v3}, {"x86-64-v4", table_x86_64_v4}};
 
 bool cpu_has(const char* name) {
   if (std::strcmp(name, "generic") == 0) return true;
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
   __builtin_cpu_init();
-  const bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                  __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("avx");
+  const bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2") &&
+                  __builtin_cpu_supports("avx");
   if (std::strcmp(name, "x86-64-v3") == 0) return v3;
   if (std::strcmp(name, "x86-64-v4") == 0)
     return v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&

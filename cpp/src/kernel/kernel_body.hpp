@@ -33,7 +33,7 @@ using u64 = std::uint64_t;
 using u32 = std::uint32_t;
 
 constexpr int kLanes = 16;  // xoshiro lanes: two independent vectors even on AVX-512 (latency)
-constexpr int kAcc = 32;  // dot-product lanes: fixed, so every target sums in the same order
+constexpr int kAcc = 32;    // dot-product lanes: fixed, so every target sums in the same order
 constexpr u64 kOneBitsD = 0x3FF0000000000000ULL;
 constexpr u32 kOneBitsF = 0x3F800000u;
 
@@ -83,9 +83,9 @@ inline vu64 rotl(vu64 x, int k) { return (x << k) | (x >> (64 - k)); }
 /// kLanes xoshiro256++ generators; lane l starts from splitmix64 outputs 4l .. 4l+3 of the key.
 struct Gen {
   vu64 s0[kVecs], s1[kVecs], s2[kVecs], s3[kVecs];
-  u64 key;                 ///< block key (seeds the ziggurat's rejection words)
-  int chunks = 0;          ///< normal chunks drawn so far
-  const ZigTables* zig;    ///< ziggurat tables
+  u64 key;               ///< block key (seeds the ziggurat's rejection words)
+  int chunks = 0;        ///< normal chunks drawn so far
+  const ZigTables* zig;  ///< ziggurat tables
 
   explicit Gen(u64 key_) : key(key_), zig(&zig_tables()) {
     const u64 key = key_;
@@ -140,9 +140,8 @@ constexpr u64 kZigSalt = 0x5A16C0DE7A11F00DULL;
 constexpr int kZigBits = ZigTables::kBits;  // layer = bits 0 .. kZigBits - 1, sign = bit kZigBits
 constexpr u64 kZigMask = ZigTables::kLayers - 1;
 
-constexpr double kLg1 = 6.666666666666735130e-01, kLg2 = 3.999999999940941908e-01,
-                 kLg3 = 2.857142874366239149e-01, kLg4 = 2.222219843214978396e-01,
-                 kLg5 = 1.818357216161805012e-01, kLg6 = 1.531383769920937332e-01,
+constexpr double kLg1 = 6.666666666666735130e-01, kLg2 = 3.999999999940941908e-01, kLg3 = 2.857142874366239149e-01,
+                 kLg4 = 2.222219843214978396e-01, kLg5 = 1.818357216161805012e-01, kLg6 = 1.531383769920937332e-01,
                  kLg7 = 1.479819860511658591e-01;
 constexpr double kLn2Hi = 6.93147180369123816490e-01, kLn2Lo = 1.90821492927058770002e-10;
 
@@ -493,21 +492,23 @@ inline float fma_r(float a, float b, float c) { return __builtin_fmaf(a, b, c); 
 // Zen 4 that store-to-load chain made the row passes 3x slower than their loads and stores).
 // Lane l of vector v is acc[v L + l], so the sums are the same on every target.
 // The same eight wrappers for each x86 width: P is the intrinsics' prefix, VD / VF the types.
-#define ONLINESGD_VECTOR_OPS(VD, VF, P)                                          \
-  inline VD vload(const double* p) { return P##_loadu_pd(p); }                  \
-  inline VF vload(const float* p) { return P##_loadu_ps(p); }                   \
-  inline void vstore(double* p, VD v) { P##_storeu_pd(p, v); }                  \
-  inline void vstore(float* p, VF v) { P##_storeu_ps(p, v); }                   \
-  inline VD vbroadcast(double c) { return P##_set1_pd(c); }                     \
-  inline VF vbroadcast(float c) { return P##_set1_ps(c); }                      \
-  inline VD vfma(VD a, VD b, VD c) { return P##_fmadd_pd(a, b, c); }            \
+#define ONLINESGD_VECTOR_OPS(VD, VF, P)                              \
+  inline VD vload(const double* p) { return P##_loadu_pd(p); }       \
+  inline VF vload(const float* p) { return P##_loadu_ps(p); }        \
+  inline void vstore(double* p, VD v) { P##_storeu_pd(p, v); }       \
+  inline void vstore(float* p, VF v) { P##_storeu_ps(p, v); }        \
+  inline VD vbroadcast(double c) { return P##_set1_pd(c); }          \
+  inline VF vbroadcast(float c) { return P##_set1_ps(c); }           \
+  inline VD vfma(VD a, VD b, VD c) { return P##_fmadd_pd(a, b, c); } \
   inline VF vfma(VF a, VF b, VF c) { return P##_fmadd_ps(a, b, c); }
 #if defined(__AVX512F__) && ONLINESGD_KERNEL_VEC == 64
 ONLINESGD_VECTOR_OPS(__m512d, __m512, _mm512)
-template <class Real> constexpr int kLanesOf = 64 / sizeof(Real);
+template <class Real>
+constexpr int kLanesOf = 64 / sizeof(Real);
 #elif defined(__AVX2__) && defined(__FMA__)
 ONLINESGD_VECTOR_OPS(__m256d, __m256, _mm256)
-template <class Real> constexpr int kLanesOf = 32 / sizeof(Real);
+template <class Real>
+constexpr int kLanesOf = 32 / sizeof(Real);
 #else
 inline double vload(const double* p) { return *p; }
 inline float vload(const float* p) { return *p; }
@@ -517,7 +518,8 @@ inline double vbroadcast(double c) { return c; }
 inline float vbroadcast(float c) { return c; }
 inline double vfma(double a, double b, double c) { return __builtin_fma(a, b, c); }
 inline float vfma(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
-template <class Real> constexpr int kLanesOf = 1;
+template <class Real>
+constexpr int kLanesOf = 1;
 #endif
 #undef ONLINESGD_VECTOR_OPS
 
@@ -676,8 +678,8 @@ void rows_pass(Real* const* w, const Real* c, const BlockArgs<Real>& a, double* 
                const Real* const* xi) {
   if constexpr (D == 2)
     if (cross)
-      return update_dot<R, U, D, true, E>(w, c, a.K, a.x_cur, a.x_next, a.ldx, a.count, out, a.K + a.M, cross,
-                                          a.decay, a.noise_std, xi);
+      return update_dot<R, U, D, true, E>(w, c, a.K, a.x_cur, a.x_next, a.ldx, a.count, out, a.K + a.M, cross, a.decay,
+                                          a.noise_std, xi);
   update_dot<R, U, D, false, E>(w, c, a.K, a.x_cur, a.x_next, a.ldx, a.count, out, a.K + a.M, nullptr, a.decay,
                                 a.noise_std, xi);
 }
@@ -729,7 +731,8 @@ void fused_rows(const BlockArgs<Real>& a) {
 /// The fused row passes for U updates and D draws, with the block's extras (decay, noise).
 template <int U, int D, class Real>
 void fused_rows_extra(const BlockArgs<Real>& a) {
-  if constexpr (U == 0) return fused_rows<U, D, kPlain>(a);
+  if constexpr (U == 0)
+    return fused_rows<U, D, kPlain>(a);
   else {
     if (a.noise_std != Real(0)) return fused_rows<U, D, kDecayNoise>(a);
     if (a.decay) return fused_rows<U, D, kDecay>(a);
@@ -750,13 +753,20 @@ void block(const BlockArgs<Real>& a) {
   const int n = a.count, P = a.K + a.M;
   for (int d = 0; d < a.draws; ++d) draw(a.inputs, a.keys[d], a.x_next + d * a.ldx, n);
   switch (a.draws > 2 || a.updates > 2 ? -1 : a.updates * 3 + a.draws) {
-    case 1: return fused_rows_extra<0, 1>(a);
-    case 2: return fused_rows_extra<0, 2>(a);
-    case 4: return fused_rows_extra<1, 1>(a);
-    case 5: return fused_rows_extra<1, 2>(a);
-    case 7: return fused_rows_extra<2, 1>(a);
-    case 8: return fused_rows_extra<2, 2>(a);
-    default: break;  // updates alone, or minibatches beyond 2: one row operation at a time
+    case 1:
+      return fused_rows_extra<0, 1>(a);
+    case 2:
+      return fused_rows_extra<0, 2>(a);
+    case 4:
+      return fused_rows_extra<1, 1>(a);
+    case 5:
+      return fused_rows_extra<1, 2>(a);
+    case 7:
+      return fused_rows_extra<2, 1>(a);
+    case 8:
+      return fused_rows_extra<2, 2>(a);
+    default:
+      break;  // updates alone, or minibatches beyond 2: one row operation at a time
   }
   for (int k = 0; k < a.K; ++k) {
     Real* w = a.W + k * a.ldw;
@@ -783,8 +793,8 @@ double dot_f(const float* w, const float* x, int n) { return dot(w, x, n); }
 void axpy_d(double* w, double c, const double* x, int n) { axpy(w, c, x, n); }
 void axpy_f(float* w, float c, const float* x, int n) { axpy(w, c, x, n); }
 
-const Table kTable = {ONLINESGD_KERNEL_NAME, normal_d, normal_f, sign_d, sign_f, block_d, block_f,
-                      dot_d, dot_f, axpy_d, axpy_f};
+const Table kTable = {
+    ONLINESGD_KERNEL_NAME, normal_d, normal_f, sign_d, sign_f, block_d, block_f, dot_d, dot_f, axpy_d, axpy_f};
 
 }  // namespace
 }  // namespace onlinesgd::kernel::ONLINESGD_KERNEL_NS

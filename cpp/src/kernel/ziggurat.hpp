@@ -11,18 +11,18 @@
 namespace onlinesgd::kernel {
 
 struct ZigTables {
-  static constexpr int kBits = 11;               ///< layer index bits of a draw
+  static constexpr int kBits = 11;  ///< layer index bits of a draw
   static constexpr int kLayers = 1 << kBits;
-  double x[kLayers + 1];    ///< x[i]: width of layer i; x[kLayers] = 0
-  double x_scaled[kLayers]; ///< x[i] 2^-52 (exact): the AVX-512 fast path multiplies it by 2^52 u
-  double f[kLayers + 1];    ///< f(x[i]); f[kLayers] = 1
+  double x[kLayers + 1];     ///< x[i]: width of layer i; x[kLayers] = 0
+  double x_scaled[kLayers];  ///< x[i] 2^-52 (exact): the AVX-512 fast path multiplies it by 2^52 u
+  double f[kLayers + 1];     ///< f(x[i]); f[kLayers] = 1
   /// Wedge squeezes (layers 1..255): chord slope (f[i] - f[i + 1]) / (x[i] - x[i + 1]) and an
   /// upper bound e of the curve's distance from the chord (dx^2 / 8 max |f''|, with margin);
   /// kind +1 where f is convex on the layer (curve below the chord), -1 where concave, 0 both.
   double slope[kLayers + 1];
   double e[kLayers + 1];
   int kind[kLayers + 1];
-  double r;                 ///< tail start x[1]
+  double r;  ///< tail start x[1]
   /// Conservative acceptance bounds per layer group, so that the fast path needs one table
   /// lookup (x[i]) instead of two: u < q_group[g(i)] implies fl(u x[i]) < x[i + 1]. The ratio
   /// x[i + 1] / x[i] falls towards both ends (the tail and the peak), so groups are octaves of

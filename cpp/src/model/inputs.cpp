@@ -10,8 +10,10 @@ constexpr InputTraits kRademacher{"rademacher", false, 0.05, 0.05};
 
 const InputTraits& input_traits(Inputs inputs) {
   switch (inputs) {
-    case Inputs::Gaussian: return kGaussian;
-    case Inputs::Rademacher: return kRademacher;
+    case Inputs::Gaussian:
+      return kGaussian;
+    case Inputs::Rademacher:
+      return kRademacher;
   }
   throw std::invalid_argument("unknown input family");
 }

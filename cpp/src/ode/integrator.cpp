@@ -14,16 +14,14 @@ constexpr double a21 = 1.0 / 5;
 constexpr double a31 = 3.0 / 40, a32 = 9.0 / 40;
 constexpr double a41 = 44.0 / 45, a42 = -56.0 / 15, a43 = 32.0 / 9;
 constexpr double a51 = 19372.0 / 6561, a52 = -25360.0 / 2187, a53 = 64448.0 / 6561, a54 = -212.0 / 729;
-constexpr double a61 = 9017.0 / 3168, a62 = -355.0 / 33, a63 = 46732.0 / 5247, a64 = 49.0 / 176,
-                 a65 = -5103.0 / 18656;
+constexpr double a61 = 9017.0 / 3168, a62 = -355.0 / 33, a63 = 46732.0 / 5247, a64 = 49.0 / 176, a65 = -5103.0 / 18656;
 constexpr double b1 = 35.0 / 384, b3 = 500.0 / 1113, b4 = 125.0 / 192, b5 = -2187.0 / 6784, b6 = 11.0 / 84;
 // error weights: b (5th order) minus b-hat (4th order)
-constexpr double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920, e5 = -17253.0 / 339200,
-                 e6 = 22.0 / 525, e7 = -1.0 / 40;
+constexpr double e1 = 71.0 / 57600, e3 = -71.0 / 16695, e4 = 71.0 / 1920, e5 = -17253.0 / 339200, e6 = 22.0 / 525,
+                 e7 = -1.0 / 40;
 // dense output (Hairer & Wanner's DOPRI5 code): a 4th-order interpolant inside each step
-constexpr double d1 = -12715105075.0 / 11282082432, d3 = 87487479700.0 / 32700410799,
-                 d4 = -10690763975.0 / 1880347072, d5 = 701980252875.0 / 199316789632,
-                 d6 = -1453857185.0 / 822651844, d7 = 69997945.0 / 29380423;
+constexpr double d1 = -12715105075.0 / 11282082432, d3 = 87487479700.0 / 32700410799, d4 = -10690763975.0 / 1880347072,
+                 d5 = 701980252875.0 / 199316789632, d6 = -1453857185.0 / 822651844, d7 = 69997945.0 / 29380423;
 
 bool finite(const std::vector<double>& y) {
   for (double x : y)
@@ -41,8 +39,7 @@ class Stepper {
   /// Advances y from t to t_end. Returns false on a non-finite state (y, t stay at the last good one).
   /// Advances the state (y, t) and writes the state at t_out (<= t_last) into out. Returns
   /// false on a non-finite state (y, t then stay at the last good one).
-  bool advance(std::vector<double>& y, double& t, double t_out, double t_last, std::vector<double>& out,
-               Result& res) {
+  bool advance(std::vector<double>& y, double& t, double t_out, double t_last, std::vector<double>& out, Result& res) {
     if (opt_.method == "rk4") {
       if (!advance_rk4(y, t, t_out, res)) return false;
       out = y;
@@ -57,7 +54,7 @@ class Stepper {
     dt_ = opt_.dt;
   }
 
-  double dt_ = 0.0;  // dopri5: the step proposed for the next attempt
+  double dt_ = 0.0;       // dopri5: the step proposed for the next attempt
   bool stopped_ = false;  // on_step asked to stop (advance then returns false)
 
  private:
@@ -65,7 +62,8 @@ class Stepper {
     sys_.rhs(y.data(), k.data());
     ++res.rhs_evaluations;
   }
-  void stage(const std::vector<double>& y, double h, std::initializer_list<std::pair<double, const std::vector<double>*>> terms) {
+  void stage(const std::vector<double>& y, double h,
+             std::initializer_list<std::pair<double, const std::vector<double>*>> terms) {
     for (int i = 0; i < n_; ++i) {
       double s = 0.0;
       for (const auto& [c, k] : terms) s += c * (*k)[i];
@@ -188,7 +186,8 @@ class Stepper {
 Result integrate(System& system, const Overlaps& init, const std::vector<double>& times, const Options& opt) {
   if (opt.method != "dopri5" && opt.method != "rk4") throw std::invalid_argument("unknown method '" + opt.method + "'");
   if (!(opt.dt > 0.0)) throw std::invalid_argument("dt must be > 0");
-  if (opt.method == "dopri5" && !(opt.rtol > 0.0 && opt.atol > 0.0)) throw std::invalid_argument("rtol and atol must be > 0");
+  if (opt.method == "dopri5" && !(opt.rtol > 0.0 && opt.atol > 0.0))
+    throw std::invalid_argument("rtol and atol must be > 0");
   Result res;
   std::vector<double> y(system.size()), y_out(system.size());
   system.pack(init, y.data());

@@ -15,11 +15,20 @@ constexpr double k2OverPi = 2.0 / kPi;
 
 System::System(const ModelConfig& cfg, const Eigen::MatrixXd& T, const Eigen::VectorXd& v_star,
                const Eigen::VectorXd* feedback, bool sgd_noise)
-    : cfg_(cfg), sgd_noise_(sgd_noise), rates_(model::rates(cfg)), phase_(model::phase(cfg, 0)), K_(cfg.K),
-      M_(static_cast<int>(T.rows())), n_(cfg.K + static_cast<int>(T.rows())), H_(cfg.heads()), T_(T),
+    : cfg_(cfg),
+      sgd_noise_(sgd_noise),
+      rates_(model::rates(cfg)),
+      phase_(model::phase(cfg, 0)),
+      K_(cfg.K),
+      M_(static_cast<int>(T.rows())),
+      n_(cfg.K + static_cast<int>(T.rows())),
+      H_(cfg.heads()),
+      T_(T),
       v_star_(v_star) {
-  if (feedback) feedback_ = *feedback;
-  else if (cfg.feedback == Feedback::Fixed) feedback_ = model::feedback_vector(cfg);  // the simulation's b
+  if (feedback)
+    feedback_ = *feedback;
+  else if (cfg.feedback == Feedback::Fixed)
+    feedback_ = model::feedback_vector(cfg);  // the simulation's b
   for (int i = 0; i < K_; ++i)
     for (int k = i; k < K_; ++k) pairs_.emplace_back(i, k);
   C_.resize(n_, n_);
@@ -35,7 +44,8 @@ System::System(const ModelConfig& cfg, const Eigen::MatrixXd& T, const Eigen::Ve
   for (int c = 0; c < n_; ++c) act_.push_back(c < K_ ? cfg.g_student : cfg.teacher_activation(c - K_));
   cheap_ = cheap_averages();
   const bool erf = cfg_.all_erf();
-  if (erf) pair_ws_.resize(3 * n_, static_cast<Eigen::Index>(pairs_.size()));
+  if (erf)
+    pair_ws_.resize(3 * n_, static_cast<Eigen::Index>(pairs_.size()));
   else {
     e1_.resize(K_, n_);
     e2_.resize(K_, n_);
@@ -121,8 +131,10 @@ void System::rhs(const double* y, double* dy) {
 }
 
 void System::task_rhs(double* dy) {
-  if (cfg_.all_erf()) rhs_erf(dy);
-  else rhs_generic(dy);
+  if (cfg_.all_erf())
+    rhs_erf(dy);
+  else
+    rhs_generic(dy);
 }
 
 void System::rhs_erf(double* dy) {
@@ -268,8 +280,7 @@ void System::assemble(double* dy) const {
     for (int n = 0; n < M_; ++n) dy[p++] = eta * f_(i) * i3sum_(i, K_ + n) - decay * C_(i, K_ + n);
   const double eta_v = rates_.eta_v;
   for (int h = 0; h < H_; ++h)  // only the head of the task in use moves
-    for (int i = 0; i < K_; ++i)
-      dy[p++] = eta_v == 0.0 || h != head_ ? 0.0 : eta_v * (dv_(i) - rates_.decay_v * v_(i));
+    for (int i = 0; i < K_; ++i) dy[p++] = eta_v == 0.0 || h != head_ ? 0.0 : eta_v * (dv_(i) - rates_.decay_v * v_(i));
 }
 
 Eigen::MatrixXd System::sgd_temperature(const double* y) {

@@ -23,10 +23,14 @@ inline double mean_g_shifted(Activation g, double mu, double s) {
 /// E[g'(a)] for a ~ N(0, caa).
 inline double mean_dg(Activation g, double caa) {
   switch (g) {
-    case Activation::Erf: return kSqrt2OverPi / std::sqrt(1.0 + caa);
-    case Activation::Relu: return caa > 0.0 ? 0.5 : 0.0;
-    case Activation::Linear: return 1.0;
-    default: break;
+    case Activation::Erf:
+      return kSqrt2OverPi / std::sqrt(1.0 + caa);
+    case Activation::Relu:
+      return caa > 0.0 ? 0.5 : 0.0;
+    case Activation::Linear:
+      return 1.0;
+    default:
+      break;
   }
   const double s = std::sqrt(std::max(caa, 0.0));
   return expect_smooth(s, [&](double z) { return act_dg(g, s * z); });
@@ -60,8 +64,7 @@ inline double i2_smooth_smooth(Activation ga, Activation gb, double caa, double 
 /// I2 for any pair of activations.
 inline double i2(Activation ga, Activation gb, double caa, double cbb, double cab) {
   using A = Activation;
-  if (ga == A::Erf && gb == A::Erf)
-    return 2.0 / kPi * std::asin(cab / std::sqrt((1.0 + caa) * (1.0 + cbb)));
+  if (ga == A::Erf && gb == A::Erf) return 2.0 / kPi * std::asin(cab / std::sqrt((1.0 + caa) * (1.0 + cbb)));
   if (ga == A::Linear) return cab * mean_dg(gb, cbb);  // Stein: E[a g(b)] = C_ab E[g'(b)]
   if (gb == A::Linear) return cab * mean_dg(ga, caa);
   if (ga == A::Relu && gb == A::Relu) return i2_relu_relu(caa, cbb, cab);

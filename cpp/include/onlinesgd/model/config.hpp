@@ -26,10 +26,10 @@ struct ModelConfig {
   int M = 2;               ///< teacher hidden units: of all teachers together (task_sizes)
   Activation g_student = Activation::Erf;
   Activation g_teacher = Activation::Erf;
-  double lr = 0.5;         ///< eta, first layer
-  double lr_v = 0.0;       ///< eta_v, second layer; 0 means the second layer is frozen
-  double noise = 0.0;      ///< sigma, label noise
-  int batch = 1;           ///< samples averaged per step
+  double lr = 0.5;     ///< eta, first layer
+  double lr_v = 0.0;   ///< eta_v, second layer; 0 means the second layer is frozen
+  double noise = 0.0;  ///< sigma, label noise
+  int batch = 1;       ///< samples averaged per step
   std::uint64_t seed = 0;
   double init_std = 1.0;   ///< std of the student's first-layer weights
   double v_init = 1.0;     ///< initial student second-layer weights
@@ -41,9 +41,9 @@ struct ModelConfig {
   // The learning rule (docs/theory.md §6, §7).
   Feedback feedback = Feedback::Backprop;
   std::vector<double> feedback_vector;  ///< b (K) for Fixed; empty: drawn from the Feedback stream
-  double temperature = 0.0;     ///< Langevin T: noise of variance 2 eta T / N per entry of W per step
-  double weight_decay = 0.0;    ///< lambda: W <- (1 - eta lambda / N) W per step
-  double weight_decay_v = 0.0;  ///< lambda_v: v <- (1 - eta_v lambda_v / N) v per step
+  double temperature = 0.0;             ///< Langevin T: noise of variance 2 eta T / N per entry of W per step
+  double weight_decay = 0.0;            ///< lambda: W <- (1 - eta lambda / N) W per step
+  double weight_decay_v = 0.0;          ///< lambda_v: v <- (1 - eta_v lambda_v / N) v per step
 
   /// Geiger et al.'s centring (docs/theory.md §9): the teacher gains K fixed rows, copies of the
   /// student's initial rows with readout the student's initial head, so the target becomes

@@ -40,8 +40,12 @@ struct Rates {
 /// The rates of task `task` (its label noise) in a phase whose first layer is `frozen` (eta = 0).
 inline Rates rates(const ModelConfig& cfg, int task = 0, bool frozen = false) {
   const double sigma = cfg.task_noise(task);
-  return {frozen ? 0.0 : cfg.lr / cfg.batch, cfg.lr_v / cfg.batch, sigma * sigma, cfg.weight_decay,
-          cfg.weight_decay_v, cfg.temperature};
+  return {frozen ? 0.0 : cfg.lr / cfg.batch,
+          cfg.lr_v / cfg.batch,
+          sigma * sigma,
+          cfg.weight_decay,
+          cfg.weight_decay_v,
+          cfg.temperature};
 }
 
 /// The feedback vector f that multiplies the first layer's update (docs/theory.md §5): the head v

@@ -74,28 +74,28 @@ class System {
 
   ModelConfig cfg_;
   bool sgd_noise_;
-  model::Rates rates_;        // of the task in use
+  model::Rates rates_;  // of the task in use
   model::Phase phase_;
   Eigen::VectorXd feedback_;  // empty: backprop (f = v)
   int K_, M_, n_, H_;
-  int head_ = 0;              // the head of the task in use
+  int head_ = 0;  // the head of the task in use
   Eigen::MatrixXd T_;
   Eigen::VectorXd v_star_;
   std::vector<std::pair<int, int>> pairs_;  // (i <= k)
   // workspace
-  Eigen::MatrixXd C_;       // n x n
-  Eigen::VectorXd u_;       // n: (-v, u*), u* the readout of the task in use on its rows
-  std::vector<int> active_; // the fields where u can be non-zero: the student's and the task's
-  Eigen::VectorXd ya_;      // n: scratch for the I3 sums
-  Eigen::VectorXd heads_;   // H K: every head
-  Eigen::VectorXd v_;       // K: the head in use
-  std::vector<double> part_;  // size(): one task's right-hand side in a mixture
-  Eigen::VectorXd f_;       // K: the feedback vector in use
-  RowMatrix i3sum_;         // K x n: sum_c u_c I3(a, b, c)
-  Eigen::VectorXd eta2_;    // per pair: sum_{cd} u_c u_d I4 + sigma^2 J2
-  Eigen::VectorXd dv_;      // K: sum_c u_c I2(i, c)
-  Eigen::MatrixXd pair_ws_; // 3n x pairs: per-pair Woodbury factors (erf path)
-  Eigen::MatrixXd e1_, e2_; // K x n: E[g''(a) g(c)], E[g'(a) g'(c)] (generic path)
+  Eigen::MatrixXd C_;            // n x n
+  Eigen::VectorXd u_;            // n: (-v, u*), u* the readout of the task in use on its rows
+  std::vector<int> active_;      // the fields where u can be non-zero: the student's and the task's
+  Eigen::VectorXd ya_;           // n: scratch for the I3 sums
+  Eigen::VectorXd heads_;        // H K: every head
+  Eigen::VectorXd v_;            // K: the head in use
+  std::vector<double> part_;     // size(): one task's right-hand side in a mixture
+  Eigen::VectorXd f_;            // K: the feedback vector in use
+  RowMatrix i3sum_;              // K x n: sum_c u_c I3(a, b, c)
+  Eigen::VectorXd eta2_;         // per pair: sum_{cd} u_c u_d I4 + sigma^2 J2
+  Eigen::VectorXd dv_;           // K: sum_c u_c I2(i, c)
+  Eigen::MatrixXd pair_ws_;      // 3n x pairs: per-pair Woodbury factors (erf path)
+  Eigen::MatrixXd e1_, e2_;      // K x n: E[g''(a) g(c)], E[g'(a) g'(c)] (generic path)
   std::vector<Activation> act_;  // n: the activation of each field
   bool cheap_ = true;
 };
