@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "onlinesgd/model/phase_rule.hpp"
 #include "onlinesgd/model/rule.hpp"
@@ -167,6 +168,7 @@ RowMatrix Simulator::weight_noise(std::uint64_t step) const {
 }
 
 Eigen::VectorXd Simulator::input(std::uint64_t sample) const {
+  if (cfg_.inputs == Inputs::Rows) throw std::invalid_argument("inputs 'rows' are given, not drawn");
   Eigen::VectorXd x(cfg_.N);
   if (is_float()) {
     Eigen::VectorXf xf(cfg_.N);
@@ -180,6 +182,7 @@ Eigen::VectorXd Simulator::input(std::uint64_t sample) const {
 }
 
 std::uint64_t Simulator::advance(std::uint64_t n, int threads) {
+  if (cfg_.inputs == Inputs::Rows) throw std::invalid_argument("inputs 'rows' are given: step with advance_rows");
   if (diverged_) return 0;
   const Eigen::MatrixXd* L = in_teacher_frame() ? &frame_.L() : nullptr;
   std::uint64_t done = 0;

@@ -5,7 +5,7 @@
 namespace onlinesgd {
 
 bool sgd_step(TwoLayerNet& student, const TwoLayerNet& teacher, const Eigen::VectorXd* feedback,
-              const model::PhaseRule& phase, std::uint64_t first_sample, StepWorkspace& ws) {
+              const model::PhaseRule& phase, std::uint64_t first_sample, StepWorkspace& ws, const double* labels) {
   const model::Rule& rule = phase.shared();
   const int B = static_cast<int>(ws.X.rows());
   const auto K = student.hidden(), M = teacher.hidden();
@@ -19,9 +19,12 @@ bool sgd_step(TwoLayerNet& student, const TwoLayerNet& teacher, const Eigen::Vec
     const int task = phase.task(first_sample + static_cast<std::uint64_t>(b)), h = phase.head(task);
     ++used[h];
     // D holds the update coefficients so the update is one accumulate: W += D^T X.
-    if (!phase.rule(task).sample(ws.fields.row(b).data(), ws.zeta(b), ws.v.data() + h * K, teacher.v.data(),
-                                 feedback ? feedback->data() : nullptr, ws.D.row(b).data(), ws.dv.data() + h * K))
-      return false;
+    const double* f = feedback ? feedback->data() : nullptr;
+    const bool ok = labels ? phase.rule(task).sample_label(ws.fields.row(b).data(), labels[b], ws.v.data() + h * K, f,
+                                                           ws.D.row(b).data(), ws.dv.data() + h * K)
+                           : phase.rule(task).sample(ws.fields.row(b).data(), ws.zeta(b), ws.v.data() + h * K,
+                                                     teacher.v.data(), f, ws.D.row(b).data(), ws.dv.data() + h * K);
+    if (!ok) return false;
   }
   if (rule.decay_w() != 1.0) student.W *= rule.decay_w();
   student.W.noalias() += ws.D.transpose() * ws.X;

@@ -45,6 +45,10 @@ _FLAG_TYPES: dict[str, tuple[Callable[[str], Any], str]] = {
     "schedule": (_schedule, " (phases separated by ';', each a task or fractions separated by ',')"),
     "feature_similarity": (float, ""),
     "readout_similarity": (float, ""),
+    "mixture_means": (_matrix, " (rows separated by ';', entries by ',')"),
+    "mixture_variances": (_numbers(float), " (comma-separated)"),
+    "mixture_weights": (_numbers(float), " (comma-separated)"),
+    "mixture_labels": (_numbers(float), " (comma-separated)"),
 }
 
 

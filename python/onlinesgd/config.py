@@ -17,8 +17,9 @@ ACTIVATIONS = ("erf", "relu", "linear", "sigmoid", "tanh")
 PRECISIONS = ("float64", "float32")
 """Storage of weights and inputs; local fields and overlaps always accumulate in double."""
 """Supported activations g: erf(x/sqrt 2), max(0, x), x, 1/(1+exp(-x)), tanh(x)."""
-INPUTS = ("gaussian", "rademacher")
-"""Distribution of the input components: N(0, 1), or +-1 with probability 1/2 each."""
+INPUTS = ("gaussian", "rademacher", "mixture")
+"""Distribution of the inputs: components N(0, 1), or +-1 with probability 1/2 each, or a Gaussian
+mixture with labels per cluster (the ``mixture_*`` fields, docs/data.md)."""
 FEEDBACKS = ("backprop", "fa")
 """Credit assignment: the true gradient, or feedback alignment (a fixed random feedback vector)."""
 
@@ -119,6 +120,16 @@ class Config:
         head is trained).
     copy_head : at each switch, the new task's head starts from the old task's ("multi" only).
     freeze_features : the first layer is not trained after the first switch.
+
+    Gaussian-mixture classification (inputs="mixture", docs/data.md; :mod:`onlinesgd.mixture`):
+    x = mu_a + sqrt(Delta_a) z from cluster a, with label y_a; no teacher network.
+
+    mixture_means : the C cluster means, C x D: mu_a's coordinates on the first D input
+        directions e_1 .. e_D (|mu_a| = O(1)).
+    mixture_variances : Delta_a > 0 of each cluster (C numbers); None: 1 each.
+    mixture_weights : the probability p_a of each cluster (C numbers summing to 1); None: 1/C each.
+    mixture_labels : y_a = +1 or -1 of each cluster (C numbers).
+    label_flip : the probability in [0, 1/2) that a sample's label is flipped.
     """
 
     N: int = 10_000
@@ -159,6 +170,11 @@ class Config:
     heads: str = "single"
     copy_head: bool = False
     freeze_features: bool = False
+    mixture_means: Optional[tuple] = None
+    mixture_variances: Optional[tuple] = None
+    mixture_weights: Optional[tuple] = None
+    mixture_labels: Optional[tuple] = None
+    label_flip: float = 0.0
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)
@@ -213,6 +229,10 @@ class Config:
                 f"delta is Veiga's learning-rate exponent: set scaling='veiga' (scaling is {self.scaling!r})"
             )
         self._check_teachers()
+        from .mixture import checked_mixture  # the mixture module reads Config
+
+        for name, value in checked_mixture(self).items():
+            set_(name, value)
 
     def _check_teachers(self) -> None:
         """The several-teacher fields (:mod:`onlinesgd.tasks`), normalised to tuples."""
@@ -308,6 +328,11 @@ class Config:
         return rows + (self.student_g,) * (self.teacher_rows - self.teacher_units)
 
     @property
+    def clusters(self) -> int:
+        """C, the clusters of a Gaussian mixture (inputs="mixture"); 0 otherwise."""
+        return len(self.mixture_means or ())
+
+    @property
     def n_heads(self) -> int:
         """Student heads: one per task with heads="multi", else one."""
         return self.teachers if self.heads == "multi" else 1
@@ -365,7 +390,6 @@ class Config:
             "seed",
             "init_std",
             "precision",
-            "inputs",
             "feedback",
             "temperature",
             "weight_decay",
@@ -379,6 +403,7 @@ class Config:
         c.feedback_vector = list(self.feedback_vector or ())
         c.g_student = self.student_g
         c.g_teacher = self.teacher_g
+        c.inputs = "rows" if self.inputs == "mixture" else self.inputs  # a mixture's samples are given rows
         self._teachers_to_core(c, mapped)
         return c
 

@@ -39,6 +39,8 @@ class Field:
     doc : what it is.
     legacy : for a field added later, ``legacy(arrays)``: its value from the other arrays of a
         file written before it was recorded; None: every file has it.
+    optional : NaN when the run does not have it (a test error without a test set): not a sign
+        of divergence.
     """
 
     name: str
@@ -47,6 +49,7 @@ class Field:
     theory: bool = True
     doc: str = ""
     legacy: Optional[Callable[[dict], Any]] = None
+    optional: bool = False
 
     def row_shape(self, config: Config) -> tuple[int, ...]:
         """The shape of one row's value for ``config``."""
@@ -81,8 +84,40 @@ FIELDS: tuple[Field, ...] = (
         doc="eg on every task, each with the head it uses",
         legacy=lambda a: np.asarray(a["eg"])[:, None],
     ),
+    # runs on given rows (rows.py): the user's data and Gaussian mixtures (docs/data.md)
+    Field(
+        "test_error",
+        (),
+        lambda sim, o: _extra(sim, "test_error", np.nan),
+        theory=False,
+        doc="1/2 the mean squared error on the held-out test_inputs (NaN without them)",
+        legacy=lambda a: np.full(len(a["eg"]), np.nan),
+        optional=True,
+    ),
+    Field(
+        "M",
+        ("K", "clusters"),
+        lambda sim, o: _extra(sim, "M", np.zeros((len(o["Q"]), 0))),
+        theory=False,
+        doc="a Gaussian mixture's student-mean overlaps W mu^T / sqrt(N) (K x C; C = 0 otherwise)",
+        legacy=lambda a: np.zeros((*np.shape(a["v"]), 0)),
+    ),
+    Field(
+        "class_error",
+        (),
+        lambda sim, o: _extra(sim, "class_error", np.nan),
+        theory=False,
+        doc="a Gaussian mixture's classification error P(y phi < 0) (NaN otherwise)",
+        legacy=lambda a: np.full(len(a["eg"]), np.nan),
+        optional=True,
+    ),
 )
 """The recorded row, in order; ``times`` comes first. The functions below read it when called."""
+
+
+def _extra(sim: Any, name: str, default: Any) -> Any:
+    """A value a run on given rows records besides the overlaps (rows.RowsCore.extra)."""
+    return sim.extra().get(name, default) if hasattr(sim, "extra") else default
 
 
 def names(theory: Optional[bool] = None) -> tuple[str, ...]:
@@ -113,5 +148,5 @@ def record(sim: Any) -> tuple:
 
 
 def all_finite(row: tuple) -> bool:
-    """Whether every number of a recorded row is finite."""
-    return all(bool(np.all(np.isfinite(value))) for value in row)
+    """Whether every number of a recorded row is finite (optional fields may be NaN)."""
+    return all(f.optional or bool(np.all(np.isfinite(value))) for f, value in zip(FIELDS, row))

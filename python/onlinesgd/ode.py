@@ -137,6 +137,9 @@ def ode(
     ``rhs_evaluations``, ``dt_min``, ``dt_max``, the wall time, and ``diverged_at`` when the
     state became non-finite (the trajectory then stops at the last finite time).
 
+    A Gaussian mixture (inputs="mixture") integrates its own ODE: :func:`onlinesgd.mixture_ode`
+    (RK4 with step ``dt``; ``init`` a mixture trajectory or a mapping with Q, M, v).
+
     Notes
     -----
     erf (both networks) uses the Saad-Solla closed forms, threaded over student pairs
@@ -153,6 +156,10 @@ def ode(
 
     if not isinstance(config, Config):
         raise ValueError(f"config must be an onlinesgd.Config, got {type(config).__name__}")
+    if config.inputs == "mixture":  # its own state (Q, M, v) and averages: mixture_ode.py
+        from .mixture_ode import mixture_ode
+
+        return mixture_ode(config, init, t_max, times, dt=dt)  # type: ignore[arg-type]
     if method not in ("dopri5", "rk4"):
         raise ValueError(f"method must be 'dopri5' or 'rk4', got {method!r}")
     for name, value in (("rtol", rtol), ("atol", atol), ("dt", dt), ("max_dt", max_dt)):

@@ -175,7 +175,7 @@ class Run:
                     tic = time.perf_counter()
                     # each simulator from its own count: one that diverged unrecorded (an interrupt
                     # between the call and the check below) meets its diverging step again at once
-                    _core.advance_replicas([self.sims[r] for r in live], n)
+                    self._advance_sims([self.sims[r] for r in live], n)
                     elapsed = time.perf_counter() - tic
                     steps += n
                     bar.update(n)
@@ -201,6 +201,10 @@ class Run:
         finally:
             bar.close()
         hook(self, True)
+
+    def _advance_sims(self, sims: list, n: int) -> None:
+        """Steps each of ``sims`` by ``n`` steps (a run on given rows steps otherwise: rows.py)."""
+        _core.advance_replicas(sims, n)
 
     def _bar(self, progress: Optional[bool], steps: int):
         """A progress bar counting whole steps (no float drift), shown as t."""

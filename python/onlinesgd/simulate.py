@@ -47,8 +47,19 @@ def simulate(
     replicas: Optional[int] = None,
     engine: str = "weights",
     overlaps: Optional[Mapping] = None,
+    inputs: ArrayLike = None,
+    labels: ArrayLike = None,
+    test_inputs: ArrayLike = None,
+    test_labels: ArrayLike = None,
 ) -> Union[Trajectory, Replicas]:
     """Runs online SGD from t = 0 and returns the recorded :class:`Trajectory`.
+
+    With ``inputs`` (an array or ``np.memmap`` of rows x N, float32 or float64) the steps run on
+    its rows, one pass, in order, read a block at a time (docs/data.md), with ``labels`` (one per
+    row) or, without them, the teacher's labels of the rows; ``test_inputs`` (and
+    ``test_labels``, needed when ``labels`` are) add the recorded field ``test_error``. Given
+    rows run on the weights engine, without replicas or checkpoints. A Gaussian-mixture config
+    (inputs="mixture") draws its own samples and records its eg, M and class_error.
 
     Time is t = samples / N (with minibatches one step advances t by batch / N). The overlaps
     and eg are recomputed exactly from the weights at each recorded time.
@@ -68,13 +79,23 @@ def simulate(
     initial weights cannot be given then (initial overlaps can: every replica starts there), and a
     checkpoint holds all replicas.
     """
+    data = {"inputs": inputs, "labels": labels, "test_inputs": test_inputs, "test_labels": test_labels}
+    if inputs is not None or config.inputs == "mixture":
+        if engine != "weights":
+            raise ValueError(
+                f"engine {engine!r} cannot run given rows or a mixture: data rows are not rotation invariant "
+                "(use engine='weights')"
+            )
+        if replicas is not None or (checkpoint is not None and inputs is not None):
+            raise ValueError("inputs: given rows run alone, without replicas or checkpoints")
     if replicas is not None:
         if any(a is not None for a in (W, v, B, v_star)):
             raise ValueError("replicas draw their own weights: W, v, B and v_star must not be given")
         return simulate_replicas(
             config, replicas, t_max, times, progress, checkpoint, checkpoint_every, engine, overlaps
         )
-    sim = make_simulator(engine, config, W=W, v=v, B=B, v_star=v_star, overlaps=overlaps)
+    given = {k: a for k, a in data.items() if a is not None}
+    sim = make_simulator(engine, config, W=W, v=v, B=B, v_star=v_star, overlaps=overlaps, **given)
     if checkpoint is None:
         return sim.run(t_max, times, progress)
     return run_with_checkpoint(sim._run_to(t_max, times), checkpoint, checkpoint_every, progress)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Optional
 
 import numpy as np
 
-from . import _core
+from . import _core, rows
 from .config import Config
-from .run import Stepping
+from .run import Run, Stepping
 
 ArrayLike = Optional[np.ndarray]
 
@@ -54,7 +55,17 @@ class Simulator(Stepping):
     """
 
     def __init__(
-        self, config: Config, *, W: ArrayLike = None, v: ArrayLike = None, B: ArrayLike = None, v_star: ArrayLike = None
+        self,
+        config: Config,
+        *,
+        W: ArrayLike = None,
+        v: ArrayLike = None,
+        B: ArrayLike = None,
+        v_star: ArrayLike = None,
+        inputs: ArrayLike = None,
+        labels: ArrayLike = None,
+        test_inputs: ArrayLike = None,
+        test_labels: ArrayLike = None,
     ) -> None:
         if not isinstance(config, Config):
             raise ValueError(f"config must be an onlinesgd.Config, got {type(config).__name__}")
@@ -70,11 +81,22 @@ class Simulator(Stepping):
             None if v_star is None else check_array("v_star", v_star, (c.teacher_rows if whole else c.teacher_units,))
         )
         _check_memory(c)
-        self._sim = _core.Simulator(c.to_core())
+        # given rows (the user's data, a Gaussian mixture's samples): rows.py
+        self._source = rows.make_source(c, inputs, labels, test_inputs, test_labels)
+        if self._source is None:
+            self._sim = _core.Simulator(c.to_core())
+        else:
+            self._sim = rows.RowsCore(_core.Simulator(rows.core_config(c)), self._source, c)
         if W is not None or v is not None:
             self._sim.set_student(self._sim.W if W is None else W, self._sim.heads.ravel() if v is None else v)
         if B is not None or v_star is not None or (c.centred and (W is not None or v is not None)):
             self._set_teacher(B, v_star, whole)
+
+    def _run_to(self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None) -> Run:
+        run = super()._run_to(t_max, times)
+        if self._source is None:
+            return run
+        return rows.RowsRun(run.configs, run.sims, run.targets)
 
     def _set_teacher(self, B: ArrayLike, v_star: ArrayLike, whole: bool) -> None:
         """The teacher's rows, with a centred config's rows of the initial student after them

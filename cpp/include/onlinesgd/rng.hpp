@@ -45,6 +45,10 @@
 ///                                               splitmix64 sequence from block_key(.., step, 0))
 ///   ChainInit counter = block, or 0 with block 1 (the overlap engine's initial Bartlett factor:
 ///                                               its normals, and its words)
+///   Mixture   counter = sample index s         (the noise z_s of a Gaussian mixture's sample,
+///                                               double normals, blocks as Inputs: mixture.py)
+///   MixtureClusters counter = sample index s   (block 0: the cluster of sample s, block 1: its
+///                                               label flip; uniforms from the key, stream_uniform)
 #include <cstddef>
 #include <cstdint>
 
@@ -64,6 +68,8 @@ enum class Stream : std::uint64_t {
   Chain = 9,
   ChainWords = 10,
   ChainInit = 11,
+  Mixture = 13,
+  MixtureClusters = 14,
 };
 
 inline constexpr int kBlock = kernel::kBlock;  ///< values per counter block
@@ -94,6 +100,11 @@ inline std::uint64_t weight_noise_key(std::uint64_t seed, std::uint64_t step, in
 /// A uniform number in [0, 1) for sample `sample`: the top 53 bits of its Tasks key.
 inline double task_uniform(std::uint64_t seed, std::uint64_t sample) {
   return static_cast<double>(block_key(seed, Stream::Tasks, sample, 0) >> 11) * 0x1p-53;
+}
+
+/// A uniform number in [0, 1) from the key of (seed, stream, counter, block): its top 53 bits.
+inline double stream_uniform(std::uint64_t seed, Stream stream, std::uint64_t counter, std::uint64_t block) {
+  return static_cast<double>(block_key(seed, stream, counter, block) >> 11) * 0x1p-53;
 }
 
 /// Writes the first `count` (<= kBlock) double normals of block (seed, stream, counter, block).

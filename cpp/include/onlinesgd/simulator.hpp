@@ -79,6 +79,14 @@ class Simulator {
   /// streams; counts as a step. Exact double math (step.hpp); in float32 precision the weights
   /// are widened, stepped and rounded back.
   bool step_on(const RowMatrix& X, const Eigen::VectorXd& zeta, const RowMatrix* xi = nullptr);
+  /// Steps on given input rows (row_stepper.cpp): rows / batch steps on X (rows x N, row stride
+  /// ld, float or double) in order, with the labels given (one per row) or, when null, the
+  /// teacher's, with label noise from the Labels stream as advance() draws it. Each step is the
+  /// reference step (step.hpp; in float32 precision the weights are rounded after each step), so
+  /// the result does not depend on how the rows are cut into calls. Returns the steps done; fewer
+  /// than rows / batch: diverged.
+  template <class In>
+  std::uint64_t advance_rows(const In* X, std::int64_t ld, std::uint64_t rows, const double* labels);
   /// The standard-normal Langevin noise Xi (K x N, input basis) that step `step` adds, scaled by
   /// sqrt(2 eta T / N), at a positive temperature (rng.hpp, WeightNoise), widened to double.
   RowMatrix weight_noise(std::uint64_t step) const;

@@ -36,8 +36,10 @@ struct StepWorkspace {
 /// Returns false, leaving the weights untouched, when a local field or error is not finite
 /// (divergence). `feedback`: the fixed feedback vector, or null for backprop; `phase`: the rule of
 /// the phase the step belongs to; `first_sample`: the index of the step's first sample (it draws
-/// the task of each sample of a mixture).
+/// the task of each sample of a mixture); `labels`: null (the teacher's labels), or B given labels
+/// y_b that replace them (the user's data, Gaussian mixtures: Rule::sample_label).
 bool sgd_step(TwoLayerNet& student, const TwoLayerNet& teacher, const Eigen::VectorXd* feedback,
-              const model::PhaseRule& phase, std::uint64_t first_sample, StepWorkspace& ws);
+              const model::PhaseRule& phase, std::uint64_t first_sample, StepWorkspace& ws,
+              const double* labels = nullptr);
 
 }  // namespace onlinesgd

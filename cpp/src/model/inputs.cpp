@@ -6,6 +6,7 @@ namespace onlinesgd {
 namespace {
 constexpr InputTraits kGaussian{"gaussian", true, 0.8, 0.45};
 constexpr InputTraits kRademacher{"rademacher", false, 0.05, 0.05};
+constexpr InputTraits kRows{"rows", false, 0.0, 0.0};
 }  // namespace
 
 const InputTraits& input_traits(Inputs inputs) {
@@ -14,14 +15,16 @@ const InputTraits& input_traits(Inputs inputs) {
       return kGaussian;
     case Inputs::Rademacher:
       return kRademacher;
+    case Inputs::Rows:
+      return kRows;
   }
   throw std::invalid_argument("unknown input family");
 }
 
 Inputs inputs_from_name(const std::string& name) {
-  for (Inputs i : {Inputs::Gaussian, Inputs::Rademacher})
+  for (Inputs i : {Inputs::Gaussian, Inputs::Rademacher, Inputs::Rows})
     if (name == input_traits(i).name) return i;
-  throw std::invalid_argument("inputs must be 'gaussian' or 'rademacher', got '" + name + "'");
+  throw std::invalid_argument("inputs must be 'gaussian', 'rademacher' or 'rows', got '" + name + "'");
 }
 
 }  // namespace onlinesgd

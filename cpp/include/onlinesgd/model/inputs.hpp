@@ -12,6 +12,9 @@ namespace onlinesgd {
 enum class Inputs : int {
   Gaussian = 0,    ///< x_j ~ N(0, 1) i.i.d.
   Rademacher = 1,  ///< x_j = +-1 with probability 1/2 each
+  /// Rows given by the caller (the user's data, a Gaussian mixture's samples):
+  /// Simulator::advance_rows steps on them; nothing is drawn. Not rotation invariant.
+  Rows = 8,
 };
 
 struct InputTraits {

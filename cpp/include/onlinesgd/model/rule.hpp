@@ -100,8 +100,26 @@ class Rule {
     // the active teacher's rows, then the fixed (centring) rows: with one teacher, all rows in order
     for (int m = first_; m < last_; ++m) delta -= v_star[m] * act_g(g_teacher_[m], fields[K_ + m]);
     for (int m = fixed_; m < M_; ++m) delta -= v_star[m] * act_g(g_teacher_[m], fields[K_ + m]);
+    return apply(fields, delta, K_ + M_, v, feedback, coef, dv);
+  }
+
+  /// One sample with a given label y (the user's data, a Gaussian mixture): Delta = phi - y, the
+  /// teacher unused. `fields`: the K student fields (scaled); otherwise as sample().
+  template <class Real>
+  bool sample_label(const double* fields, double y, const double* v, const double* feedback, Real* coef,
+                    double* dv) const {
+    double delta = -y;
+    for (int k = 0; k < K_; ++k) delta += v[k] * act_g(g_, fields[k]);
+    return apply(fields, delta, K_, v, feedback, coef, dv);
+  }
+
+ private:
+  /// The updates of a sample whose error is delta; `checked`: the leading fields to check.
+  template <class Real>
+  bool apply(const double* fields, double delta, int checked, const double* v, const double* feedback, Real* coef,
+             double* dv) const {
     bool ok = std::abs(delta) < kDivergence;
-    for (int j = 0; j < K_ + M_; ++j) ok = ok && std::abs(fields[j]) < kDivergence;
+    for (int j = 0; j < checked; ++j) ok = ok && std::abs(fields[j]) < kDivergence;
     if (!ok) return false;
     const double* f = feedback_in_use(feedback_rule_, v, feedback);
     for (int k = 0; k < K_; ++k) {
@@ -111,6 +129,7 @@ class Rule {
     return true;
   }
 
+ public:
   /// The head after a step: decay_v v + dv when the head is trained. `share`: the fraction of the
   /// step's samples that used this head (several heads in a mixture phase), which sets its decay.
   void apply_head(double* v, const double* dv, double share = 1.0) const {
