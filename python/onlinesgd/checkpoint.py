@@ -36,6 +36,7 @@ from ._io import atomic_write
 from .config import Config
 from .overlap_simulator import OverlapSimulator
 from .replicas import Replicas, replica_seeds
+from .rows import RowsCore, RowsRun
 from .run import Run, engine_of
 from .simulator import Simulator
 from .times import check_t_max
@@ -184,7 +185,8 @@ def _restore_run(meta: dict, arrays: dict) -> Run:
     engine = meta.get("engine", "weights")  # files written before the overlap engine
     sims = [_restore(c, arrays, prefix, engine) for c, prefix in zip(configs, prefixes)]
     rows = [_recorded({**meta, "info": {}}, arrays, prefix).rows() for prefix in prefixes]
-    return Run(configs, sims, arrays["targets"], rows, infos, replicas=replicas)
+    kind = RowsRun if isinstance(sims[0], RowsCore) else Run  # a Gaussian mixture steps on its rows
+    return kind(configs, sims, arrays["targets"], rows, infos, replicas=replicas)
 
 
 def _continue(path: PathLike, meta: dict, arrays: dict, progress: Optional[bool]) -> Union[Trajectory, Replicas]:

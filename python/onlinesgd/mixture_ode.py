@@ -16,20 +16,15 @@ Gaussian with mean T_ab and covariance Delta_a M[:, b] with the fields, so its p
 with them is (Q^-1 M[:, b]) . (lambda - m_a) (the Stein form of THEORY-DATA.md 2.3 written
 without g'', which for ReLU is a delta function). In the eta^2 term the label's square is 1.
 
-Averages: for a smooth activation (erf, tanh, sigmoid, linear) a tensor Gauss-Hermite rule after
-a square root of Delta_a Q, shifted by the mean (deterministic; converged to ~1e-10 for K <= 4,
-tests/test_mixture_theory.py); for ReLU, whose kink defeats Gauss-Hermite, and for the
-classification error (the probability of a curved region) a fixed set of 2^16 antithetic
-standard-normal points (deterministic: the same points at every evaluation; the error of a
-probability is at most 0.5 / 181 = 2.8e-3, one standard error, and of the ReLU averages ~1e-3
-relative).
+Averages (:mod:`onlinesgd.mixture_averages`): closed forms plus one 1-D integral for erf,
+Gauss-Hermite for the other smooth activations, fixed Monte Carlo points for ReLU and for the
+classification error.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import Any, Optional, Union
 
 import numpy as np
@@ -37,108 +32,9 @@ import numpy as np
 from . import _core
 from .config import Config
 from .mixture import means_gram, mixture_overlaps
+from .mixture_averages import class_error, cluster_averages
 from .times import recording_times
 from .trajectory import Trajectory
-
-MC_POINTS = 1 << 15
-"""Monte Carlo points (antithetic pairs) of the ReLU averages and the classification error."""
-GH_NODES = {1: 24, 2: 20, 3: 14, 4: 10, 5: 8}
-"""Gauss-Hermite nodes per dimension by K (converged to ~1e-10 for erf, tests); larger K uses
-the Monte Carlo points."""
-
-
-@lru_cache(maxsize=16)
-def _gauss_hermite(K: int) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes (n^K x K) and weights (summing to 1) of the tensor rule for N(0, I_K)."""
-    n = GH_NODES[K]
-    x, w = np.polynomial.hermite_e.hermegauss(n)
-    w = w / w.sum()
-    grids = np.meshgrid(*([x] * K), indexing="ij")
-    weights = np.prod(np.meshgrid(*([w] * K), indexing="ij"), axis=0)
-    return np.stack([gr.ravel() for gr in grids], axis=1), weights.ravel()
-
-
-@lru_cache(maxsize=16)
-def _monte_carlo(K: int) -> tuple[np.ndarray, np.ndarray]:
-    """MC_POINTS fixed standard-normal points in K dimensions (antithetic), equal weights."""
-    z = np.random.default_rng(20210223).standard_normal((MC_POINTS // 2, K))
-    z = np.concatenate([z, -z])
-    return z, np.full(len(z), 1.0 / len(z))
-
-
-def points(activation: str, K: int) -> tuple[np.ndarray, np.ndarray]:
-    """The standard-normal integration points and weights of the averages for ``activation``."""
-    smooth = activation != "relu" and K in GH_NODES
-    return _gauss_hermite(K) if smooth else _monte_carlo(K)
-
-
-def _sqrt_psd(S: np.ndarray) -> np.ndarray:
-    """L with L L^T = S for a symmetric positive semi-definite S (eigenvalues clipped at 0)."""
-    lam, U = np.linalg.eigh((S + S.T) / 2)
-    return U * np.sqrt(np.clip(lam, 0.0, None))
-
-
-def _fields(m: np.ndarray, z: np.ndarray, L: np.ndarray) -> np.ndarray:
-    """m + z L^T for many points z (n x K): K broadcast terms, faster than a BLAS call this thin."""
-    out = np.broadcast_to(m, z.shape).copy()
-    for j in range(z.shape[1]):
-        out += z[:, j : j + 1] * L[:, j]
-    return out
-
-
-def _act(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    g, dg = _core.activation_values(name, x.ravel())
-    return np.asarray(g).reshape(x.shape), np.asarray(dg).reshape(x.shape)
-
-
-def cluster_averages(
-    activation: str, m: np.ndarray, S: np.ndarray, v: np.ndarray, ybar: float, Z: Any = None
-) -> dict[str, Any]:
-    """The averages over lambda ~ N(m, S) that the drift of one cluster needs.
-
-    Parameters
-    ----------
-    activation : the student's activation g.
-    m, S : mean (K) and covariance (K x K) of the fields.
-    v : the head (K).
-    ybar : the mean label of the cluster, (1 - 2 label_flip) y.
-    Z : (points, weights) of N(0, I_K); None: :func:`points` for the activation.
-
-    Returns
-    -------
-    dict
-        ``e`` (K) E[E_k]; ``El`` (K x K) E[E_k (lambda_l - m_l)]; ``EE`` (K x K) E[E_k E_l] with
-        label^2 = 1; ``Eg`` (K) E[g(lambda_k)(ybar - phi)]; ``mse`` E[(y - phi)^2], the label's
-        square 1; where E_k = v_k g'(lambda_k)(ybar - phi) and phi = sum_k v_k g(lambda_k).
-
-    Raises
-    ------
-    ValueError
-        for an unknown activation (from the C++ core).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from onlinesgd.mixture_ode import cluster_averages
-    >>> a = cluster_averages("linear", np.array([0.5]), np.array([[1.0]]), np.array([1.0]), 1.0)
-    >>> round(float(a["mse"]), 10)  # E[(1 - lambda)^2] = 0.5^2 + 1
-    1.25
-    """
-    z, w = points(activation, len(m)) if Z is None else Z
-    d = _fields(np.zeros(len(m)), z, _sqrt_psd(S))
-    lam = m + d
-    G, DG = _act(activation, lam)
-    phi = G @ v
-    r = ybar - phi
-    sq = 1.0 - 2.0 * ybar * phi + phi**2
-    A = DG * (w * r)[:, None]
-    return {
-        "e": v * A.sum(axis=0),
-        "El": v[:, None] * (A.T @ d),
-        "EE": np.outer(v, v) * (DG.T @ (DG * (w * sq)[:, None])),
-        "Eg": G.T @ (w * r),
-        "mse": float(w @ sq),
-    }
 
 
 def _clusters(c: Config) -> list[tuple[float, float, float]]:
@@ -159,7 +55,7 @@ def mixture_errors(c: Config, Q: np.ndarray, M: np.ndarray, v: np.ndarray) -> tu
     Returns
     -------
     (eg, class_error) : floats; eg by the averages of :func:`cluster_averages`, the
-        classification error from the fixed Monte Carlo points (standard error <= 2.8e-3).
+        classification error from fixed Monte Carlo points (standard error <= 2.8e-3).
 
     Raises
     ------
@@ -176,14 +72,11 @@ def mixture_errors(c: Config, Q: np.ndarray, M: np.ndarray, v: np.ndarray) -> tu
     0.5
     """
     flip = 1.0 - 2.0 * c.label_flip
-    mc = _monte_carlo(c.K)
     eg = err = 0.0
     for a, (p, delta, y) in enumerate(_clusters(c)):
         S = delta * np.asarray(Q)
         eg += 0.5 * p * cluster_averages(c.student_g, M[:, a], S, v, flip * y)["mse"]
-        lam = _fields(M[:, a], mc[0], _sqrt_psd(S))
-        yphi = y * (_act(c.student_g, lam)[0] @ v)
-        err += p * float(np.mean((yphi < 0) + 0.5 * (yphi == 0)))
+        err += p * class_error(c.student_g, M[:, a], S, v, y)
     return eg, err
 
 
@@ -196,10 +89,9 @@ def mixture_rhs(c: Config, Q: np.ndarray, M: np.ndarray, v: np.ndarray) -> tuple
     Qinv_M = np.linalg.solve(Q, M)
     K = c.K
     dQ, dM, dv = np.zeros((K, K)), np.zeros_like(M), np.zeros(K)
-    Z = points(c.student_g, K)
     for a, (p, delta, y) in enumerate(_clusters(c)):
         m = M[:, a]
-        avg = cluster_averages(c.student_g, m, delta * Q, v, flip * y, Z)
+        avg = cluster_averages(c.student_g, m, delta * Q, v, flip * y)
         Elam = avg["El"] + np.outer(avg["e"], m)  # E[E_k lambda_l]
         dQ += p * (eta * (Elam + Elam.T) + eta**2 * delta * avg["EE"])
         dM += p * eta * (np.outer(avg["e"], T[a]) + avg["El"] @ Qinv_M)
