@@ -37,6 +37,15 @@ def _numbers(name: str, value: Any, count: int) -> tuple:
 def checked_mixture(c: Config) -> dict:
     """The mixture fields of ``c`` checked and normalised (tuples; defaults filled in).
 
+    Parameters
+    ----------
+    c : the config being built (Config.__post_init__ calls this).
+
+    Returns
+    -------
+    dict
+        the normalised fields by name; empty when ``c`` is not a mixture.
+
     Raises
     ------
     ValueError
@@ -44,6 +53,13 @@ def checked_mixture(c: Config) -> dict:
         sizes, non-positive variances, weights that are negative or do not sum to 1, labels
         other than +-1, a label_flip outside [0, 1/2), or a model the mixture does not support
         (several teachers, centring).
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> from onlinesgd.mixture import checked_mixture
+    >>> checked_mixture(onlinesgd.xor_mixture(N=10))["mixture_weights"]
+    (0.25, 0.25, 0.25, 0.25)
     """
     flip = c.label_flip
     if isinstance(flip, bool) or not isinstance(flip, (int, float)) or not 0 <= flip < 0.5:
@@ -127,13 +143,46 @@ def xor_mixture(N: int, L: float = 1.0, variance: float = 0.05, **fields: Any) -
 
 
 def means_gram(c: Config) -> np.ndarray:
-    """T_ab = mu_a . mu_b (C x C)."""
+    """T_ab = mu_a . mu_b (C x C).
+
+    Parameters
+    ----------
+    c : a mixture's config.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> from onlinesgd.mixture import means_gram
+    >>> means_gram(onlinesgd.xor_mixture(N=10))[0]
+    array([ 1., -1.,  0.,  0.])
+    """
     mu = np.array(c.mixture_means)
     return mu @ mu.T
 
 
 def mixture_overlaps(W: np.ndarray, c: Config) -> np.ndarray:
-    """M = W mu^T / sqrt(N) (K x C): the student's overlaps with the cluster means."""
+    """M = W mu^T / sqrt(N) (K x C): the student's overlaps with the cluster means.
+
+    Parameters
+    ----------
+    W : the student's first layer (K x N).
+    c : a mixture's config.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import numpy as np, onlinesgd
+    >>> from onlinesgd.mixture import mixture_overlaps
+    >>> mixture_overlaps(np.full((1, 4), 2.0), onlinesgd.xor_mixture(N=4, K=1))
+    array([[ 1., -1.,  1., -1.]])
+    """
     mu = np.array(c.mixture_means)
     return W[:, : mu.shape[1]] @ mu.T / math.sqrt(c.N)
 
@@ -171,23 +220,46 @@ def informed_weights(c: Config, overlap: float = 0.5, seed: Optional[int] = None
         raise ValueError("informed_weights: the config is not a Gaussian mixture (inputs='mixture')")
     rng = np.random.default_rng(c.seed if seed is None else seed)
     W = c.init_std * rng.standard_normal((c.K, c.N))
-    D = len(c.mixture_means[0])
+    D = len((c.mixture_means or ((),))[0])
     W[:, :D] += math.sqrt(c.N) * overlap * rng.standard_normal((c.K, D))
     return W
 
 
 class MixtureSource(RowSource):
-    """The samples of the mixture of ``config``, as many as asked, keyed by sample index."""
+    """The samples of the mixture of ``config``, as many as asked, keyed by sample index.
+
+    Parameters
+    ----------
+    config : a mixture's config.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> from onlinesgd.mixture import MixtureSource
+    >>> X, y = MixtureSource(onlinesgd.xor_mixture(N=8)).block(0, 3)
+    >>> X.shape, set(y) <= {1.0, -1.0}
+    ((3, 8), True)
+    """
 
     def __init__(self, config: Config) -> None:
         self.config = config
         self.means = np.array(config.mixture_means)
         self.scale = np.sqrt(np.array(config.mixture_variances))
-        self.cumulative = np.cumsum(config.mixture_weights)
+        self.cumulative = np.cumsum(np.array(config.mixture_weights))
         self.labels = np.array(config.mixture_labels)
 
     def clusters(self, first: int, count: int) -> np.ndarray:
-        """The cluster of samples first .. first + count - 1."""
+        """The cluster of samples first .. first + count - 1.
+
+        Parameters
+        ----------
+        first, count : the first sample and how many.
+
+        Returns
+        -------
+        numpy.ndarray
+            cluster indices.
+        """
         u = _core.mixture_uniforms(self.config.seed, first, count, 0)
         return np.minimum(np.searchsorted(self.cumulative, u, side="right"), len(self.labels) - 1)
 

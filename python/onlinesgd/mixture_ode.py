@@ -39,7 +39,7 @@ from .trajectory import Trajectory
 
 def _clusters(c: Config) -> list[tuple[float, float, float]]:
     """(p_a, Delta_a, y_a) of every cluster."""
-    return list(zip(c.mixture_weights, c.mixture_variances, c.mixture_labels))
+    return list(zip(c.mixture_weights or (), c.mixture_variances or (), c.mixture_labels or ()))
 
 
 def mixture_errors(c: Config, Q: np.ndarray, M: np.ndarray, v: np.ndarray) -> tuple[float, float]:
@@ -81,7 +81,30 @@ def mixture_errors(c: Config, Q: np.ndarray, M: np.ndarray, v: np.ndarray) -> tu
 
 
 def mixture_rhs(c: Config, Q: np.ndarray, M: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """dQ/dt, dM/dt and dv/dt of the mixture ODE (module docstring) at (Q, M, v)."""
+    """dQ/dt, dM/dt and dv/dt of the mixture ODE (module docstring) at (Q, M, v).
+
+    Parameters
+    ----------
+    c : a mixture's config.
+    Q, M, v : the state (K x K, K x C, K); Q must be invertible.
+
+    Returns
+    -------
+    (dQ, dM, dv)
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        for a singular Q.
+
+    Examples
+    --------
+    >>> import numpy as np, onlinesgd
+    >>> from onlinesgd.mixture_ode import mixture_rhs
+    >>> c = onlinesgd.xor_mixture(N=100, K=2, activation="erf")
+    >>> [a.shape for a in mixture_rhs(c, np.eye(2), np.zeros((2, 4)), np.ones(2))]
+    [(2, 2), (2, 4), (2,)]
+    """
     eff = c.effective()
     eta, eta_v = eff.lr / c.batch, eff.lr_v / c.batch
     T = means_gram(c)
@@ -167,7 +190,7 @@ def mixture_ode(
     if not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0):
         raise ValueError(f"dt must be a positive number, got {dt!r}")
     Q, M, v, t0 = _initial(config, init)
-    times = recording_times(t_max, times, config.N, config.batch, t0)
+    recorded = recording_times(t_max, times, config.N, config.batch, t0)
     K = config.K
     state = np.concatenate([Q.ravel(), M.ravel(), v])
 
@@ -177,7 +200,7 @@ def mixture_ode(
 
     rows = []
     t = t0
-    for target in times:
+    for target in recorded:
         n = max(1, math.ceil((target - t) / dt - 1e-9)) if target > t else 0
         h = (target - t) / n if n else 0.0
         for _ in range(n):
@@ -193,7 +216,7 @@ def mixture_ode(
     errors = np.array([mixture_errors(config, q, m, w) for q, m, w in zip(Qs, Ms, vs)])
     n, R = len(S), config.teacher_rows
     return Trajectory(
-        times=np.asarray(times, dtype=np.float64),
+        times=np.asarray(recorded, dtype=np.float64),
         Q=Qs,
         R=np.full((n, K, R), np.nan),
         T=np.full((n, R, R), np.nan),

@@ -11,7 +11,7 @@ bits however its rows are cut into blocks and calls, for any number of threads.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import numpy as np
 
@@ -25,18 +25,52 @@ BLOCK_BYTES = 1 << 22
 
 class RowSource:
     """Where the rows of a run come from: :class:`ArraySource` or a Gaussian mixture
-    (:class:`onlinesgd.mixture.MixtureSource`)."""
+    (:class:`onlinesgd.mixture.MixtureSource`). A subclass sets :attr:`rows` and defines
+    :meth:`block` (and :meth:`record` for values recorded besides the overlaps).
+
+    Examples
+    --------
+    >>> from onlinesgd.rows import RowSource
+    >>> RowSource().rows is None  # as many rows as asked
+    True
+    """
 
     rows: Optional[int] = None
     """Rows available (None: as many as asked)."""
 
     def block(self, first: int, count: int) -> tuple[np.ndarray, Optional[np.ndarray]]:
         """Rows ``first .. first + count - 1`` (count x N, float32 or float64, C order) and their
-        labels (float64), or None for the teacher's labels."""
+        labels (float64), or None for the teacher's labels.
+
+        Parameters
+        ----------
+        first, count : the first sample and how many.
+
+        Returns
+        -------
+        (X, y) : the rows and their labels (or None).
+
+        Raises
+        ------
+        NotImplementedError
+            in the base class.
+        """
         raise NotImplementedError
 
     def record(self, sim: Any, config: Config) -> dict:
-        """Extra values of a recorded row (fields.py) for the C++ simulator ``sim`` of ``config``."""
+        """Extra values of a recorded row (fields.py) for the C++ simulator ``sim`` of ``config``.
+
+        Parameters
+        ----------
+        sim : the ``_core.Simulator``.
+        config : its model.
+
+        Returns
+        -------
+        dict
+            values by field name (``test_error``; a mixture's ``eg``, ``M``, ``class_error``);
+            empty in the base class.
+        """
         return {}
 
 
@@ -44,10 +78,32 @@ def check_rows(name: str, X: Any, N: int) -> np.ndarray:
     """``X`` checked as a rows x N array of float32 or float64 (an ``np.memmap`` stays one: it
     is read in blocks, never copied whole), finite everywhere (checked a block at a time).
 
+    Parameters
+    ----------
+    name : the argument's name, for the messages.
+    X : the rows.
+    N : the input dimension.
+
+    Returns
+    -------
+    numpy.ndarray
+        X itself.
+
     Raises
     ------
     ValueError
         naming ``name``: not an array, wrong dtype or shape, or a NaN or infinite entry.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from onlinesgd.rows import check_rows
+    >>> check_rows("inputs", np.zeros((3, 4)), 4).shape
+    (3, 4)
+    >>> check_rows("inputs", np.zeros((3, 5)), 4)
+    Traceback (most recent call last):
+    ...
+    ValueError: inputs must have shape (rows, N) = (rows, 4), got (3, 5)
     """
     if not isinstance(X, np.ndarray):
         raise ValueError(f"{name} must be a NumPy array or np.memmap, got {type(X).__name__}")
@@ -66,10 +122,27 @@ def check_rows(name: str, X: Any, N: int) -> np.ndarray:
 def check_labels(name: str, y: Any, rows: int) -> np.ndarray:
     """``y`` as float64 labels, one per row, finite.
 
+    Parameters
+    ----------
+    name : the argument's name, for the messages.
+    y : the labels.
+    rows : how many there must be.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, C order.
+
     Raises
     ------
     ValueError
         naming ``name``: wrong shape, not real numbers, or not finite.
+
+    Examples
+    --------
+    >>> from onlinesgd.rows import check_labels
+    >>> check_labels("labels", [1, -1], 2)
+    array([ 1., -1.])
     """
     y = np.asarray(y)
     if y.dtype.kind not in "fiu":
@@ -83,7 +156,27 @@ def check_labels(name: str, y: Any, rows: int) -> np.ndarray:
 
 class ArraySource(RowSource):
     """The user's rows ``X`` (rows x N) with labels ``y`` (or None: the teacher's), read in
-    order, and an optional held-out set on which the test error is recorded."""
+    order, and an optional held-out set on which the test error is recorded.
+
+    Parameters
+    ----------
+    config : the model (its N).
+    X, y : the training rows and labels (None: the teacher labels them).
+    test_X, test_y : the held-out rows and labels (test_y needed when y is given).
+
+    Raises
+    ------
+    ValueError
+        naming the argument (``inputs``, ``labels``, ``test_inputs``, ``test_labels``).
+
+    Examples
+    --------
+    >>> import numpy as np, onlinesgd
+    >>> from onlinesgd.rows import ArraySource
+    >>> src = ArraySource(onlinesgd.Config(N=4), np.ones((10, 4)), np.ones(10))
+    >>> src.rows, src.block(8, 2)[0].shape
+    (10, (2, 4))
+    """
 
     def __init__(
         self,
@@ -99,7 +192,9 @@ class ArraySource(RowSource):
         if test_X is None and test_y is not None:
             raise ValueError("test_labels: give test_inputs with them")
         self.test_X = None if test_X is None else check_rows("test_inputs", test_X, config.N)
-        self.test_y = None if test_y is None else check_labels("test_labels", test_y, self.test_X.shape[0])
+        self.test_y = None
+        if self.test_X is not None and test_y is not None:
+            self.test_y = check_labels("test_labels", test_y, self.test_X.shape[0])
         if self.test_X is not None and self.test_y is None and self.y is not None:
             raise ValueError("test_labels: the training labels are given, so give the test set's too")
 
@@ -110,16 +205,16 @@ class ArraySource(RowSource):
     def record(self, sim: Any, config: Config) -> dict:
         if self.test_X is None:
             return {}
-        return {"test_error": test_error(sim, config, self.test_X, self.test_y)}
+        return {"test_error": _test_error(sim, config, self.test_X, self.test_y)}
 
 
-def activation(name: str, x: np.ndarray) -> np.ndarray:
+def _activation(name: str, x: np.ndarray) -> np.ndarray:
     """g(x) elementwise for the named activation, as the C++ engines compute it."""
     x = np.asarray(x, dtype=np.float64)
     return np.asarray(_core.activation_values(name, x.ravel())[0]).reshape(x.shape)
 
 
-def test_error(sim: Any, config: Config, X: np.ndarray, y: Optional[np.ndarray]) -> float:
+def _test_error(sim: Any, config: Config, X: np.ndarray, y: Optional[np.ndarray]) -> float:
     """1/2 the mean of (phi(x) - y)^2 over the rows of X, with the teacher's noiseless labels
     when y is None; ``sim`` is a ``_core.Simulator`` of ``config``."""
     W, v = sim.W, sim.overlaps()[3]
@@ -128,10 +223,10 @@ def test_error(sim: Any, config: Config, X: np.ndarray, y: Optional[np.ndarray])
     step = max(1, BLOCK_BYTES // max(1, X.itemsize * X.shape[1]))
     for first in range(0, X.shape[0], step):
         x = np.asarray(X[first : first + step], dtype=np.float64)
-        phi = activation(config.student_g, x @ W.T * scale) @ v
+        phi = _activation(config.student_g, x @ W.T * scale) @ v
         if y is None:
             B, v_star = sim.B, sim.v_star
-            target = sum(v_star[m] * activation(g, x @ B[m] * scale) for m, g in enumerate(config.row_activations))
+            target = sum(v_star[m] * _activation(g, x @ B[m] * scale) for m, g in enumerate(config.row_activations))
         else:
             target = y[first : first + step]
         total += float(np.sum((phi - target) ** 2))
@@ -140,7 +235,21 @@ def test_error(sim: Any, config: Config, X: np.ndarray, y: Optional[np.ndarray])
 
 class RowsCore:
     """A ``_core.Simulator`` (inputs ``"rows"``) with its :class:`RowSource`: every attribute
-    reads and writes the C++ simulator's, and :meth:`advance_rows` steps it on the next rows."""
+    reads and writes the C++ simulator's, and :meth:`advance_rows` steps it on the next rows.
+
+    Parameters
+    ----------
+    core : the ``_core.Simulator``, built from :func:`core_config`.
+    source : where its rows come from.
+    config : its model.
+
+    Examples
+    --------
+    >>> import numpy as np, onlinesgd
+    >>> sim = onlinesgd.Simulator(onlinesgd.Config(N=20), inputs=np.ones((50, 20)))
+    >>> sim._sim.advance_rows(30), sim.steps
+    (30, 30)
+    """
 
     def __init__(self, core: Any, source: RowSource, config: Config) -> None:
         object.__setattr__(self, "_core", core)
@@ -149,7 +258,13 @@ class RowsCore:
 
     def extra(self) -> dict:
         """The source's values of a recorded row (test error; a mixture's eg, M and
-        classification error; fields.py), computed once per step count."""
+        classification error; fields.py), computed once per step count.
+
+        Returns
+        -------
+        dict
+            by field name (:meth:`RowSource.record`).
+        """
         steps = int(self._core.steps)
         cached = self.__dict__.get("_extra")
         if cached is None or cached[0] != steps:
@@ -158,11 +273,22 @@ class RowsCore:
         return cached[1]
 
     def generalisation_error(self) -> float:
-        """eg: a mixture's mean-squared error; with a teacher, eg against it from the overlaps."""
+        """eg: a mixture's mean-squared error; with a teacher, eg against it from the overlaps.
+
+        Returns
+        -------
+        float
+        """
         return float(self.extra().get("eg", self._core.generalisation_error()))
 
     def task_errors(self) -> list:
-        """eg of the one task (several teachers are not supported on given rows)."""
+        """eg of the one task (several teachers are not supported on given rows).
+
+        Returns
+        -------
+        list
+            one number.
+        """
         return [self.generalisation_error()] if "eg" in self.extra() else self._core.task_errors()
 
     def __getattr__(self, name: str) -> Any:
@@ -173,7 +299,17 @@ class RowsCore:
 
     def advance_rows(self, n: int) -> int:
         """Steps on the next ``n`` steps' rows (``batch`` each) of the source, in blocks of about
-        :data:`BLOCK_BYTES`; returns the steps done (fewer: diverged)."""
+        :data:`BLOCK_BYTES`.
+
+        Parameters
+        ----------
+        n : steps to do.
+
+        Returns
+        -------
+        int
+            the steps done (fewer than n: the weights diverged).
+        """
         core, batch = self._core, self.model.batch
         per_block = max(1, BLOCK_BYTES // (8 * self.model.N * batch))  # steps per call
         done = 0
@@ -189,12 +325,29 @@ class RowsCore:
 
 class RowsRun(Run):
     """:class:`~onlinesgd.run.Run` on given rows: the simulators are :class:`RowsCore`; steps
-    go through their sources, and a run that needs more rows than a source holds is refused."""
+    go through their sources, and a run that needs more rows than a source holds is refused.
+
+    Parameters
+    ----------
+    *args, **kwargs : as for :class:`~onlinesgd.run.Run`.
+
+    Raises
+    ------
+    ValueError
+        naming ``inputs``, when the rows do not reach the last recording time.
+
+    Examples
+    --------
+    >>> import numpy as np, onlinesgd
+    >>> sim = onlinesgd.Simulator(onlinesgd.Config(N=20), inputs=np.ones((50, 20)))
+    >>> type(sim._run_to(times=[0, 2])).__name__
+    'RowsRun'
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for sim in self.sims:
-            rows = sim.source.rows
+            rows = cast(RowsCore, sim).source.rows
             need = int(self.targets[-1]) * self.config.batch if len(self.targets) else 0
             if rows is not None and need > rows:
                 raise ValueError(
@@ -213,11 +366,27 @@ def make_source(
     """The source of a run's rows: the user's arrays, a Gaussian mixture's samples, or None
     (the C++ core draws the inputs).
 
+    Parameters
+    ----------
+    config : the model.
+    inputs, labels, test_inputs, test_labels : as for :func:`onlinesgd.simulate`.
+
+    Returns
+    -------
+    RowSource or None
+
     Raises
     ------
     ValueError
         naming the argument: arrays with a mixture, labels or a test set without inputs, or
         anything :class:`ArraySource` refuses.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> from onlinesgd.rows import make_source
+    >>> make_source(onlinesgd.Config(N=10)) is None
+    True
     """
     if inputs is None:
         for name, value in (("labels", labels), ("test_inputs", test_inputs), ("test_labels", test_labels)):
@@ -237,7 +406,23 @@ def make_source(
 
 def core_config(config: Config) -> Any:
     """The C++ ModelConfig of a run on given rows: inputs ``"rows"`` (nothing drawn, no teacher
-    frame: rows need not be rotation invariant)."""
+    frame: rows need not be rotation invariant).
+
+    Parameters
+    ----------
+    config : the model.
+
+    Returns
+    -------
+    _core.ModelConfig
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> from onlinesgd.rows import core_config
+    >>> core_config(onlinesgd.Config(N=10)).inputs
+    'rows'
+    """
     c = config.to_core()
     c.inputs = "rows"
     return c
