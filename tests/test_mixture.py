@@ -204,12 +204,15 @@ def test_simulation_follows_the_ode_erf_odd_labels():
 
 @pytest.mark.slow
 def test_simulation_follows_the_ode_relu_xor():
-    # The paper's setting (K = 4, Delta = 0.05, lr = lr_v = 0.2), t <= 3: ReLU averages by the
-    # fixed Monte Carlo points, whose bias (~1e-3) sits below the N = 2000 deviations (~1e-2).
+    # The paper's setting (K = 4, Delta = 0.05, lr = lr_v = 0.2), t <= 3. Measured (4 seeds, mean
+    # of the largest deviations of eg, Q, M, v): N = 500 1.1e-2, 1.8e-2, 1.1e-2, 1.1e-2; N = 8000
+    # 3.9e-3, 6.2e-3, 3.6e-3, 5.6e-3: ratios 0.32-0.50 for the 1/sqrt(16) = 0.25 expected (N = 2000
+    # is too close to 500 for 4 seeds: one seed's fast initial drop of eg, 1.9 -> 1.1, deviates
+    # 3e-2). The ReLU averages' Monte Carlo bias, 2e-4 in eg (2^15 against 2^18 points), is far below.
     cfg = lambda N, s: onlinesgd.xor_mixture(N=N, K=4, variance=0.05, lr=0.2, lr_v=0.2, seed=s)
-    small = np.mean([_deviation(cfg(500, s), 0.7, False) for s in range(3)], axis=0)
-    large = np.mean([_deviation(cfg(2000, s), 0.7, False) for s in range(3)], axis=0)
-    assert np.all(large < 0.8 * small), (small, large)
+    small = np.mean([_deviation(cfg(500, s), 0.7, False) for s in range(4)], axis=0)
+    large = np.mean([_deviation(cfg(8000, s), 0.7, False) for s in range(4)], axis=0)
+    assert np.all(large < 0.65 * small), (small, large)
 
 
 def test_mixture_run_resumes_bit_for_bit_from_a_checkpoint(tmp_path, monkeypatch):

@@ -40,7 +40,8 @@ void bind_rows(py::module_& m) {
       [](const std::string& name, const Eigen::ArrayXd& x) {
         const auto a = onlinesgd::activation_from_name(name);
         Eigen::ArrayXd g(x.size()), dg(x.size());
-        for (Eigen::Index i = 0; i < x.size(); ++i) g(i) = onlinesgd::act_g(a, x(i)), dg(i) = onlinesgd::act_dg(a, x(i));
+        for (Eigen::Index i = 0; i < x.size(); ++i)
+          g(i) = onlinesgd::act_g(a, x(i)), dg(i) = onlinesgd::act_dg(a, x(i));
         return py::make_tuple(g, dg);
       },
       py::arg("name"), py::arg("x"), "g(x) and g'(x) of the named activation, elementwise (the engines' own)");
