@@ -55,9 +55,10 @@ def test_memmap_float32_gives_same_bits_as_array(tmp_path):
     assert np.array_equal(a.Q, b.Q) and np.array_equal(a.R, b.R) and np.array_equal(a.v, b.v)
 
 
-def test_same_bits_for_any_thread_count_and_any_cut():
-    c = onlinesgd.Config(N=400, K=2, lr=0.5, batch=4, noise=0.3, seed=4)
-    X = np.random.default_rng(5).standard_normal((4000, c.N))
+@pytest.mark.parametrize("batch", [1, 4])  # the fused online loop, and the reference step
+def test_same_bits_for_any_thread_count_and_any_cut(batch):
+    c = onlinesgd.Config(N=400, K=2, lr=0.5, lr_v=0.3, batch=batch, noise=0.3, weight_decay=0.2, seed=4)
+    X = np.random.default_rng(5).standard_normal((4000 * batch, c.N))
     threads = _core.max_threads()
     try:
         _core.set_max_threads(1)
@@ -70,7 +71,7 @@ def test_same_bits_for_any_thread_count_and_any_cut():
     sim.run(times=[0, 1.3], progress=False)
     pieces = sim.run(times=[10], progress=False)
     assert np.array_equal(one.Q, two.Q) and np.array_equal(one.R, two.R)
-    assert np.array_equal(pieces.Q[-1], one.Q[-1])
+    assert np.array_equal(pieces.Q[-1], one.Q[-1]) and np.array_equal(pieces.v[-1], one.v[-1])
 
 
 def test_gaussian_rows_follow_the_ode():

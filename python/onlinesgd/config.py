@@ -121,11 +121,12 @@ class Config:
     copy_head : at each switch, the new task's head starts from the old task's ("multi" only).
     freeze_features : the first layer is not trained after the first switch.
 
-    Gaussian-mixture classification (inputs="mixture", docs/data.md; :mod:`onlinesgd.mixture`):
-    x = mu_a + sqrt(Delta_a) z from cluster a, with label y_a; no teacher network.
+    Gaussian-mixture classification (docs/data.md, :mod:`onlinesgd.mixture`). With
+    inputs="mixture" a sample of cluster a is x = mu_a + sqrt(Delta_a) z with label y_a; there is
+    no teacher network.
 
     mixture_means : the C cluster means, C x D: mu_a's coordinates on the first D input
-        directions e_1 .. e_D (|mu_a| = O(1)).
+        directions e_1 .. e_D (norms of order 1).
     mixture_variances : Delta_a > 0 of each cluster (C numbers); None: 1 each.
     mixture_weights : the probability p_a of each cluster (C numbers summing to 1); None: 1/C each.
     mixture_labels : y_a = +1 or -1 of each cluster (C numbers).

@@ -81,10 +81,12 @@ class Simulator {
   bool step_on(const RowMatrix& X, const Eigen::VectorXd& zeta, const RowMatrix* xi = nullptr);
   /// Steps on given input rows (row_stepper.cpp): rows / batch steps on X (rows x N, row stride
   /// ld, float or double) in order, with the labels given (one per row) or, when null, the
-  /// teacher's, with label noise from the Labels stream as advance() draws it. Each step is the
-  /// reference step (step.hpp; in float32 precision the weights are rounded after each step), so
-  /// the result does not depend on how the rows are cut into calls. Returns the steps done; fewer
-  /// than rows / batch: diverged.
+  /// teacher's, with label noise from the Labels stream as advance() draws it. Online steps run a
+  /// fused loop on the stored weights (one pass per step, fixed-lane sums); minibatches and
+  /// Langevin noise the reference step (step.hpp; in float32 precision the weights are rounded
+  /// after each step). Either way the result does not depend on how the rows are cut into calls
+  /// or on the thread count. Returns the steps done; fewer than rows / batch: diverged. Throws
+  /// std::invalid_argument for a run in the teacher frame (rows are in the input basis).
   template <class In>
   std::uint64_t advance_rows(const In* X, std::int64_t ld, std::uint64_t rows, const double* labels);
   /// The standard-normal Langevin noise Xi (K x N, input basis) that step `step` adds, scaled by
