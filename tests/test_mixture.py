@@ -6,9 +6,8 @@ import numpy as np
 import onlinesgd
 import pytest
 import reference_numpy as ref
-from onlinesgd.mixture import MixtureSource, mixture_overlaps
+from onlinesgd.mixture import MixtureSource, mixture_errors, mixture_overlaps
 from onlinesgd.mixture_averages import cluster_averages, gauss_hermite, points
-from onlinesgd.mixture_ode import mixture_errors
 
 XOR = {"mixture_means": ((1, 0), (-1, 0), (0, 1), (0, -1)), "mixture_labels": (1, 1, -1, -1)}
 

@@ -48,7 +48,7 @@ from .forgetting_map import ForgettingMap, forgetting_map  # noqa: E402
 __all__ += ["ForgettingMap", "continual", "forgetting_map"]
 
 # Structured data: the user's own rows and Gaussian-mixture classification (docs/data.md).
-from .mixture import informed_weights, xor_mixture  # noqa: E402
-from .mixture_ode import mixture_errors, mixture_ode  # noqa: E402
+from .mixture import informed_weights, mixture_errors, xor_mixture  # noqa: E402
+from .mixture_ode import mixture_ode  # noqa: E402
 
 __all__ += ["informed_weights", "mixture_errors", "mixture_ode", "xor_mixture"]

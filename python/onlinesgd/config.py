@@ -11,6 +11,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import tasks
+from .mixture_fields import checked_mixture
 from .scalings import SCALINGS, Scaled, scale, scaled_teacher_readout
 
 ACTIVATIONS = ("erf", "relu", "linear", "sigmoid", "tanh")
@@ -121,9 +122,8 @@ class Config:
     copy_head : at each switch, the new task's head starts from the old task's ("multi" only).
     freeze_features : the first layer is not trained after the first switch.
 
-    Gaussian-mixture classification (docs/data.md, :mod:`onlinesgd.mixture`). With
-    inputs="mixture" a sample of cluster a is x = mu_a + sqrt(Delta_a) z with label y_a; there is
-    no teacher network.
+    Gaussian-mixture classification (docs/data.md, onlinesgd.mixture). With inputs "mixture" a
+    sample of cluster a is mu_a + sqrt(Delta_a) z with label y_a, and there is no teacher network.
 
     mixture_means : the C cluster means, C x D: mu_a's coordinates on the first D input
         directions e_1 .. e_D (norms of order 1).
@@ -230,8 +230,6 @@ class Config:
                 f"delta is Veiga's learning-rate exponent: set scaling='veiga' (scaling is {self.scaling!r})"
             )
         self._check_teachers()
-        from .mixture import checked_mixture  # the mixture module reads Config
-
         for name, value in checked_mixture(self).items():
             set_(name, value)
 

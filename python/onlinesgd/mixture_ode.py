@@ -31,53 +31,10 @@ import numpy as np
 
 from . import _core
 from .config import Config
-from .mixture import means_gram, mixture_overlaps
-from .mixture_averages import class_error, cluster_averages
+from .mixture import cluster_params, means_gram, mixture_errors, mixture_overlaps
+from .mixture_averages import cluster_averages
 from .times import recording_times
 from .trajectory import Trajectory
-
-
-def _clusters(c: Config) -> list[tuple[float, float, float]]:
-    """(p_a, Delta_a, y_a) of every cluster."""
-    return list(zip(c.mixture_weights or (), c.mixture_variances or (), c.mixture_labels or ()))
-
-
-def mixture_errors(c: Config, Q: np.ndarray, M: np.ndarray, v: np.ndarray) -> tuple[float, float]:
-    """The mean-squared error eg = 1/2 E[(y - phi)^2] (with the flipped labels) and the
-    classification error P(y phi < 0) (against the clusters' true labels; phi = 0 counts 1/2)
-    of a student with overlaps Q, M and head v on the mixture of ``c``.
-
-    Parameters
-    ----------
-    c : the mixture's config (inputs="mixture").
-    Q, M, v : the student's overlaps (K x K, K x C) and head (K).
-
-    Returns
-    -------
-    (eg, class_error) : floats; eg by the averages of :func:`cluster_averages`, the
-        classification error from fixed Monte Carlo points (standard error <= 2.8e-3).
-
-    Raises
-    ------
-    ValueError
-        for an unknown activation.
-
-    Examples
-    --------
-    >>> import numpy as np, onlinesgd
-    >>> from onlinesgd.mixture_ode import mixture_errors
-    >>> c = onlinesgd.xor_mixture(N=100, K=2, activation="erf")
-    >>> eg, err = mixture_errors(c, np.eye(2), np.zeros((2, 4)), np.ones(2))
-    >>> round(err, 6)  # an odd network on XOR: chance level
-    0.5
-    """
-    flip = 1.0 - 2.0 * c.label_flip
-    eg = err = 0.0
-    for a, (p, delta, y) in enumerate(_clusters(c)):
-        S = delta * np.asarray(Q)
-        eg += 0.5 * p * cluster_averages(c.student_g, M[:, a], S, v, flip * y)["mse"]
-        err += p * class_error(c.student_g, M[:, a], S, v, y)
-    return eg, err
 
 
 def mixture_rhs(c: Config, Q: np.ndarray, M: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -112,7 +69,7 @@ def mixture_rhs(c: Config, Q: np.ndarray, M: np.ndarray, v: np.ndarray) -> tuple
     Qinv_M = np.linalg.solve(Q, M)
     K = c.K
     dQ, dM, dv = np.zeros((K, K)), np.zeros_like(M), np.zeros(K)
-    for a, (p, delta, y) in enumerate(_clusters(c)):
+    for a, (p, delta, y) in enumerate(cluster_params(c)):
         m = M[:, a]
         avg = cluster_averages(c.student_g, m, delta * Q, v, flip * y)
         Elam = avg["El"] + np.outer(avg["e"], m)  # E[E_k lambda_l]

@@ -17,61 +17,22 @@ import numpy as np
 
 from . import _core
 from .config import Config
+from .row_source import RowSource
 from .run import Run
 
 BLOCK_BYTES = 1 << 22
 """Rows handed to C++ per call: about 4 MiB of them (at least one step's)."""
-
-
-class RowSource:
-    """Where the rows of a run come from: :class:`ArraySource` or a Gaussian mixture
-    (:class:`onlinesgd.mixture.MixtureSource`). A subclass sets :attr:`rows` and defines
-    :meth:`block` (and :meth:`record` for values recorded besides the overlaps).
-
-    Examples
-    --------
-    >>> from onlinesgd.rows import RowSource
-    >>> RowSource().rows is None  # as many rows as asked
-    True
-    """
-
-    rows: Optional[int] = None
-    """Rows available (None: as many as asked)."""
-
-    def block(self, first: int, count: int) -> tuple[np.ndarray, Optional[np.ndarray]]:
-        """Rows ``first .. first + count - 1`` (count x N, float32 or float64, C order) and their
-        labels (float64), or None for the teacher's labels.
-
-        Parameters
-        ----------
-        first, count : the first sample and how many.
-
-        Returns
-        -------
-        (X, y) : the rows and their labels (or None).
-
-        Raises
-        ------
-        NotImplementedError
-            in the base class.
-        """
-        raise NotImplementedError
-
-    def record(self, sim: Any, config: Config) -> dict:
-        """Extra values of a recorded row (fields.py) for the C++ simulator ``sim`` of ``config``.
-
-        Parameters
-        ----------
-        sim : the ``_core.Simulator``.
-        config : its model.
-
-        Returns
-        -------
-        dict
-            values by field name (``test_error``; a mixture's ``eg``, ``M``, ``class_error``);
-            empty in the base class.
-        """
-        return {}
+__all__ = [
+    "BLOCK_BYTES",
+    "ArraySource",
+    "RowSource",
+    "RowsCore",
+    "RowsRun",
+    "check_labels",
+    "check_rows",
+    "core_config",
+    "make_source",
+]
 
 
 def check_rows(name: str, X: Any, N: int) -> np.ndarray:

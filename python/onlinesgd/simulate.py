@@ -80,7 +80,7 @@ def simulate(
     checkpoint holds all replicas.
     """
     data = {"inputs": inputs, "labels": labels, "test_inputs": test_inputs, "test_labels": test_labels}
-    if inputs is not None or config.inputs == "mixture":
+    if inputs is not None or getattr(config, "inputs", None) == "mixture":  # (a non-Config is refused below)
         if engine != "weights":
             raise ValueError(
                 f"engine {engine!r} cannot run given rows or a mixture: data rows are not rotation invariant "
