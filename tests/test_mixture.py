@@ -275,3 +275,12 @@ def test_sweep_over_a_mixture_field():
     base = onlinesgd.xor_mixture(N=200, K=2, lr=0.5, activation="erf")
     res = onlinesgd.sweep(base, {"label_flip": [0.0, 0.2]}, times=[0, 1], workers=1, progress=False)
     assert len(res) == 2
+
+
+def test_mixture_replicas_are_the_single_runs():
+    c = onlinesgd.xor_mixture(N=200, K=2, lr=0.5, lr_v=0.5, seed=3)
+    reps = onlinesgd.simulate(c, times=[0, 1, 2], replicas=2, progress=False)
+    single = onlinesgd.simulate(c.replace(seed=4), times=[0, 1, 2], progress=False)
+    np.testing.assert_array_equal(reps.trajectories[1].extra["M"], single.extra["M"])
+    np.testing.assert_array_equal(reps.trajectories[1].Q, single.Q)
+    assert reps.mean.extra["class_error"].shape == (3,)

@@ -14,6 +14,7 @@ from .checkpoint import run_with_checkpoint
 from .config import Config
 from .overlap_simulator import check_engine, make_simulator
 from .replicas import Replicas, replica_seeds
+from .rows import RowsCore, RowsRun
 from .run import DivergenceWarning, Run
 from .simulator import ArrayLike, Simulator, check_array
 from .times import check_t_max, check_times, default_times, recording_times, target_steps
@@ -59,7 +60,8 @@ def simulate(
     row) or, without them, the teacher's labels of the rows; ``test_inputs`` (and
     ``test_labels``, needed when ``labels`` are) add the recorded field ``test_error``. Given
     rows run on the weights engine, without replicas or checkpoints. A Gaussian-mixture config
-    (inputs="mixture") draws its own samples and records its eg, M and class_error.
+    (inputs="mixture") draws its own samples and records its eg, M and class_error (with replicas
+    and checkpoints as usual).
 
     Time is t = samples / N (with minibatches one step advances t by batch / N). The overlaps
     and eg are recomputed exactly from the weights at each recorded time.
@@ -86,7 +88,7 @@ def simulate(
                 f"engine {engine!r} cannot run given rows or a mixture: data rows are not rotation invariant "
                 "(use engine='weights')"
             )
-        if replicas is not None or (checkpoint is not None and inputs is not None):
+        if inputs is not None and (replicas is not None or checkpoint is not None):
             raise ValueError("inputs: given rows run alone, without replicas or checkpoints")
     if replicas is not None:
         if any(a is not None for a in (W, v, B, v_star)):
@@ -150,7 +152,8 @@ def simulate_replicas(
         make_simulator(engine, config.replace(seed=seed), overlaps=overlaps)
         for seed in replica_seeds(config.seed, int(replicas))
     ]
-    run = Run(
+    kind = RowsRun if isinstance(sims[0]._sim, RowsCore) else Run  # a Gaussian mixture steps on its rows
+    run = kind(
         [sim.config for sim in sims], [sim._sim for sim in sims], target_steps(config, t_max, times, 0.0), replicas=True
     )
     if checkpoint is not None:
