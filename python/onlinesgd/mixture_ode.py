@@ -43,7 +43,7 @@ def mixture_rhs(c: Config, Q: np.ndarray, M: np.ndarray, v: np.ndarray) -> tuple
     Parameters
     ----------
     c : a mixture's config.
-    Q, M, v : the state (K x K, K x C, K); Q must be invertible.
+    Q, M, v : the state (K x K, K x C, K).
 
     Returns
     -------
@@ -51,8 +51,8 @@ def mixture_rhs(c: Config, Q: np.ndarray, M: np.ndarray, v: np.ndarray) -> tuple
 
     Raises
     ------
-    numpy.linalg.LinAlgError
-        for a singular Q.
+    ValueError
+        for an unknown activation.
 
     Examples
     --------
@@ -66,7 +66,9 @@ def mixture_rhs(c: Config, Q: np.ndarray, M: np.ndarray, v: np.ndarray) -> tuple
     eta, eta_v = eff.lr / c.batch, eff.lr_v / c.batch
     T = means_gram(c)
     flip = 1.0 - 2.0 * c.label_flip
-    Qinv_M = np.linalg.solve(Q, M)
+    # the regression of x.mu_b on the fields: M[:, b] lies in the range of Q (both are W times
+    # something), so the pseudo-inverse is exact when Q is singular (a zero or degenerate student)
+    Qinv_M = np.linalg.pinv(Q, rcond=1e-13, hermitian=True) @ M
     K = c.K
     dQ, dM, dv = np.zeros((K, K)), np.zeros_like(M), np.zeros(K)
     for a, (p, delta, y) in enumerate(cluster_params(c)):
