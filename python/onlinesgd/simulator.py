@@ -52,6 +52,11 @@ class Simulator(Stepping):
     ``centred`` config's teacher also holds the student's initial rows and head (its last K rows):
     given W or v replace them too; ``B`` and ``v_star`` may then also be given whole (M + K rows,
     as :attr:`B` reads them back).
+
+    With ``inputs`` (rows x N, float32 or float64, an array or ``np.memmap``) it steps on those
+    rows in order, with ``labels`` or the teacher's, and records the test error on ``test_inputs``
+    (``test_labels``) when given; a Gaussian-mixture config draws the mixture's samples
+    (docs/data.md, :func:`onlinesgd.simulate`).
     """
 
     def __init__(
