@@ -18,7 +18,7 @@ def test_a_row_is_the_time_the_overlaps_and_eg():
     row = dict(zip(names(), record(sim._sim)))
     # heads and eg_tasks: every head and eg on every task (one of each with one teacher)
     # test_error, M and class_error: runs on given rows and Gaussian mixtures (docs/data.md)
-    data = ("test_error", "M", "class_error")
+    data = ("test_error", "M", "class_error", "class_error_se")
     assert names() == ("times", "Q", "R", "T", "v", "v_star", "eg", "heads", "eg_tasks", *data)
     assert names(theory=False) == data and names(theory=True) == names()[: -len(data)]
     assert row["times"] == sim.time and row["eg"] == sim.eg()

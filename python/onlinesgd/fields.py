@@ -111,6 +111,15 @@ FIELDS: tuple[Field, ...] = (
         legacy=lambda a: np.full(len(a["eg"]), np.nan),
         optional=True,
     ),
+    Field(
+        "class_error_se",
+        (),
+        lambda sim, o: _extra(sim, "class_error_se", np.nan),
+        theory=False,
+        doc="the Monte Carlo standard error of class_error (NaN without a mixture)",
+        legacy=lambda a: np.full(len(a["eg"]), np.nan),
+        optional=True,
+    ),
 )
 """The recorded row, in order; ``times`` comes first. The functions below read it when called."""
 

@@ -127,7 +127,8 @@ def mixture_ode(
     -------
     Trajectory
         Q, v and eg (the mean-squared error) at each time; ``extra`` holds ``M`` (n, K, C) and
-        ``class_error`` (n,). R, T and v_star, which belong to a teacher, are NaN.
+        ``class_error`` (n,) with its Monte Carlo standard error ``class_error_se``. R, T and
+        v_star, which belong to a teacher, are NaN.
 
     Raises
     ------
@@ -186,5 +187,5 @@ def mixture_ode(
         version=_core.__version__,
         kind="ode",
         info={"method": "rk4", "dt": dt},
-        extra={"M": Ms, "class_error": errors[:, 1]},
+        extra={"M": Ms, "class_error": errors[:, 1], "class_error_se": errors[:, 2]},
     )
