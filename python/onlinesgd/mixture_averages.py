@@ -164,13 +164,16 @@ def gauss_hermite(K: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([g.ravel() for g in grids], axis=1), weights.ravel()
 
 
-@lru_cache(maxsize=16)
-def monte_carlo(K: int) -> tuple[np.ndarray, np.ndarray]:
-    """MC_POINTS fixed standard-normal points in K dimensions (antithetic), equal weights.
+@lru_cache(maxsize=32)
+def fixed_points(K: int, antithetic: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed standard-normal points in K dimensions with equal weights: MC_POINTS antithetic
+    ones (z and -z) for the ReLU averages, or CLASS_POINTS independent ones for the
+    classification error (whose standard error is then the binomial one).
 
     Parameters
     ----------
     K : dimensions.
+    antithetic : which of the two sets.
 
     Returns
     -------
@@ -178,13 +181,16 @@ def monte_carlo(K: int) -> tuple[np.ndarray, np.ndarray]:
 
     Examples
     --------
-    >>> from onlinesgd.mixture_averages import monte_carlo
-    >>> z, w = monte_carlo(3)
-    >>> z.shape, float(abs(z.mean()))  # antithetic: the mean is exactly 0
-    ((32768, 3), 0.0)
+    >>> from onlinesgd.mixture_averages import fixed_points
+    >>> z, w = fixed_points(3)
+    >>> z.shape, float(abs(z.mean())), fixed_points(2, antithetic=False)[0].shape
+    ((32768, 3), 0.0, (65536, 2))
     """
-    z = np.random.default_rng(20210223).standard_normal((MC_POINTS // 2, K))
-    z = np.concatenate([z, -z])
+    if antithetic:
+        z = np.random.default_rng(20210223).standard_normal((MC_POINTS // 2, K))
+        z = np.concatenate([z, -z])
+    else:
+        z = np.random.default_rng(20210610).standard_normal((CLASS_POINTS, K))
     return z, np.full(len(z), 1.0 / len(z))
 
 
@@ -209,7 +215,7 @@ def points(activation: str, K: int) -> tuple[np.ndarray, np.ndarray]:
     """
     if activation != "relu" and K in GH_NODES:
         return gauss_hermite(K, GH_NODES[K])
-    return monte_carlo(K)
+    return fixed_points(K)
 
 
 def _sqrt_psd(S: np.ndarray) -> np.ndarray:
@@ -278,32 +284,9 @@ def cluster_averages(
     return _quadrature_averages(activation, m, S, v, ybar, Z if Z is not None else points(activation, len(m)))
 
 
-@lru_cache(maxsize=16)
-def class_points(K: int) -> tuple[np.ndarray, np.ndarray]:
-    """CLASS_POINTS fixed independent standard-normal points in K dimensions, equal weights: the
-    classification error's (independent, so its standard error is the binomial one).
-
-    Parameters
-    ----------
-    K : dimensions.
-
-    Returns
-    -------
-    (points, weights)
-
-    Examples
-    --------
-    >>> from onlinesgd.mixture_averages import class_points
-    >>> class_points(2)[0].shape
-    (65536, 2)
-    """
-    z = np.random.default_rng(20210610).standard_normal((CLASS_POINTS, K))
-    return z, np.full(len(z), 1.0 / len(z))
-
-
 def class_error(activation: str, m: np.ndarray, S: np.ndarray, v: np.ndarray, y: float) -> float:
     """P(y phi < 0) over lambda ~ N(m, S) (phi = 0 counts 1/2), by the fixed points of
-    :func:`class_points`: a Monte Carlo estimate of standard error sqrt(P (1 - P) / CLASS_POINTS)
+    :func:`fixed_points` (``antithetic=False``): a Monte Carlo estimate of standard error sqrt(P (1 - P) / CLASS_POINTS)
     (at most 2e-3).
 
     Parameters
@@ -330,4 +313,4 @@ def class_error(activation: str, m: np.ndarray, S: np.ndarray, v: np.ndarray, y:
     0.5
     """
     m, S, v = (np.asarray(a, dtype=np.float64) for a in (m, S, v))
-    return float(_sums(activation, m, S, v, y, y, class_points(len(m)))["wrong"])
+    return float(_sums(activation, m, S, v, y, y, fixed_points(len(m), antithetic=False))["wrong"])
