@@ -7,11 +7,12 @@ needs (THEORY-DATA.md 2.4), with E_k = v_k g'(lambda_k)(ybar - phi), phi = sum_k
   and E[g g] = 4 P(u_i < lambda_i, u_j < lambda_j) - ..., a bivariate normal CDF with means
   (u_i independent standard normals), which is one 1-D integral (Plackett's, in the angle:
   :func:`bvn_cdf`, graded Gauss-Legendre panels). Accurate to ~1e-13 for any K.
-- linear, tanh, sigmoid: a tensor Gauss-Hermite rule (GH_NODES per dimension) after a square root
-  of S, shifted by m. Exact for linear; for tanh and sigmoid the error grows with the fields'
-  variance and with K (their poles at +-i pi/2, +-i pi). Measured: sigmoid <= 1e-10 for K <= 4 at
-  variances <= 0.5; tanh 2e-11 (K = 2, variance 0.5), 6e-9 (K = 3, 0.3), 1e-7 (K = 3, 0.5),
-  4e-6 (K = 4, 0.3). The paper's mixtures have S = Delta Q ~ 0.1, where all are below 1e-9.
+- linear, tanh, sigmoid: a tensor Gauss-Hermite grid along the eigenvectors of S, shifted by m
+  (:func:`points`). Exact for linear (3 nodes). tanh and sigmoid have poles at +-i pi/2, +-i pi,
+  so a direction needs more nodes the wider it is: 14 to 120 by its standard deviation, at most
+  MAX_POINTS in all. Measured against finer grids: tanh <= 3e-9 for K <= 3 up to field variance
+  2, and for K = 4 2e-10 up to variance 0.3 but 1e-6 at 0.8 (the grid is capped); sigmoid
+  <= 3e-10 for K <= 4 up to variance 2. The paper's mixtures have S = Delta Q ~ 0.1.
 - ReLU, whose kink defeats Gauss-Hermite: a fixed set of 2^15 antithetic standard-normal points
   (deterministic: the same points at every evaluation). Their error is that of a Monte Carlo
   estimate of 2^15 samples, ~0.5% of each average's spread.
@@ -33,6 +34,8 @@ MC_POINTS = 1 << 15
 """Monte Carlo points (antithetic pairs) of the ReLU averages and the classification error."""
 CLASS_POINTS = 1 << 16
 """Independent Monte Carlo points of the classification error."""
+MAX_POINTS = 250_000
+"""Largest Gauss-Hermite grid of the tanh and sigmoid averages."""
 GH_NODES = {1: 80, 2: 56, 3: 24, 4: 14, 5: 9}
 """Gauss-Hermite nodes per dimension by K (linear, tanh, sigmoid); larger K: the Monte Carlo points."""
 _GL = np.polynomial.legendre.leggauss(12)
@@ -138,9 +141,34 @@ def _erf_averages(m: np.ndarray, S: np.ndarray, v: np.ndarray, ybar: float) -> d
     }
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
+def gauss_hermite_grid(nodes: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Points (prod(nodes) x K) and weights (summing to 1) of the tensor Gauss-Hermite rule for
+    N(0, I_K) with nodes[j] nodes along dimension j.
+
+    Parameters
+    ----------
+    nodes : nodes per dimension (K integers).
+
+    Returns
+    -------
+    (points, weights)
+
+    Examples
+    --------
+    >>> from onlinesgd.mixture_averages import gauss_hermite_grid
+    >>> z, w = gauss_hermite_grid((5, 3))
+    >>> z.shape, round(float(w @ z[:, 0] ** 2), 12)
+    ((15, 2), 1.0)
+    """
+    rules = [np.polynomial.hermite_e.hermegauss(n) for n in nodes]
+    grids = np.meshgrid(*(x for x, _ in rules), indexing="ij")
+    weights = np.prod(np.meshgrid(*(w / w.sum() for _, w in rules), indexing="ij"), axis=0)
+    return np.stack([g.ravel() for g in grids], axis=1), weights.ravel()
+
+
 def gauss_hermite(K: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes (n^K x K) and weights (summing to 1) of the tensor Gauss-Hermite rule for N(0, I_K).
+    """The tensor Gauss-Hermite rule with n nodes in each of K dimensions (:func:`gauss_hermite_grid`).
 
     Parameters
     ----------
@@ -149,19 +177,15 @@ def gauss_hermite(K: int, n: int) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    (nodes, weights)
+    (points, weights)
 
     Examples
     --------
     >>> from onlinesgd.mixture_averages import gauss_hermite
-    >>> z, w = gauss_hermite(2, 5)
-    >>> z.shape, round(float(w @ z[:, 0] ** 2), 12)
-    ((25, 2), 1.0)
+    >>> gauss_hermite(2, 5)[0].shape
+    (25, 2)
     """
-    x, w = np.polynomial.hermite_e.hermegauss(n)
-    grids = np.meshgrid(*([x] * K), indexing="ij")
-    weights = np.prod(np.meshgrid(*([w / w.sum()] * K), indexing="ij"), axis=0)
-    return np.stack([g.ravel() for g in grids], axis=1), weights.ravel()
+    return gauss_hermite_grid((n,) * K)
 
 
 @lru_cache(maxsize=32)
@@ -194,14 +218,28 @@ def fixed_points(K: int, antithetic: bool = True) -> tuple[np.ndarray, np.ndarra
     return z, np.full(len(z), 1.0 / len(z))
 
 
-def points(activation: str, K: int) -> tuple[np.ndarray, np.ndarray]:
-    """The standard-normal points and weights of the quadrature averages for ``activation``:
-    Gauss-Hermite (GH_NODES) for smooth activations, the Monte Carlo points for ReLU or large K.
+def _nodes(sigma: float) -> int:
+    """Gauss-Hermite nodes along a direction of standard deviation sigma, on tanh's scale: the
+    1-D error of E[tanh(m + sigma z) ...] is <= 1e-9 up to sigma = 1.5 (measured), worse beyond."""
+    for top, n in ((0.3, 14), (0.5, 26), (0.75, 36), (1.0, 50), (1.5, 80)):
+        if sigma <= top:
+            return n
+    return 120
+
+
+def points(activation: str, K: int, S: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
+    """The standard-normal points and weights of the quadrature averages for ``activation`` over
+    a Gaussian of covariance S: the fixed Monte Carlo points for ReLU; for linear, Gauss-Hermite
+    with 3 nodes (exact); for tanh and sigmoid a Gauss-Hermite grid along the eigenvectors of S
+    whose nodes per direction follow its standard deviation (:func:`_nodes`; sigmoid's scale is
+    half tanh's), at most MAX_POINTS in all (else the Monte Carlo points). Without S: GH_NODES
+    per dimension.
 
     Parameters
     ----------
     activation : the student's activation.
     K : dimensions.
+    S : the covariance (K x K), or None.
 
     Returns
     -------
@@ -209,13 +247,24 @@ def points(activation: str, K: int) -> tuple[np.ndarray, np.ndarray]:
 
     Examples
     --------
+    >>> import numpy as np
     >>> from onlinesgd.mixture_averages import points
-    >>> len(points("tanh", 2)[1]), len(points("relu", 2)[1])
-    (3136, 32768)
+    >>> len(points("tanh", 2)[1]), len(points("relu", 2)[1]), len(points("tanh", 2, np.diag([0.05, 0.8]))[1])
+    (3136, 32768, 700)
     """
-    if activation != "relu" and K in GH_NODES:
-        return gauss_hermite(K, GH_NODES[K])
-    return fixed_points(K)
+    if activation == "relu":
+        return fixed_points(K)
+    if activation == "linear":
+        return gauss_hermite_grid((3,) * K)
+    if S is None:
+        return gauss_hermite(K, GH_NODES[K]) if K in GH_NODES else fixed_points(K)
+    scale = 0.5 if activation == "sigmoid" else 1.0
+    sigma = np.sqrt(np.clip(np.linalg.eigvalsh((S + S.T) / 2), 0.0, None)) * scale  # as _sqrt_psd orders them
+    nodes = [_nodes(s) for s in sigma]
+    while math.prod(nodes) > MAX_POINTS and max(nodes) > 6:
+        j = int(np.argmax(nodes))
+        nodes[j] = max(6, nodes[j] * 3 // 4)
+    return gauss_hermite_grid(tuple(nodes)) if math.prod(nodes) <= MAX_POINTS else fixed_points(K)
 
 
 def _sqrt_psd(S: np.ndarray) -> np.ndarray:
@@ -281,13 +330,13 @@ def cluster_averages(
     m, S, v = (np.asarray(a, dtype=np.float64) for a in (m, S, v))
     if activation == "erf" and Z is None:
         return _erf_averages(m, S, v, ybar)
-    return _quadrature_averages(activation, m, S, v, ybar, Z if Z is not None else points(activation, len(m)))
+    return _quadrature_averages(activation, m, S, v, ybar, Z if Z is not None else points(activation, len(m), S))
 
 
 def class_error(activation: str, m: np.ndarray, S: np.ndarray, v: np.ndarray, y: float) -> float:
     """P(y phi < 0) over lambda ~ N(m, S) (phi = 0 counts 1/2), by the fixed points of
-    :func:`fixed_points` (``antithetic=False``): a Monte Carlo estimate of standard error sqrt(P (1 - P) / CLASS_POINTS)
-    (at most 2e-3).
+    :func:`fixed_points` (``antithetic=False``): a Monte Carlo estimate of standard error
+    sqrt(P (1 - P) / CLASS_POINTS) (at most 2e-3).
 
     Parameters
     ----------
