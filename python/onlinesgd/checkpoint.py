@@ -231,6 +231,33 @@ def resume(path: PathLike, progress: Optional[bool] = None) -> Union[Trajectory,
     """Continues the run saved in the checkpoint ``path`` (written by ``simulate(...,
     checkpoint=path)``) and returns its full :class:`Trajectory` (or :class:`Replicas` for a run
     with ``replicas=``): the same, bit for bit, as the uninterrupted run. A finished checkpoint
-    returns its result at once. The checkpoint keeps being updated as before."""
+    returns its result at once. The checkpoint keeps being updated as before.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The checkpoint file.
+    progress : bool, optional
+        None shows a bar once the run takes over 2 s, True always, False never.
+
+    Returns
+    -------
+    Trajectory or Replicas
+        The whole run, from t = 0.
+
+    Raises
+    ------
+    ValueError
+        when ``path`` is not an onlinesgd checkpoint, or was written by an incompatible version.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> config = onlinesgd.Config(N=200, seed=1)
+    >>> done = onlinesgd.simulate(config, t_max=1.0, checkpoint="run.npz", progress=False)
+    >>> again = onlinesgd.resume("run.npz", progress=False)  # finished: returned at once
+    >>> bool((again.eg == done.eg).all())
+    True
+    """
     meta, arrays = _load(path)
     return _continue(path, meta, arrays, progress)

@@ -26,7 +26,7 @@ FEEDBACKS = ("backprop", "fa")
 def _check_int(name: str, value: Any, minimum: int, maximum: Optional[int] = None) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < minimum or (maximum is not None and value > maximum):
+    if int(value) < minimum or (maximum is not None and int(value) > maximum):
         bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
         raise ValueError(f"{name} must be {bound}, got {value!r}")
     return int(value)
@@ -119,6 +119,24 @@ class Config:
         head is trained).
     copy_head : at each switch, the new task's head starts from the old task's ("multi" only).
     freeze_features : the first layer is not trained after the first switch.
+
+    Raises
+    ------
+    ValueError
+        naming the field: a value of the wrong type or out of range, or fields that conflict.
+
+    Examples
+    --------
+    >>> from onlinesgd import Config
+    >>> config = Config(N=10_000, K=3, M=2, activation="erf", lr=0.5, noise=0.1)
+    >>> config.lr_v, config.teacher_rows  # the head is not trained unless lr_v > 0
+    (0.0, 2)
+    >>> config.replace(K=4).K
+    4
+    >>> Config(K=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: K must be >= 1, got 0
     """
 
     N: int = 10_000
@@ -351,7 +369,7 @@ class Config:
             raise ValueError(f"unknown Config field(s): {sorted(unknown)}")
         return cls(**data)
 
-    def to_core(self):
+    def to_core(self) -> Any:
         """The C++ ``ModelConfig`` with the same fields."""
         from . import _core
 

@@ -73,6 +73,22 @@ class OverlapSimulator(Stepping):
     Q, R, T : initial overlaps instead of weights, all three: Q (K x K), R (K x teacher rows),
         T (teacher rows square); their Gram matrix ``[[T, R^T], [R, Q]]`` must be positive
         semi-definite (rank-deficient is fine: a student equal to its teacher).
+
+    Raises
+    ------
+    ValueError
+        naming the argument: an engine that cannot run the config (inputs, precision, several
+        teachers), weights and overlaps given together, overlaps of the wrong shape, not
+        symmetric or whose Gram matrix is not positive semi-definite.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> config = onlinesgd.Config(N=10**9, K=2, M=2, lr=0.5, seed=0)
+    >>> sim = onlinesgd.OverlapSimulator(config)  # no N-sized array anywhere
+    >>> traj = sim.run(times=[0.0, 1e-6], progress=False)
+    >>> sim.steps, traj.Q.shape
+    (1000, (2, 2, 2))
     """
 
     def __init__(

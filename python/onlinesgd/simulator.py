@@ -51,6 +51,35 @@ class Simulator(Stepping):
     ``centred`` config's teacher also holds the student's initial rows and head (its last K rows):
     given W or v replace them too; ``B`` and ``v_star`` may then also be given whole (M + K rows,
     as :attr:`B` reads them back).
+
+    Step it with :meth:`run` (to recording times, returning a :class:`Trajectory`) or
+    :meth:`step` (one step on inputs you give); read the state with :meth:`overlaps`, :meth:`eg` and the
+    weight attributes. The same seed gives the same bits whatever the number of threads.
+
+    Parameters
+    ----------
+    config : Config
+        The model.
+    W, v, B, v_star : array_like, optional
+        Initial weights as above; drawn from the seed when not given.
+
+    Raises
+    ------
+    ValueError
+        naming the argument: a weight of the wrong shape or not finite, or a run whose weights
+        would not fit in this machine's memory (with the bytes it would need).
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> sim = onlinesgd.Simulator(onlinesgd.Config(N=500, K=2, M=2, lr=0.5, seed=0))
+    >>> sim.W.shape, sim.B.shape
+    ((2, 500), (2, 500))
+    >>> traj = sim.run(t_max=2.0, progress=False)
+    >>> sim.steps, round(sim.time, 6)
+    (1000, 2.0)
+    >>> sorted(sim.overlaps())
+    ['Q', 'R', 'T', 'heads', 'v', 'v_star']
     """
 
     def __init__(
