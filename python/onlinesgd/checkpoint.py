@@ -45,7 +45,7 @@ PathLike = Union[str, os.PathLike]
 FORMAT = "onlinesgd-checkpoint-3"
 REPLICAS_FORMAT = "onlinesgd-replicas-checkpoint-1"
 _WEIGHTS = ("W", "v", "B", "v_star")
-_CHAIN = ("factor", "v", "v_star")  # the overlap engine's state besides its step count
+_CHAIN = ("factor", "heads", "v_star")  # the overlap engine's state besides its step count
 
 
 def _state(sim: Any, prefix: str = "") -> dict:
@@ -66,7 +66,7 @@ def _restore(config: Config, arrays: dict, prefix: str = "", engine: str = "weig
     if engine == "overlaps":
         sim = OverlapSimulator(config)._sim
         sim.factor = arrays[prefix + "factor"]  # bit for bit
-        sim.set_heads(arrays[prefix + "v"], arrays[prefix + "v_star"])
+        sim.set_heads(np.ravel(arrays[prefix + "heads"]), arrays[prefix + "v_star"])
         sim.steps = int(arrays[prefix + "steps"])
         return sim
     weights = {name: arrays[prefix + name] for name in _WEIGHTS}
