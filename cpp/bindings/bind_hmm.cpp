@@ -34,6 +34,20 @@ void bind_hmm(py::module_& m) {
             s.set_teacher(theta, v_star);
           },
           py::arg("theta"), py::arg("v_star"))
+      // what checkpoints read and restore, as on the weights engine's Simulator
+      .def_property_readonly("B", [](const HmmSimulator& s) { return RowMatrix(s.theta()); })
+      .def_property(
+          "W_stored", [](const HmmSimulator& s) { return RowMatrix(s.W()); },
+          [](HmmSimulator& s, const RowMatrix& W) {
+            if (W.rows() != s.config().K || W.cols() != s.config().N)
+              throw py::value_error("W_stored must have shape (K, N)");
+            s.set_student(W, s.v());
+          })
+      .def_property(
+          "carry", [](const HmmSimulator&) { return Eigen::VectorXd(); },
+          [](HmmSimulator&, const Eigen::VectorXd& c) {
+            if (c.size() != 0) throw py::value_error("carry: the hidden manifold simulator carries nothing");
+          })
       .def_property("steps", &HmmSimulator::steps, &HmmSimulator::set_steps)
       .def_property_readonly("time", &HmmSimulator::time)
       .def_property_readonly("diverged", &HmmSimulator::diverged)

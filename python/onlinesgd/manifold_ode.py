@@ -380,3 +380,49 @@ def _recording_times(start: float, t_max: Optional[float], times: Optional[Seque
     if rec[0] < start - 1e-12:
         raise ValueError(f"times must not start before the initial state's time {start}, got {rec[0]}")
     return rec
+
+
+def ode_from(config: Config, init: Any, t_max: Optional[float], times: Optional[Sequence[float]], dt: float) -> Any:
+    """:func:`onlinesgd.ode` for a hidden-manifold config: the per-mode ODE of the run ``init`` names.
+
+    Parameters
+    ----------
+    config : Config
+        A hidden-manifold config.
+    init : None, Trajectory, HmmSimulator or Modes
+        None or a simulated Trajectory that starts at t = 0 from the seed's weights: the
+        simulator of ``config`` rebuilt at t = 0 (same F, Theta, W); otherwise as :func:`hmm_ode`.
+    t_max, times, dt : as for :func:`hmm_ode`.
+
+    Returns
+    -------
+    Trajectory
+        The ODE's trajectory.
+
+    Raises
+    ------
+    ValueError
+        naming ``init`` when a Trajectory does not start from the seed's weights at t = 0.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> c = onlinesgd.Config(N=200, inputs="hmm")
+    >>> sim = onlinesgd.simulate(c, times=[0, 0.5], progress=False)
+    >>> theory = onlinesgd.ode(c, sim, times=sim.times)
+    >>> bool(abs(theory.eg[0] - sim.eg[0]) < 1e-12)
+    True
+    """
+    if isinstance(init, Trajectory) or init is None:
+        sim = HmmSimulator(config)
+        if isinstance(init, Trajectory):
+            o = sim.overlaps()
+            if len(init) == 0 or init.times[0] != 0 or not np.allclose(init.Q[0], o["Q"], rtol=1e-12, atol=1e-12):
+                raise ValueError(
+                    "init: the hidden manifold's ODE starts from per-mode overlaps that a Trajectory does not "
+                    "hold; give a trajectory that starts at t = 0 from the seed's weights, or the HmmSimulator"
+                )
+            if times is None and t_max is None:
+                times = init.times
+        return hmm_ode(config, sim, t_max, times, dt=dt)
+    return hmm_ode(config, init, t_max, times, dt=dt)

@@ -9,7 +9,7 @@ sample instead of N, in the same law as :class:`~onlinesgd.Simulator`, and recor
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -149,8 +149,9 @@ class OverlapSimulator(Stepping):
 
 def make_simulator(
     engine: str, config: Config, *, overlaps: Optional[Mapping] = None, **weights: ArrayLike
-) -> Union[Simulator, OverlapSimulator]:
-    """The Python simulator of ``engine`` for ``config``, from the given weights (or, for the
+) -> Any:
+    """The Python simulator of ``engine`` for ``config`` (:class:`~onlinesgd.hidden_manifold.HmmSimulator`
+    for the hidden manifold's inputs), from the given weights (or, for the
     overlap engine, ``overlaps``: a mapping with Q, R, T)."""
     check_engine(engine, config)
     if engine == "weights":
@@ -158,6 +159,10 @@ def make_simulator(
             raise ValueError(
                 "overlaps: initial overlaps need engine='overlaps' (the weights engine starts from weights)"
             )
+        if config.inputs in ("hmm", "hmm_gaussian"):
+            from .hidden_manifold import HmmSimulator
+
+            return HmmSimulator(config, **weights)
         return Simulator(config, **weights)
     overlaps = dict(overlaps or {})
     unknown = set(overlaps) - {"Q", "R", "T"}
