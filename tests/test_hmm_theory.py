@@ -45,8 +45,7 @@ def test_omega_identity_is_the_iid_ode():
 def test_marchenko_pastur_quadrature_converges():
     c = onlinesgd.Config(inputs="hmm", hmm_f="erf", lr=1.0, init_std=0.8)
     coarse, fine = (
-        hmm_ode(c, marchenko_pastur_modes(c, nodes, R0=0.1 * np.eye(2)), times=[0, 1, 2], dt=0.05)
-        for nodes in (48, 96)
+        hmm_ode(c, marchenko_pastur_modes(c, nodes, R0=0.1 * np.eye(2)), times=[0, 1, 2], dt=0.05) for nodes in (48, 96)
     )
     assert coarse.Q[0, 0, 0] == pytest.approx(0.64 / 3, rel=1e-12)  # s0^2 E f^2
     # smooth integrands in rho: spectral convergence, far below the 1e-6 asked

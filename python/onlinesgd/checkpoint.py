@@ -37,7 +37,6 @@ from .config import Config
 from .overlap_simulator import OverlapSimulator, make_simulator
 from .replicas import Replicas, replica_seeds
 from .run import Run, engine_of
-from .simulator import Simulator
 from .times import check_t_max
 from .trajectory import Trajectory
 

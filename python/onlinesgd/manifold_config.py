@@ -31,7 +31,7 @@ def latent_dim(config: Any) -> int:
     >>> latent_dim(onlinesgd.Config(N=1000, inputs="hmm", hmm_delta=0.25))
     250
     """
-    return int(round(config.hmm_delta * config.N))
+    return round(config.hmm_delta * config.N)
 
 
 def check_manifold(config: Any) -> None:

@@ -251,7 +251,7 @@ class _System:
         return _core.manifold_drift(self.core, Q, R, self.m.T, v, self.m.v_star)
 
     def rhs(self, y: np.ndarray) -> np.ndarray:
-        q, r, P, v = self.unpack(y)
+        q, r, P, _ = self.unpack(y)
         A, B, EE, dv, _ = self.drift(y)
         om = self.m.omega[:, None, None]
         Aq = A @ q
@@ -423,6 +423,6 @@ def ode_from(config: Config, init: Any, t_max: Optional[float], times: Optional[
                     "hold; give a trajectory that starts at t = 0 from the seed's weights, or the HmmSimulator"
                 )
             if times is None and t_max is None:
-                times = init.times
+                times = [float(t) for t in init.times]
         return hmm_ode(config, sim, t_max, times, dt=dt)
     return hmm_ode(config, init, t_max, times, dt=dt)

@@ -9,7 +9,7 @@ sample instead of N, in the same law as :class:`~onlinesgd.Simulator`, and recor
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 import numpy as np
 
@@ -147,9 +147,7 @@ class OverlapSimulator(Stepping):
         return self._sim.advance(int(steps))
 
 
-def make_simulator(
-    engine: str, config: Config, *, overlaps: Optional[Mapping] = None, **weights: ArrayLike
-) -> Any:
+def make_simulator(engine: str, config: Config, *, overlaps: Optional[Mapping] = None, **weights: ArrayLike) -> Any:
     """The Python simulator of ``engine`` for ``config`` (:class:`~onlinesgd.hidden_manifold.HmmSimulator`
     for the hidden manifold's inputs), from the given weights (or, for the
     overlap engine, ``overlaps``: a mapping with Q, R, T)."""

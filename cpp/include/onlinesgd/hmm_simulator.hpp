@@ -26,9 +26,9 @@ class HmmSimulator {
 
   const ModelConfig& config() const { return cfg_; }
   std::int64_t latent_dim() const { return D_; }
-  const RowMatrix& features() const { return F_; }    ///< F, D x N
-  const RowMatrix& theta() const { return theta_; }   ///< the teacher's first layer, M x D
-  const RowMatrix& W() const { return W_; }           ///< the student's first layer, K x N
+  const RowMatrix& features() const { return F_; }   ///< F, D x N
+  const RowMatrix& theta() const { return theta_; }  ///< the teacher's first layer, M x D
+  const RowMatrix& W() const { return W_; }          ///< the student's first layer, K x N
   const Eigen::VectorXd& v() const { return v_; }
   const Eigen::VectorXd& v_star() const { return v_star_; }
   void set_student(const RowMatrix& W, const Eigen::VectorXd& v);

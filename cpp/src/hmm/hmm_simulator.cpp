@@ -51,7 +51,8 @@ HmmSimulator::HmmSimulator(const ModelConfig& cfg)
       fields_(static_cast<std::size_t>(cfg.K + cfg.M)),
       coef_(static_cast<std::size_t>(cfg.K) * cfg.batch),
       dv_(static_cast<std::size_t>(cfg.K)) {
-  if (!input_traits(cfg.inputs).latent) throw std::invalid_argument("HmmSimulator needs inputs 'hmm' or 'hmm_gaussian'");
+  if (!input_traits(cfg.inputs).latent)
+    throw std::invalid_argument("HmmSimulator needs inputs 'hmm' or 'hmm_gaussian'");
   if (D_ < 1) throw std::invalid_argument("latent_dim must be >= 1");
   if (cfg.tasks() != 1 || cfg.centred || cfg.temperature != 0.0 || cfg.feedback != Feedback::Backprop)
     throw std::invalid_argument("the hidden manifold model runs one teacher with backprop, without Langevin noise");
@@ -94,7 +95,8 @@ void HmmSimulator::fill_block(std::uint64_t b) const {
   const std::int64_t row_tiles = (S_ + kTileRows - 1) / kTileRows, col_tiles = (N + kTileCols - 1) / kTileCols;
   parallel_for(row_tiles * col_tiles, true, [&](std::int64_t tile) {
     const Eigen::Index r0 = (tile / col_tiles) * kTileRows, c0 = (tile % col_tiles) * kTileCols;
-    const Eigen::Index rows = std::min<Eigen::Index>(kTileRows, S_ - r0), cols = std::min<Eigen::Index>(kTileCols, N - c0);
+    const Eigen::Index rows = std::min<Eigen::Index>(kTileRows, S_ - r0),
+                       cols = std::min<Eigen::Index>(kTileCols, N - c0);
     auto U = X_.block(r0, c0, rows, cols);
     U.noalias() = C_.middleRows(r0, rows) * F_.middleCols(c0, cols);  // u = F^T c / sqrt(D)
     if (!gaussian) {
@@ -198,7 +200,8 @@ Overlaps HmmSimulator::overlaps() const {
   o.R.resize(K, M);
   o.T.resize(M, M);
   for (int k = 0; k < K; ++k) {
-    for (int l = 0; l < K; ++l) o.Q(k, l) = c.mu_star2 * W_.row(k).dot(W_.row(l)) / n + c.mu1 * c.mu1 * s.col(k).dot(s.col(l)) / d;
+    for (int l = 0; l < K; ++l)
+      o.Q(k, l) = c.mu_star2 * W_.row(k).dot(W_.row(l)) / n + c.mu1 * c.mu1 * s.col(k).dot(s.col(l)) / d;
     for (int m = 0; m < M; ++m) o.R(k, m) = c.mu1 * s.col(k).dot(theta_.row(m).transpose()) / d;
   }
   for (int m = 0; m < M; ++m)

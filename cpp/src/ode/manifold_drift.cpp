@@ -56,7 +56,8 @@ ManifoldDrift manifold_drift(const ModelConfig& cfg, const Overlaps& o) {
   d.dv = Eigen::VectorXd::Zero(K);
   if (cfg.trains_second_layer())
     for (int k = 0; k < K; ++k)
-      for (int c = 0; c < n; ++c) d.dv(k) += rates.eta_v * u(c) * gaussian::i2(act[k], act[c], C(k, k), C(c, c), C(k, c));
+      for (int c = 0; c < n; ++c)
+        d.dv(k) += rates.eta_v * u(c) * gaussian::i2(act[k], act[c], C(k, k), C(c, c), C(k, c));
   d.eg = generalisation_error(o, cfg);
   return d;
 }

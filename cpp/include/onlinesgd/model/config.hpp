@@ -39,7 +39,7 @@ struct ModelConfig {
   Precision precision = Precision::Float64;
   Inputs inputs = Inputs::Gaussian;  ///< law of the input components
   // The hidden manifold model (inputs HiddenManifold, ManifoldGaussian; model/hidden_manifold.hpp).
-  std::int64_t latent_dim = 0;               ///< D, the latent dimension (teacher rows have D columns)
+  std::int64_t latent_dim = 0;             ///< D, the latent dimension (teacher rows have D columns)
   ManifoldF manifold_f = ManifoldF::Sign;  ///< the generator f
 
   // The learning rule (docs/theory.md §6, §7).

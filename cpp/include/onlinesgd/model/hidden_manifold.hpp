@@ -18,8 +18,8 @@ enum class ManifoldF : int {
 };
 
 struct ManifoldConstants {
-  double mu1;        ///< E z f(z)
-  double mu_star2;   ///< E f^2 - mu1^2 (mu0 = 0)
+  double mu1;       ///< E z f(z)
+  double mu_star2;  ///< E f^2 - mu1^2 (mu0 = 0)
 };
 
 ManifoldConstants manifold_constants(ManifoldF f);

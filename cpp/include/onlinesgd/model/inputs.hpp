@@ -10,8 +10,8 @@ namespace onlinesgd {
 
 /// Law of the input components.
 enum class Inputs : int {
-  Gaussian = 0,    ///< x_j ~ N(0, 1) i.i.d.
-  Rademacher = 1,  ///< x_j = +-1 with probability 1/2 each
+  Gaussian = 0,          ///< x_j ~ N(0, 1) i.i.d.
+  Rademacher = 1,        ///< x_j = +-1 with probability 1/2 each
   HiddenManifold = 2,    ///< x = f(F^T c / sqrt(D)), c latent (model/hidden_manifold.hpp)
   ManifoldGaussian = 3,  ///< its Gaussian equivalent mu1 F^T c / sqrt(D) + mu* xi
 };
