@@ -173,3 +173,21 @@ def test_refusals():
         HmmSimulator(c, B=np.zeros((2, 100)))
     with pytest.raises(ValueError, match="config"):
         HmmSimulator(onlinesgd.Config(N=100))
+
+
+def test_fields_from_toml_flags_and_as_sweep_axes(tmp_path):
+    from onlinesgd.cli import build_parser, config_from_args
+
+    toml = tmp_path / "hmm.toml"
+    toml.write_text('inputs = "hmm"\nhmm_delta = 0.25\nhmm_f = "erf"\nN = 400\n')
+    config, _ = config_from_args(build_parser().parse_args(["run", str(toml), "--hmm-f", "tanh"]))
+    assert (config.inputs, config.hmm_delta, config.hmm_f, config.N) == ("hmm", 0.25, "tanh", 400)
+    base = onlinesgd.Config(N=200, inputs="hmm", lr=1.0)
+    result = onlinesgd.sweep(
+        base, grid={"hmm_delta": [0.25, 0.5]}, seeds=1, t_max=0.5, store=tmp_path / "st", with_ode=True, progress=False
+    )
+    frame = result.summary()
+    assert sorted(frame["hmm_delta"]) == [0.25, 0.5]
+    for i in range(2):
+        sim, theory = result.trajectory(i), result.trajectory(i, kind="ode")
+        assert theory.eg[0] == pytest.approx(sim.eg[0], abs=1e-12)

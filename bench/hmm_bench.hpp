@@ -1,0 +1,26 @@
+#pragma once
+// The hidden manifold model's benchmark cases (docs/hidden_manifold.md): steps/s of HmmSimulator
+// against the GEMM floor, the time of the input block's product C F alone at this machine's best
+// Eigen GEMM rate, measured in the same run.
+#include <string>
+#include <vector>
+
+#include "onlinesgd/model/config.hpp"
+
+namespace onlinesgd::bench {
+
+struct HmmCase {
+  std::string name;
+  ModelConfig cfg;
+};
+
+struct HmmResult {
+  double rate = 0;        ///< steps/s, best of the repeats
+  double median = 0;      ///< steps/s, median of the repeats
+  double gemm_flops = 0;  ///< flop/s of one Eigen GEMM (256 x D) (D x N) on all threads, best of the repeats
+  double floor_rate = 0;  ///< steps/s if a step cost only its 2 N D flops of the input product at gemm_flops
+};
+
+HmmResult run_hmm(const HmmCase& c, int repeats);
+
+}  // namespace onlinesgd::bench
