@@ -67,7 +67,7 @@ class Config:
     init_std : standard deviation of the student's first-layer weights.
     v_init : initial value of every student second-layer weight.
     teacher_v : every teacher second-layer weight v*.
-    precision : "float64" (default) or "float32": storage of W, B and the inputs. float32
+    precision : "float64" (default) or "float32": storage of the weights and inputs. float32
         rounds every weight update to float (relative 6e-8), which adds a random-walk error
         to the overlaps far below their O(1/sqrt(N)) finite-size fluctuations for the run
         lengths of interest; local fields and overlaps are accumulated in double.
@@ -86,7 +86,7 @@ class Config:
         2 eta T / N to every first-layer weight. docs/theory.md §7.
     temperature_v : must stay 0: noise on the K head weights does not average out as N grows
         (the head would follow a stochastic equation, not the ODE), so it is refused.
-    weight_decay : lambda >= 0: each step W <- (1 - eta lambda / N) W (an L2 penalty).
+    weight_decay : lambda >= 0: each step multiplies the first layer by 1 - eta lambda / N (an L2 penalty).
     weight_decay_v : lambda_v >= 0: each step v <- (1 - eta_v lambda_v / N) v.
     scaling : how lr, lr_v, v_init and teacher_v are read (docs/theory.md §9; ``SCALINGS``):
         "committee" (default: as given), "mean_field" (readout 1/K: v = v_init/K, v* =

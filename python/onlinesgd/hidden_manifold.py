@@ -56,6 +56,10 @@ def manifold_constants(f: str) -> tuple[float, float]:
 class HmmSimulator(Stepping):
     """A student learning from the hidden manifold model by online SGD.
 
+    Its properties ``W`` and ``v`` are the student's first layer (K x N, a copy) and head (K),
+    ``B`` and ``v_star`` the teacher's first layer Theta (M x D, a copy) and head (M), ``F`` the
+    feature matrix (D x N, a read-only view: 400 MB at N = 1e4, delta = 0.5).
+
     Parameters
     ----------
     config : Config
@@ -106,11 +110,13 @@ class HmmSimulator(Stepping):
             v_star = self._sim.v_star if v_star is None else check_array("v_star", v_star, (c.M,))
             self._sim.set_teacher(B, v_star)
 
-    W = property(lambda self: self._sim.W, doc="student first layer, K x N (a copy)")
-    v = property(lambda self: self._sim.v, doc="student head, K")
-    B = property(lambda self: np.array(self._sim.theta), doc="teacher first layer Theta, M x D (a copy)")
-    v_star = property(lambda self: self._sim.v_star, doc="teacher head, M")
-    F = property(lambda self: self._sim.F, doc="the feature matrix F, D x N (a read-only view)")
+    # described in the class docstring: a property docstring would make a second target for
+    # names such as W, which other docstrings link to (Simulator.W)
+    W = property(lambda self: self._sim.W)
+    v = property(lambda self: self._sim.v)
+    B = property(lambda self: np.array(self._sim.theta))
+    v_star = property(lambda self: self._sim.v_star)
+    F = property(lambda self: self._sim.F)
     latent_dim = property(lambda self: int(self._sim.latent_dim), doc="D, the latent dimension")
 
     def samples(self, first: int, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
