@@ -8,7 +8,7 @@ import numpy as np
 import onlinesgd
 import pytest
 from onlinesgd.hidden_manifold import HmmSimulator
-from onlinesgd.manifold_ode import Modes, hmm_ode, marchenko_pastur_modes
+from onlinesgd.manifold_ode import Modes, hmm_ode, marchenko_pastur_modes, modes_of
 
 
 def test_omega_identity_is_the_iid_ode():
@@ -96,7 +96,7 @@ def test_equivalent_inputs_share_the_ode_start():
     """Same seed: the same F, Theta and W, so the same per-mode initial state and ODE."""
     c = BASE.replace(N=200)
     a, b = HmmSimulator(c), HmmSimulator(c.replace(inputs="hmm_gaussian"))
-    ma, mb = a.modes(), b.modes()
+    ma, mb = modes_of(a), modes_of(b)
     for field in dataclasses.fields(Modes):
         np.testing.assert_array_equal(getattr(ma, field.name), getattr(mb, field.name))
 

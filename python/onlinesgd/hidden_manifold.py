@@ -6,12 +6,12 @@ acting on the latent, nu = Theta c / sqrt(D). ``inputs="hmm_gaussian"`` draws th
 equivalent x = mu1 F^T c / sqrt(D) + mu* xi instead. The recorded Q, R, T are those of the
 Gaussian equivalence (docs/hidden_manifold.md): Q = mu*^2 W W^T / N + mu1^2 s^T s / D,
 R = mu1 s^T Theta^T / D, T = Theta Theta^T / D with s = F W^T / sqrt(N). Their ODE lives in
-:mod:`onlinesgd.manifold_ode`.
+:mod:`onlinesgd.manifold_ode` (``modes_of(sim)`` gives a simulator's per-mode state).
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 import numpy as np
 
@@ -145,7 +145,7 @@ class HmmSimulator(Stepping):
         >>> import onlinesgd
         >>> sim = HmmSimulator(onlinesgd.Config(N=100, inputs="hmm"))
         >>> X, nu, zeta = sim.samples(0, 3)
-        >>> X.shape, sorted(set(X.ravel()))
+        >>> X.shape, sorted(set(X.ravel().tolist()))
         ((3, 100), [-1.0, 1.0])
         """
         for name, value, least in (("first", first, 0), ("count", count, 1)):
@@ -223,22 +223,3 @@ class HmmSimulator(Stepping):
                 U, Vt = (A @ vecs) / safe, vecs.T
             self._spectrum = (rho, U, Vt)
         return self._spectrum
-
-    def modes(self) -> Any:
-        """The per-mode state of the ODE now (:func:`onlinesgd.manifold_ode.modes_of`).
-
-        Returns
-        -------
-        Modes
-            q_tau, r_tau, t_tau, omega_tau and the null-space block P of the current weights.
-
-        Examples
-        --------
-        >>> import onlinesgd
-        >>> sim = HmmSimulator(onlinesgd.Config(N=100, inputs="hmm"))
-        >>> sim.modes().q.shape
-        (50, 2, 2)
-        """
-        from .manifold_ode import modes_of
-
-        return modes_of(self)

@@ -157,7 +157,7 @@ def make_simulator(engine: str, config: Config, *, overlaps: Optional[Mapping] =
             raise ValueError(
                 "overlaps: initial overlaps need engine='overlaps' (the weights engine starts from weights)"
             )
-        if config.inputs in ("hmm", "hmm_gaussian"):
+        if getattr(config, "inputs", None) in ("hmm", "hmm_gaussian"):
             from .hidden_manifold import HmmSimulator
 
             return HmmSimulator(config, **weights)
