@@ -4,7 +4,8 @@
 /// mu1 F^T c / sqrt(D) + mu* xi) and the teacher's fields are nu = Theta c / sqrt(D). The student
 /// steps with the same per-sample rule as every engine (model/rule.hpp). Inputs are formed a block
 /// of samples at a time: the block's latents C (S x D) times F as one matrix product, split into
-/// tiles of fixed shape, each a serial GEMM, so the bits do not depend on the thread count.
+/// column tiles, each computed by tile_product.hpp (no fused multiply-adds, a fixed order of
+/// operations), so the bits do not depend on the thread count nor on the instruction set.
 /// Storage in double; one teacher; no Langevin noise (refused by the Python layer).
 #include <cstdint>
 #include <vector>
@@ -79,7 +80,7 @@ class HmmSimulator {
   std::vector<double> fields_, coef_, dv_;
 };
 
-/// Advances every simulator by n steps, one after another (each threaded over its GEMM tiles).
+/// Advances every simulator by n steps, one after another (each threaded over its product's column tiles).
 std::vector<std::uint64_t> advance_manifolds(const std::vector<HmmSimulator*>& sims, std::uint64_t n);
 
 }  // namespace onlinesgd

@@ -7,15 +7,14 @@
 #include "onlinesgd/model/teachers.hpp"
 #include "onlinesgd/parallel.hpp"
 #include "onlinesgd/rng.hpp"
+#include "onlinesgd/tile_product.hpp"
 
 namespace onlinesgd {
 namespace {
 
-// GEMM tiles of the input block: 64 samples x one 1024-column block of the rng (so the Gaussian
-// equivalent's xi of a tile is one normal block). A block of >= 256 samples has >= 4 tiles, so
-// the tiles always run inside a parallel region (or on one thread): Eigen then never threads a
-// tile itself, and each tile is the same serial GEMM whatever the thread count.
-constexpr int kTileRows = 64;
+// Tiles of the input block: every sample of the block x one 1024-column block of the rng (so the
+// Gaussian equivalent's xi of a tile row is one normal block), each a serial product (tile_product.hpp)
+// whose bits do not depend on which thread runs it.
 constexpr int kTileCols = rng::kBlock;
 constexpr int kMinBlock = 256;
 
@@ -92,13 +91,13 @@ void HmmSimulator::fill_block(std::uint64_t b) const {
   const bool gaussian = cfg_.inputs == Inputs::ManifoldGaussian;
   const ManifoldConstants k = manifold_constants(cfg_.manifold_f);
   const double mu_star = std::sqrt(k.mu_star2);
-  const std::int64_t row_tiles = (S_ + kTileRows - 1) / kTileRows, col_tiles = (N + kTileCols - 1) / kTileCols;
-  parallel_for(row_tiles * col_tiles, true, [&](std::int64_t tile) {
-    const Eigen::Index r0 = (tile / col_tiles) * kTileRows, c0 = (tile % col_tiles) * kTileCols;
-    const Eigen::Index rows = std::min<Eigen::Index>(kTileRows, S_ - r0),
-                       cols = std::min<Eigen::Index>(kTileCols, N - c0);
+  const std::int64_t col_tiles = (N + kTileCols - 1) / kTileCols;
+  parallel_for(col_tiles, true, [&](std::int64_t tile) {
+    const Eigen::Index r0 = 0, rows = S_, c0 = tile * kTileCols;
+    const Eigen::Index cols = std::min<Eigen::Index>(kTileCols, N - c0);
     auto U = X_.block(r0, c0, rows, cols);
-    U.noalias() = C_.middleRows(r0, rows) * F_.middleCols(c0, cols);  // u = F^T c / sqrt(D)
+    hmm::tile_product(C_.row(r0).data(), C_.cols(), F_.data() + c0, F_.cols(), U.data(), X_.cols(),
+                      static_cast<int>(rows), static_cast<int>(cols), D_);  // u = F^T c / sqrt(D)
     if (!gaussian) {
       U = U.unaryExpr([f = cfg_.manifold_f](double u) { return apply_f(f, u); });
       return;
