@@ -191,3 +191,17 @@ def test_fields_from_toml_flags_and_as_sweep_axes(tmp_path):
     for i in range(2):
         sim, theory = result.trajectory(i), result.trajectory(i, kind="ode")
         assert theory.eg[0] == pytest.approx(sim.eg[0], abs=1e-12)
+
+
+def test_checkpoint_state_restores_bit_for_bit():
+    from onlinesgd import checkpoint
+
+    c = onlinesgd.Config(N=200, inputs="hmm", lr=1.0, lr_v=0.5, noise=0.2, seed=3)
+    a = HmmSimulator(c)
+    a._sim.advance(333)  # in the middle of a block of samples and of a label-noise block
+    b = checkpoint._restore(c, checkpoint._state(a._sim))
+    assert checkpoint.weights_digest(a._sim) == checkpoint.weights_digest(b)
+    a._sim.advance(100)
+    b.advance(100)
+    np.testing.assert_array_equal(a.W, b.W)
+    np.testing.assert_array_equal(a.v, b.v)

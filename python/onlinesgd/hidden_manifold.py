@@ -103,7 +103,8 @@ class HmmSimulator(Stepping):
         c, D = config, self._sim.latent_dim
         if W is not None or v is not None:
             W = self._sim.W if W is None else check_array("W", W, (c.K, c.N))
-            v = self._sim.v if v is None else check_array("v", v, (c.K,))
+            # v: K values, or one head of them (1 x K, as checkpoints give every head)
+            v = self._sim.v if v is None else check_array("v", v, (1, c.K) if np.ndim(v) == 2 else (c.K,)).ravel()
             self._sim.set_student(W, v)
         if B is not None or v_star is not None:
             B = self.B if B is None else check_array("B", B, (c.M, D))
