@@ -9,7 +9,7 @@ The markers are one simulation each (``inputs="hmm"``) for two latent ratios del
 lines are the per-mode ODE (:func:`onlinesgd.hmm_ode`) started from that run's own weights through
 the spectrum of its F, and the dashed lines its N -> infinity version over the Marchenko-Pastur law
 (started from the run's initial R, which breaks the symmetry between the units). Writes
-hidden_manifold.png; about a minute on two cores (the docs build runs N = 400 to t = 3).
+hidden_manifold.png; about 10 s on two cores (the docs build runs N = 400 to t = 3).
 (``python examples/hidden_manifold.py [--out hidden_manifold.png]``)
 """
 
