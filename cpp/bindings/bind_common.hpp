@@ -12,6 +12,7 @@ void bind_simulator(py::module_& m);
 void bind_kernel(py::module_& m);
 void bind_ode(py::module_& m);
 void bind_overlap_chain(py::module_& m);
+void bind_hmm(py::module_& m);
 
 #include <cstdint>
 #include <vector>

@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   bind_overlap_chain(m);
   bind_kernel(m);
   bind_ode(m);
+  bind_hmm(m);
 }

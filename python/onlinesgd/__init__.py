@@ -46,3 +46,9 @@ from . import continual  # noqa: E402
 from .forgetting_map import ForgettingMap, forgetting_map  # noqa: E402
 
 __all__ += ["ForgettingMap", "continual", "forgetting_map"]
+
+# The hidden manifold model (structured inputs) and its per-mode ODE.
+from .hidden_manifold import HmmSimulator  # noqa: E402
+from .manifold_ode import Modes, hmm_ode, marchenko_pastur_modes  # noqa: E402
+
+__all__ += ["HmmSimulator", "Modes", "hmm_ode", "marchenko_pastur_modes"]

@@ -34,10 +34,9 @@ import numpy as np
 from . import _core
 from ._io import atomic_write
 from .config import Config
-from .overlap_simulator import OverlapSimulator
+from .overlap_simulator import OverlapSimulator, make_simulator
 from .replicas import Replicas, replica_seeds
 from .run import Run, engine_of
-from .simulator import Simulator
 from .times import check_t_max
 from .trajectory import Trajectory
 
@@ -72,7 +71,7 @@ def _restore(config: Config, arrays: dict, prefix: str = "", engine: str = "weig
     weights = {name: arrays[prefix + name] for name in _WEIGHTS}
     if prefix + "heads" in arrays:  # every head (files before several heads hold v only)
         weights["v"] = arrays[prefix + "heads"]
-    sim = Simulator(config, **weights)._sim
+    sim = make_simulator("weights", config, **weights)._sim
     sim.W_stored = arrays[prefix + "W_stored"]  # bit for bit (after the teacher, which sets the frame)
     sim.steps = int(arrays[prefix + "steps"])
     sim.carry = arrays[prefix + "carry"]  # after the steps, which drop it

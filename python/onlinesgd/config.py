@@ -11,14 +11,16 @@ from typing import Any, Optional
 import numpy as np
 
 from . import tasks
+from .manifold_config import check_manifold, latent_dim
 from .scalings import SCALINGS, Scaled, scale, scaled_teacher_readout
 
 ACTIVATIONS = ("erf", "relu", "linear", "sigmoid", "tanh")
 PRECISIONS = ("float64", "float32")
 """Storage of weights and inputs; local fields and overlaps always accumulate in double."""
 """Supported activations g: erf(x/sqrt 2), max(0, x), x, 1/(1+exp(-x)), tanh(x)."""
-INPUTS = ("gaussian", "rademacher")
-"""Distribution of the input components: N(0, 1), or +-1 with probability 1/2 each."""
+INPUTS = ("gaussian", "rademacher", "hmm", "hmm_gaussian")
+"""Distribution of the input components: N(0, 1), or +-1 with probability 1/2 each; or the
+hidden manifold model and its Gaussian equivalent (:mod:`onlinesgd.hidden_manifold`)."""
 FEEDBACKS = ("backprop", "fa")
 """Credit assignment: the true gradient, or feedback alignment (a fixed random feedback vector)."""
 
@@ -65,13 +67,17 @@ class Config:
     init_std : standard deviation of the student's first-layer weights.
     v_init : initial value of every student second-layer weight.
     teacher_v : every teacher second-layer weight v*.
-    precision : "float64" (default) or "float32": storage of W, B and the inputs. float32
+    precision : "float64" (default) or "float32": storage of the weights and inputs. float32
         rounds every weight update to float (relative 6e-8), which adds a random-walk error
         to the overlaps far below their O(1/sqrt(N)) finite-size fluctuations for the run
         lengths of interest; local fields and overlaps are accumulated in double.
     inputs : "gaussian" (default) or "rademacher" (each component +-1). Only the first two
         moments of the local fields enter the N -> infinity ODE, so both follow the same
-        theory; at finite N the corrections differ at O(1/sqrt(N)).
+        theory; at finite N the corrections differ at O(1/sqrt(N)). "hmm": the hidden manifold
+        model x = f(F^T c / sqrt(D)) with the teacher on the latent c; "hmm_gaussian": its
+        Gaussian equivalent (docs/hidden_manifold.md; their own ODE, :func:`onlinesgd.hmm_ode`).
+    hmm_delta : D / N, the latent dimension over N (inputs "hmm", "hmm_gaussian"); D = round(hmm_delta N).
+    hmm_f : the generator f of the hidden manifold model: "sign", "erf" (erf(u/sqrt 2)) or "tanh".
     feedback : "backprop" (default) or "fa": feedback alignment, where the first layer's update
         uses a fixed vector b in place of v (with one hidden layer this is also direct feedback
         alignment, DFA); the head still follows its true gradient. docs/theory.md §6.
@@ -80,7 +86,7 @@ class Config:
         2 eta T / N to every first-layer weight. docs/theory.md §7.
     temperature_v : must stay 0: noise on the K head weights does not average out as N grows
         (the head would follow a stochastic equation, not the ODE), so it is refused.
-    weight_decay : lambda >= 0: each step W <- (1 - eta lambda / N) W (an L2 penalty).
+    weight_decay : lambda >= 0: each step multiplies the first layer by 1 - eta lambda / N (an L2 penalty).
     weight_decay_v : lambda_v >= 0: each step v <- (1 - eta_v lambda_v / N) v.
     scaling : how lr, lr_v, v_init and teacher_v are read (docs/theory.md §9; ``SCALINGS``):
         "committee" (default: as given), "mean_field" (readout 1/K: v = v_init/K, v* =
@@ -154,6 +160,8 @@ class Config:
     teacher_v: float = 1.0
     precision: str = "float64"
     inputs: str = "gaussian"
+    hmm_delta: float = 0.5
+    hmm_f: str = "sign"
     feedback: str = "backprop"
     feedback_vector: Optional[tuple] = None
     temperature: float = 0.0
@@ -231,6 +239,7 @@ class Config:
                 f"delta is Veiga's learning-rate exponent: set scaling='veiga' (scaling is {self.scaling!r})"
             )
         self._check_teachers()
+        check_manifold(self)
 
     def _check_teachers(self) -> None:
         """The several-teacher fields (:mod:`onlinesgd.tasks`), normalised to tuples."""
@@ -398,6 +407,8 @@ class Config:
         c.g_student = self.student_g
         c.g_teacher = self.teacher_g
         self._teachers_to_core(c, mapped)
+        if self.inputs in ("hmm", "hmm_gaussian"):
+            c.latent_dim, c.manifold_f = latent_dim(self), self.hmm_f
         return c
 
     def _teachers_to_core(self, c: Any, mapped: Scaled) -> None:

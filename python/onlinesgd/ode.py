@@ -162,6 +162,10 @@ def ode(
 
     if not isinstance(config, Config):
         raise ValueError(f"config must be an onlinesgd.Config, got {type(config).__name__}")
+    if config.inputs in ("hmm", "hmm_gaussian"):  # the per-mode ODE (docs/hidden_manifold.md)
+        from .manifold_ode import ode_from
+
+        return ode_from(config, init, t_max, times, dt)
     if method not in ("dopri5", "rk4"):
         raise ValueError(f"method must be 'dopri5' or 'rk4', got {method!r}")
     for name, value in (("rtol", rtol), ("atol", atol), ("dt", dt), ("max_dt", max_dt)):

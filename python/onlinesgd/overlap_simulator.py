@@ -9,7 +9,7 @@ sample instead of N, in the same law as :class:`~onlinesgd.Simulator`, and recor
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Optional, Union
+from typing import Any, Optional
 
 import numpy as np
 
@@ -160,10 +160,9 @@ class OverlapSimulator(Stepping):
         return self._sim.advance(int(steps))
 
 
-def make_simulator(
-    engine: str, config: Config, *, overlaps: Optional[Mapping] = None, **weights: ArrayLike
-) -> Union[Simulator, OverlapSimulator]:
-    """The Python simulator of ``engine`` for ``config``, from the given weights (or, for the
+def make_simulator(engine: str, config: Config, *, overlaps: Optional[Mapping] = None, **weights: ArrayLike) -> Any:
+    """The Python simulator of ``engine`` for ``config`` (:class:`~onlinesgd.hidden_manifold.HmmSimulator`
+    for the hidden manifold's inputs), from the given weights (or, for the
     overlap engine, ``overlaps``: a mapping with Q, R, T)."""
     check_engine(engine, config)
     if engine == "weights":
@@ -171,6 +170,10 @@ def make_simulator(
             raise ValueError(
                 "overlaps: initial overlaps need engine='overlaps' (the weights engine starts from weights)"
             )
+        if getattr(config, "inputs", None) in ("hmm", "hmm_gaussian"):
+            from .hidden_manifold import HmmSimulator
+
+            return HmmSimulator(config, **weights)
         return Simulator(config, **weights)
     overlaps = dict(overlaps or {})
     unknown = set(overlaps) - {"Q", "R", "T"}

@@ -6,6 +6,8 @@ namespace onlinesgd {
 namespace {
 constexpr InputTraits kGaussian{"gaussian", true, 0.8, 0.45};
 constexpr InputTraits kRademacher{"rademacher", false, 0.05, 0.05};
+constexpr InputTraits kManifold{"hmm", false, 0.0, 0.0, true};
+constexpr InputTraits kManifoldGaussian{"hmm_gaussian", false, 0.0, 0.0, true};
 }  // namespace
 
 const InputTraits& input_traits(Inputs inputs) {
@@ -14,14 +16,18 @@ const InputTraits& input_traits(Inputs inputs) {
       return kGaussian;
     case Inputs::Rademacher:
       return kRademacher;
+    case Inputs::HiddenManifold:
+      return kManifold;
+    case Inputs::ManifoldGaussian:
+      return kManifoldGaussian;
   }
   throw std::invalid_argument("unknown input family");
 }
 
 Inputs inputs_from_name(const std::string& name) {
-  for (Inputs i : {Inputs::Gaussian, Inputs::Rademacher})
+  for (Inputs i : {Inputs::Gaussian, Inputs::Rademacher, Inputs::HiddenManifold, Inputs::ManifoldGaussian})
     if (name == input_traits(i).name) return i;
-  throw std::invalid_argument("inputs must be 'gaussian' or 'rademacher', got '" + name + "'");
+  throw std::invalid_argument("inputs must be 'gaussian', 'rademacher', 'hmm' or 'hmm_gaussian', got '" + name + "'");
 }
 
 }  // namespace onlinesgd
