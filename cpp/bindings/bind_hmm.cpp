@@ -16,7 +16,7 @@ void bind_hmm(py::module_& m) {
       .def_property_readonly("theta", &HmmSimulator::theta, py::return_value_policy::reference_internal)
       .def_property_readonly("W", [](const HmmSimulator& s) { return RowMatrix(s.W()); })
       .def_property_readonly("v", [](const HmmSimulator& s) { return Eigen::VectorXd(s.v()); })
-      .def_property_readonly("heads", [](const HmmSimulator& s) { return RowMatrix(s.v().transpose()); })
+      .def_property_readonly("heads", &heads_matrix<HmmSimulator>)
       .def_property_readonly("v_star", [](const HmmSimulator& s) { return Eigen::VectorXd(s.v_star()); })
       .def(
           "set_student",
@@ -68,7 +68,7 @@ void bind_hmm(py::module_& m) {
           },
           py::arg("first"), py::arg("count"), "(X, nu, zeta) of samples first .. first + count - 1")
       .def("step_on", &HmmSimulator::step_on, py::arg("X"), py::arg("nu"), py::arg("zeta"))
-      .def("overlaps", [](const HmmSimulator& s) { return overlaps_tuple(s.overlaps()); })
+      .def("overlaps", &overlaps_tuple<HmmSimulator>)
       .def("generalisation_error", &HmmSimulator::generalisation_error)
       .def("task_errors", [](const HmmSimulator& s) { return std::vector<double>{s.generalisation_error()}; });
 

@@ -20,7 +20,6 @@ right-hand side is NumPy over the modes (O(D K^2 (K + M)) flops) plus one C++ ca
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
@@ -30,6 +29,7 @@ from . import _core
 from .config import Config
 from .hidden_manifold import HmmSimulator, manifold_constants
 from .manifold_config import MANIFOLD_INPUTS, latent_dim
+from .times import TimesLike
 from .trajectory import Trajectory
 
 
@@ -271,7 +271,7 @@ def hmm_ode(
     config: Config,
     init: Union[HmmSimulator, Modes, None] = None,
     t_max: Optional[float] = None,
-    times: Optional[Sequence[float]] = None,
+    times: Optional[TimesLike] = None,
     *,
     dt: float = 0.01,
     nodes: int = 128,
@@ -368,7 +368,7 @@ def hmm_ode(
     return (traj, modes) if keep_modes else traj
 
 
-def _recording_times(start: float, t_max: Optional[float], times: Optional[Sequence[float]]) -> np.ndarray:
+def _recording_times(start: float, t_max: Optional[float], times: Optional[TimesLike]) -> np.ndarray:
     """The recording times: given (increasing, >= start), or 101 from start to t_max."""
     if times is None:
         if t_max is None or not np.isfinite(t_max) or t_max <= start:
@@ -382,7 +382,7 @@ def _recording_times(start: float, t_max: Optional[float], times: Optional[Seque
     return rec
 
 
-def ode_from(config: Config, init: Any, t_max: Optional[float], times: Optional[Sequence[float]], dt: float) -> Any:
+def ode_from(config: Config, init: Any, t_max: Optional[float], times: Optional[TimesLike], dt: float) -> Any:
     """:func:`onlinesgd.ode` for a hidden-manifold config: the per-mode ODE of the run ``init`` names.
 
     Parameters

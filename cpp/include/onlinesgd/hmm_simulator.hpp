@@ -31,6 +31,9 @@ class HmmSimulator {
   const RowMatrix& theta() const { return theta_; }  ///< the teacher's first layer, M x D
   const RowMatrix& W() const { return W_; }          ///< the student's first layer, K x N
   const Eigen::VectorXd& v() const { return v_; }
+  /// One head (one teacher): the head in use and every head, named as the other engines name them.
+  const Eigen::VectorXd& active_head() const { return v_; }
+  const Eigen::VectorXd& heads() const { return v_; }
   const Eigen::VectorXd& v_star() const { return v_star_; }
   void set_student(const RowMatrix& W, const Eigen::VectorXd& v);
   void set_teacher(const RowMatrix& theta, const Eigen::VectorXd& v_star);
