@@ -21,10 +21,12 @@
 #include "onlinesgd/parallel.hpp"
 #include "onlinesgd/version.hpp"
 #include "chain_bench.hpp"
+#include "hmm_bench.hpp"
 #include "step_bench.hpp"
 
 using onlinesgd::bench::Case;
 using onlinesgd::bench::ChainCase;
+using onlinesgd::bench::HmmCase;
 
 namespace {
 
@@ -72,6 +74,20 @@ std::vector<ChainCase> chain_named() {
           chain("chain-wide-replicas", 100000, 100, true, false)};
 }
 
+/// The hidden manifold model at N = 1e4, delta = 0.5 (docs/hidden_manifold.md): f(u) and its
+/// Gaussian equivalent.
+std::vector<HmmCase> hmm_named() {
+  auto hmm = [](const char* name, onlinesgd::Inputs inputs) {
+    HmmCase c{name, make(name, 10000, 2).cfg};
+    c.cfg.inputs = inputs;
+    c.cfg.latent_dim = 5000;
+    c.cfg.lr = 1.0;
+    return c;
+  };
+  return {hmm("hmm-medium", onlinesgd::Inputs::HiddenManifold),
+          hmm("hmm-medium-gauss", onlinesgd::Inputs::ManifoldGaussian)};
+}
+
 [[noreturn]] void usage(int code) {
   std::printf(
       "usage: onlinesgd-bench [NAME...] [--N n] [--K k] [--M m] [--batch b] [--precision float64|float32]\n"
@@ -94,6 +110,8 @@ int main(int argc, char** argv) {
   const auto all = named();
   const auto chain_all = chain_named();
   std::vector<ChainCase> chain_cases;
+  const auto hmm_all = hmm_named();
+  std::vector<HmmCase> hmm_cases;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> const char* {
@@ -110,6 +128,9 @@ int main(int argc, char** argv) {
       for (const auto& c : chain_all)
         std::printf("%-22s N=%lld K=%d M=%d overlap engine%s\n", c.name.c_str(), static_cast<long long>(c.cfg.N),
                     c.cfg.K, c.cfg.M, c.replicas ? ", one chain per thread" : "");
+      for (const auto& c : hmm_all)
+        std::printf("%-22s N=%lld D=%lld K=%d M=%d hidden manifold\n", c.name.c_str(), static_cast<long long>(c.cfg.N),
+                    static_cast<long long>(c.cfg.latent_dim), c.cfg.K, c.cfg.M);
       return 0;
     } else if (a == "--N")
       custom.cfg.N = std::atoll(value()), use_custom = true;
@@ -153,6 +174,8 @@ int main(int argc, char** argv) {
         if (c.name == a) cases.push_back(c), found = true;
       for (const auto& c : chain_all)
         if (c.name == a) chain_cases.push_back(c), found = true;
+      for (const auto& c : hmm_all)
+        if (c.name == a) hmm_cases.push_back(c), found = true;
       if (!found) {
         std::fprintf(stderr, "unknown configuration or flag '%s' (see --list)\n", a.c_str());
         return 2;
@@ -160,7 +183,8 @@ int main(int argc, char** argv) {
     }
   }
   if (use_custom) cases.push_back(custom);
-  if (cases.empty() && chain_cases.empty()) cases = all, chain_cases = chain_all;
+  if (cases.empty() && chain_cases.empty() && hmm_cases.empty())
+    cases = all, chain_cases = chain_all, hmm_cases = hmm_all;
   if (custom.cfg.N < 1 || custom.cfg.K < 1 || custom.cfg.M < 1 || custom.cfg.batch < 1) usage(2);
 
   std::printf("onlinesgd-bench %s, kernel %s, up to %d threads\n", onlinesgd::version(),
@@ -195,6 +219,16 @@ int main(int argc, char** argv) {
       std::printf(" %12.0f %10.0f\n", r.weights_rate, r.rate / r.weights_rate);
     else
       std::printf(" %12s %10s\n", "-", "-");
+    std::fflush(stdout);
+  }
+  if (!hmm_cases.empty())
+    std::printf("\n%-22s %8s %6s %3s %12s %12s %10s %10s %12s %9s\n", "hidden manifold", "N", "D", "thr", "steps/s",
+                "median/s", "Eigen GF/s", "tile GF/s", "floor st/s", "x floor");
+  for (auto& c : hmm_cases) {
+    const auto r = onlinesgd::bench::run_hmm(c, repeats);
+    std::printf("%-22s %8lld %6lld %3d %12.0f %12.0f %10.1f %10.1f %12.0f %9.2f\n", c.name.c_str(),
+                static_cast<long long>(c.cfg.N), static_cast<long long>(c.cfg.latent_dim), onlinesgd::max_threads(),
+                r.rate, r.median, r.eigen_flops * 1e-9, r.tile_flops * 1e-9, r.floor_rate, r.rate / r.floor_rate);
     std::fflush(stdout);
   }
   return 0;

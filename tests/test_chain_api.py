@@ -19,7 +19,7 @@ from onlinesgd import Config, OverlapSimulator, Replicas, Simulator, resume, sim
 from onlinesgd.checkpoint import Checkpointer
 from onlinesgd.store import RunSpec
 
-ARRAYS = ("times", "Q", "R", "T", "v", "v_star", "eg")
+ARRAYS = ("times", "Q", "R", "T", "v", "v_star", "eg", "heads", "eg_tasks")
 
 
 def assert_identical(a, b) -> None:
@@ -121,11 +121,33 @@ def test_ctrl_c_returns_what_was_recorded(sigint_raises):
     assert 0 < len(traj) < 101 and traj.info["interrupted_at"] == pytest.approx(sim.time)
 
 
-@pytest.mark.parametrize("replicas", [None, 3])
-def test_resume_from_any_checkpoint_is_bit_identical(tmp_path, monkeypatch, replicas):
-    c = Config(
+RESUMED = {
+    "rules": Config(
         N=150, K=3, M=2, lr=0.6, lr_v=0.3, noise=0.2, batch=2, feedback="fa", temperature=0.05, weight_decay=0.2, seed=7
-    )
+    ),
+    # several teachers: heads per task copied at the switches, then replay; checkpoints inside phases
+    "teachers": Config(
+        N=150,
+        K=2,
+        M=2,
+        lr=0.6,
+        lr_v=0.3,
+        noise=0.2,
+        teachers=2,
+        feature_similarity=0.4,
+        heads="multi",
+        copy_head=True,
+        switch_times=(5.0, 12.0),
+        schedule=(0, 1, (0.5, 0.5)),
+        seed=7,
+    ),
+}
+
+
+@pytest.mark.parametrize("replicas", [None, 3])
+@pytest.mark.parametrize("model", list(RESUMED))
+def test_resume_from_any_checkpoint_is_bit_identical(tmp_path, monkeypatch, replicas, model):
+    c = RESUMED[model]
     times = np.linspace(0.0, 20.0, 21)
     reference = simulate(c, times=times, engine="overlaps", replicas=replicas, progress=False)
     saved = []
@@ -155,6 +177,18 @@ def test_resume_from_any_checkpoint_is_bit_identical(tmp_path, monkeypatch, repl
     if replicas is None:  # the weights engine must not continue a chain's checkpoint
         with pytest.raises(ValueError, match="different run"):
             simulate(c, times=times, progress=False, checkpoint=path)
+
+
+def test_several_teachers_start_with_their_prescribed_overlaps():
+    # T = Omega exactly (a singular Omega too: identical teachers), readouts as the weights engine's
+    for alpha in (0.4, 1.0):
+        c = Config(N=10**9, K=2, M=2, teachers=2, feature_similarity=alpha, readout_similarity=0.5, heads="multi")
+        chain, weights = OverlapSimulator(c), Simulator(c.replace(N=200))
+        np.testing.assert_allclose(chain.overlaps()["T"], weights.overlaps()["T"], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(chain.v_star, weights.v_star, rtol=0, atol=1e-15)
+        assert chain.overlaps()["heads"].shape == (2, 2)
+    traj = simulate(c, times=[0.0, 1e-6], engine="overlaps", progress=False)  # N = 1e9 starts at once
+    assert traj.eg_tasks.shape == (2, 2) and traj.heads.shape == (2, 2, 2)
 
 
 def test_sweep_with_the_overlap_engine(tmp_path):

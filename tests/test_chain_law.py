@@ -31,7 +31,8 @@ def samples(config: Config, engine: str) -> dict:
     seed = CHAIN_SEEDS if engine == "overlaps" else 0
     reps = simulate(config.replace(seed=seed), times=TIMES, replicas=SEEDS, engine=engine, progress=False)
     assert not any("diverged_at" in t.info for t in reps.trajectories)
-    stack = {name: np.stack([getattr(t, name) for t in reps.trajectories]) for name in ("eg", "Q", "R", "v")}
+    names = ("eg", "Q", "R", "v", "eg_tasks", "heads")
+    stack = {name: np.stack([getattr(t, name) for t in reps.trajectories]) for name in names}
     K, rows = config.K, config.teacher_rows
     out = {}
     for i, t in enumerate(TIMES):
@@ -43,6 +44,10 @@ def samples(config: Config, engine: str) -> dict:
                 out[f"R{a}{n} t={t}"] = stack["R"][:, i, a, n]
             if config.lr_v:
                 out[f"v{a} t={t}"] = stack["v"][:, i, a]
+                for h in range(1, config.n_heads):  # the other heads (several teachers)
+                    out[f"head{h} v{a} t={t}"] = stack["heads"][:, i, h, a]
+        for p in range(1, config.teachers):  # eg on the other tasks (several teachers)
+            out[f"eg task {p} t={t}"] = stack["eg_tasks"][:, i, p]
     return out
 
 
@@ -74,6 +79,36 @@ CASES = {
     "feedback alignment N=20": Config(N=20, K=3, M=2, lr=0.5, lr_v=0.5, feedback="fa"),
     "Langevin and decay N=20": Config(N=20, K=2, M=2, lr=0.5, temperature=0.3, weight_decay=0.5),
     "centred (Geiger) N=20": Config(N=20, K=2, M=1, lr=0.5, lr_v=0.3, scaling="geiger", alpha=2.0, centred=True),
+    # several teachers, switching at t = 1 (step 20): prescribed overlaps and readouts, one head
+    "two teachers, Omega and beta, N=20": Config(
+        N=20,
+        K=2,
+        M=2,
+        lr=0.5,
+        lr_v=0.5,
+        noise=0.1,
+        teachers=2,
+        feature_similarity=0.5,
+        readout_similarity=0.5,
+        switch_times=(1.0,),
+    ),
+    # i.i.d. teachers, a head per task copied at the switch, then replay (30 % task 0), batch 2
+    "two teachers, multi head, replay, N=20": Config(
+        N=20,
+        K=2,
+        M=1,
+        lr=0.5,
+        lr_v=0.5,
+        batch=2,
+        teachers=2,
+        heads="multi",
+        copy_head=True,
+        switch_times=(1.0,),
+        schedule=(0, (0.3, 0.7)),
+    ),
+    "two teachers, frozen features after the switch, N=20": Config(
+        N=20, K=2, M=2, lr=0.5, lr_v=0.5, teachers=2, heads="multi", freeze_features=True, switch_times=(1.0,)
+    ),
     "erf N=200": Config(N=200, K=2, M=2, lr=0.5),
     "relu N=200 batch 3, noise, head trained": Config(
         N=200, K=2, M=2, lr=0.3, lr_v=0.3, noise=0.2, batch=3, activation="relu"
@@ -98,3 +133,18 @@ def test_the_battery_rejects_a_wrong_chain():
     for wrong in (base.replace(lr=0.55), base.replace(N=26)):
         p_bonferroni, _ = compare(weights, samples(wrong, "overlaps"))
         assert p_bonferroni < 1e-3 * FAMILY, f"{wrong}: smallest p-value x tests = {p_bonferroni:.3g}"
+
+
+@pytest.mark.parametrize(
+    "case, wrong",
+    [
+        ("two teachers, Omega and beta, N=20", {"feature_similarity": 0.3}),
+        ("two teachers, multi head, replay, N=20", {"copy_head": False}),
+    ],
+)
+def test_the_battery_rejects_wrong_teachers(case, wrong):
+    # A chain whose teachers overlap by 0.3 instead of 0.5, or that does not copy the head at the
+    # switch, must fail the battery by a factor 1000 (measured: 3e-16 and 0 against 1e-3).
+    base = CASES[case]
+    p_bonferroni, _ = compare(samples(base, "weights"), samples(base.replace(**wrong), "overlaps"))
+    assert p_bonferroni < 1e-3 * FAMILY, f"{wrong}: smallest p-value x tests = {p_bonferroni:.3g}"

@@ -22,6 +22,18 @@ START = {"Q": np.eye(2), "R": np.array([[0.3, 0.1], [0.05, 0.25]]), "T": np.eye(
 CASES = {
     "erf": Config(K=2, M=2, lr=0.5),
     "erf, head trained, noise, batch 2": Config(K=2, M=2, lr=0.5, lr_v=0.5, noise=0.2, batch=2),
+    "two teachers, a head each, switch at t = 1": Config(
+        K=2, M=2, lr=0.5, lr_v=0.5, teachers=2, heads="multi", copy_head=True, switch_times=(1.0,)
+    ),
+}
+# the second teacher overlaps the first by 0.5 row by row; the student starts nearer the first
+OMEGA = np.block([[np.eye(2), 0.5 * np.eye(2)], [0.5 * np.eye(2), np.eye(2)]])
+STARTS = {
+    "two teachers, a head each, switch at t = 1": {
+        "Q": np.eye(2),
+        "R": np.hstack([START["R"], 0.5 * START["R"]]),
+        "T": OMEGA,
+    }
 }
 
 
@@ -30,9 +42,10 @@ def test_replicas_follow_the_ode_with_deviations_falling_like_one_over_sqrt_n(ca
     rms, worst_z = [], 0.0
     for N in NS:
         c = CASES[case].replace(N=N, seed=1)
-        reps = simulate(c, times=TIMES, replicas=REPLICAS[N], engine="overlaps", overlaps=START, progress=False)
+        start = STARTS.get(case, START)
+        reps = simulate(c, times=TIMES, replicas=REPLICAS[N], engine="overlaps", overlaps=start, progress=False)
         first = reps.trajectories[0]
-        theory = ode(c, {**START, "v": first.v[0], "v_star": first.v_star[0]}, times=TIMES)
+        theory = ode(c, {**start, "v": first.v[0], "heads": first.heads[0], "v_star": first.v_star[0]}, times=TIMES)
         rms.append(
             [
                 np.sqrt(

@@ -12,10 +12,13 @@ void bind_simulator(py::module_& m);
 void bind_kernel(py::module_& m);
 void bind_ode(py::module_& m);
 void bind_overlap_chain(py::module_& m);
+void bind_hmm(py::module_& m);
 void bind_rows(py::module_& m);
 
 #include <cstdint>
 #include <vector>
+
+#include <Eigen/Dense>
 
 /// Defines (or overloads) advance_replicas(sims, n) for one kind of stepper. Each object is
 /// touched by one thread only, and Python cannot reach them while the GIL is released because
@@ -33,8 +36,19 @@ void def_advance_replicas(py::module_& m,
       py::arg("sims"), py::arg("n"), doc);
 }
 
-/// The overlaps as the Python steppers return them: (Q, R, T, v, v_star).
-template <class Overlaps>
-py::tuple overlaps_tuple(const Overlaps& o) {
-  return py::make_tuple(o.Q, o.R, o.T, o.v, o.v_star);
+/// The overlaps as the Python steppers (Simulator, OverlapChain) return them: (Q, R, T, the head
+/// in use, v_star); every head is their `heads`.
+/// Every head of a stepper as a heads x K array (its `heads` holds head h at h K).
+template <class Stepper>
+Eigen::MatrixXd heads_matrix(const Stepper& s) {
+  const auto& v = s.heads();
+  const Eigen::Index K = s.config().K;
+  return Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(v.data(),
+                                                                                                  v.size() / K, K);
+}
+
+template <class Stepper>
+py::tuple overlaps_tuple(const Stepper& s) {
+  const auto o = s.overlaps();
+  return py::make_tuple(o.Q, o.R, o.T, s.active_head(), o.v_star);
 }

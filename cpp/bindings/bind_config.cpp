@@ -37,6 +37,10 @@ void bind_config(py::module_& m) {
       .def_property(
           "inputs", [](const ModelConfig& c) { return onlinesgd::input_traits(c.inputs).name; },
           [](ModelConfig& c, const std::string& s) { c.inputs = onlinesgd::inputs_from_name(s); })
+      .def_readwrite("latent_dim", &ModelConfig::latent_dim)
+      .def_property(
+          "manifold_f", [](const ModelConfig& c) { return onlinesgd::manifold_f_name(c.manifold_f); },
+          [](ModelConfig& c, const std::string& s) { c.manifold_f = onlinesgd::manifold_f_from_name(s); })
       .def_property(
           "feedback", [](const ModelConfig& c) { return c.feedback == onlinesgd::Feedback::Fixed ? "fa" : "backprop"; },
           [](ModelConfig& c, const std::string& s) {

@@ -39,7 +39,7 @@ void bind_overlap_chain(py::module_& m) {
           "the d x d lower-triangular factor U of the Gram matrix [[T, R^T], [R, Q]] (checkpoints)")
       .def("set_overlaps", &OverlapChain::set_overlaps, py::arg("Q"), py::arg("R"), py::arg("T"))
       .def("set_heads", &OverlapChain::set_heads, py::arg("v"), py::arg("v_star"))
-      .def_property_readonly("v", [](const OverlapChain& c) { return Eigen::VectorXd(c.v()); })
+      .def_property_readonly("v", &OverlapChain::active_head, "the head the current phase trains")
       .def_property_readonly("v_star", [](const OverlapChain& c) { return Eigen::VectorXd(c.v_star()); })
       .def_property_readonly(
           "feedback", [](const OverlapChain& c) { return Eigen::VectorXd(c.feedback()); },
@@ -55,11 +55,11 @@ void bind_overlap_chain(py::module_& m) {
       .def_property_readonly("normals_per_step", &OverlapChain::normals_per_step)
       // The loop touches only C++ state owned by this object, so other Python threads may run.
       .def("advance", &OverlapChain::advance, py::arg("n"), py::call_guard<py::gil_scoped_release>())
-      .def("overlaps", [](const OverlapChain& c) { return overlaps_tuple(c.overlaps()); })
-      .def("generalisation_error", &OverlapChain::generalisation_error)
-      // One teacher and one head: the several-teacher views of Simulator, for the shared recorder.
-      .def_property_readonly("heads", [](const OverlapChain& c) { return Eigen::MatrixXd(c.v().transpose()); })
-      .def("task_errors", [](const OverlapChain& c) { return std::vector<double>{c.generalisation_error()}; });
+      .def("overlaps", &overlaps_tuple<OverlapChain>, "Q, R, T, the head in use, v_star")
+      .def("generalisation_error", &OverlapChain::generalisation_error,
+           "eg on the current phase's training distribution (eg with one teacher)")
+      .def_property_readonly("heads", &heads_matrix<OverlapChain>, "every head, heads x K")
+      .def("task_errors", &OverlapChain::task_errors, "eg on every task with the head it uses");
 
   // The run driver calls advance_replicas on a list of simulators or of chains: the chains' overload.
   def_advance_replicas<OverlapChain>(m, &onlinesgd::advance_chains,

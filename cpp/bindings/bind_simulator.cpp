@@ -16,13 +16,7 @@ void bind_simulator(py::module_& m) {
       .def(py::init<const onlinesgd::ModelConfig&>(), py::arg("config"))
       .def_property_readonly("W", [](const Simulator& s) { return RowMatrix(std::move(s.student().W)); })
       .def_property_readonly("v", &Simulator::active_head, "the head the current phase trains")
-      .def_property_readonly(
-          "heads",
-          [](const Simulator& s) {
-            const auto K = s.config().K;
-            return RowMatrix(Eigen::Map<const RowMatrix>(s.v().data(), s.v().size() / K, K));
-          },
-          "every head, heads x K")
+      .def_property_readonly("heads", &heads_matrix<Simulator>, "every head, heads x K")
       .def_property_readonly("B", [](const Simulator& s) { return RowMatrix(std::move(s.teacher().W)); })
       .def_property_readonly("v_star", [](const Simulator& s) { return Eigen::VectorXd(s.v_star()); })
       .def(
@@ -77,13 +71,7 @@ void bind_simulator(py::module_& m) {
             s.set_feedback(b);
           },
           "the fixed feedback vector b (feedback alignment), empty for backprop")
-      .def(
-          "overlaps",
-          [](const Simulator& s) {
-            const auto o = s.overlaps();
-            return py::make_tuple(o.Q, o.R, o.T, s.active_head(), o.v_star);
-          },
-          "Q, R, T, the head in use, v_star")
+      .def("overlaps", &overlaps_tuple<Simulator>, "Q, R, T, the head in use, v_star")
       .def("generalisation_error", &Simulator::generalisation_error,
            "eg on the current phase's training distribution (eg with one teacher)")
       .def("task_errors", &Simulator::task_errors, "eg on every task with the head it uses");

@@ -13,5 +13,6 @@ PYBIND11_MODULE(_core, m) {
   bind_overlap_chain(m);
   bind_kernel(m);
   bind_ode(m);
+  bind_hmm(m);
   bind_rows(m);
 }

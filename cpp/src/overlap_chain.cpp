@@ -6,6 +6,7 @@
 #include <string>
 
 #include "onlinesgd/chain/triangular.hpp"
+#include "onlinesgd/model/teachers.hpp"
 #include "onlinesgd/parallel.hpp"
 
 namespace onlinesgd {
@@ -21,9 +22,6 @@ void check_engine(const ModelConfig& cfg) {
     throw std::invalid_argument(
         "engine 'overlaps' runs in float64 only (precision='float32' stores weights, which "
         "this engine does not have)");
-  if (cfg.tasks() > 1)
-    throw std::invalid_argument("engine 'overlaps' runs one teacher: teachers = " + std::to_string(cfg.tasks()) +
-                                " needs engine='weights'");
   const std::int64_t d = cfg.K + cfg.teacher_rows();
   if (cfg.N < d)
     throw std::invalid_argument("N = " + std::to_string(cfg.N) + " is below K + teacher rows = " + std::to_string(d) +
@@ -53,17 +51,20 @@ void bartlett(Eigen::MatrixXd& L, int n, int m, chain::NormalStream& normals, ch
 
 OverlapChain::OverlapChain(const ModelConfig& cfg)
     : cfg_((check_engine(cfg), cfg)),
-      rule_(cfg),
+      inv_sqrt_n_(1.0 / std::sqrt(static_cast<double>(cfg.N))),
       K_(cfg.K),
       Mt_(cfg.teacher_rows()),
       B_(cfg.batch),
+      H_(cfg.heads()),
       noise_rows_(cfg.temperature != 0.0 ? cfg.K : 0),
+      label_noise_(false),
       normals_(cfg.seed, rng::Stream::Chain) {
+  for (int p = 0; p < cfg.tasks(); ++p) label_noise_ = label_noise_ || cfg.task_noise(p) != 0.0;
   const int d = K_ + Mt_, n = B_ + noise_rows_;
   const std::int64_t room = cfg.N - d;
   m_ = static_cast<int>(std::min<std::int64_t>(n, room));
   for (int j = 0; j < m_; ++j) chi_.push_back(chain::chi_square_sampler(static_cast<double>(room - j)));
-  per_step_ = static_cast<std::uint64_t>(B_) * (d + (cfg.noise != 0.0 ? 1 : 0)) + m_ + below_diagonal(n, m_) +
+  per_step_ = static_cast<std::uint64_t>(B_) * (d + (label_noise_ ? 1 : 0)) + m_ + below_diagonal(n, m_) +
               static_cast<std::uint64_t>(noise_rows_) * d;
   Z_.resize(d, B_);
   C_.resize(K_, B_);
@@ -74,14 +75,19 @@ OverlapChain::OverlapChain(const ModelConfig& cfg)
   fields_.resize(d);
   raw_.resize(d);
   coef_.resize(K_);
-  dv_.resize(K_);
+  dv_ = Eigen::VectorXd::Zero(H_ * K_);
+  used_.assign(static_cast<std::size_t>(H_), 0);
   Wz_.resize(K_ + m_, B_);
   others_.resize(static_cast<std::size_t>(B_));
 
-  v_ = Eigen::VectorXd::Constant(K_, cfg.v_init);
-  v_star_ = Eigen::VectorXd::Constant(Mt_, cfg.teacher_v);
-  v_star_.tail(Mt_ - cfg.M).setConstant(cfg.v_init);  // centring rows: the initial head
+  v_ = Eigen::VectorXd::Constant(H_ * K_, cfg.v_init);
+  v_star_ = Eigen::VectorXd::Constant(Mt_, cfg.v_init);  // centring rows: the initial head
+  v_star_.head(cfg.M) = model::teacher_readout(cfg);
   if (cfg.feedback == Feedback::Fixed) feedback_ = model::feedback_vector(cfg);
+  if (!cfg.teacher_overlap.empty()) {
+    init_teachers_with_overlaps();
+    return;
+  }
 
   // The teacher's M rows and the student's K rows are independent Gaussian vectors: their
   // coordinates in a basis of their span are a Bartlett factor (N >= d >= M + K: square).
@@ -91,13 +97,34 @@ OverlapChain::OverlapChain(const ModelConfig& cfg)
   chain::Words words{rng::block_key(cfg.seed, rng::Stream::ChainInit, 0, 1)};
   Eigen::MatrixXd L0 = Eigen::MatrixXd::Zero(n0, n0);
   bartlett(L0, n0, n0, init, words, [&](int j) { return chain::chi_square_sampler(static_cast<double>(cfg.N - j)); });
-  const double inv_sqrt_n = rule_.inv_sqrt_n();
+  const double inv_sqrt_n = inv_sqrt_n_;
   L0.topRows(cfg.M) *= inv_sqrt_n;
   L0.bottomRows(K_) *= cfg.init_std * inv_sqrt_n;
   U_ = Eigen::MatrixXd::Zero(d, d + m_);
   U_.block(0, 0, cfg.M, n0) = L0.topRows(cfg.M);
   if (cfg.centred) U_.block(cfg.M, 0, K_, n0) = L0.bottomRows(K_);
   U_.block(Mt_, 0, K_, n0) = L0.bottomRows(K_);
+}
+
+void OverlapChain::init_teachers_with_overlaps() {
+  // The weights engine's teachers are B = L O sqrt(N) with L = psd_factor(Omega) and O orthonormal
+  // rows (model/teachers.hpp), independent of the students. So in the basis of O's rows (completed
+  // by the students' perpendicular parts) the teachers' coordinates are L, a student's along O's
+  // rows are i.i.d. N(0, init_std^2) / sqrt(N), and its perpendicular parts a Bartlett factor in
+  // the N - M remaining dimensions: already lower triangular (no centring rows with several teachers).
+  const int M = cfg_.M;
+  chain::NormalStream init(cfg_.seed, rng::Stream::ChainInit);
+  init.seek(0);
+  chain::Words words{rng::block_key(cfg_.seed, rng::Stream::ChainInit, 0, 1)};
+  Eigen::MatrixXd perp = Eigen::MatrixXd::Zero(K_, K_);
+  bartlett(perp, K_, K_, init, words,
+           [&](int j) { return chain::chi_square_sampler(static_cast<double>(cfg_.N - M - j)); });
+  const double scale = cfg_.init_std * inv_sqrt_n_;
+  U_ = Eigen::MatrixXd::Zero(K_ + Mt_, K_ + Mt_ + m_);
+  U_.topLeftCorner(M, M) = model::psd_factor(Eigen::Map<const Eigen::MatrixXd>(cfg_.teacher_overlap.data(), M, M));
+  for (int k = 0; k < K_; ++k)
+    for (int j = 0; j < M; ++j) U_(M + k, j) = scale * init.next();
+  U_.block(M, M, K_, K_) = scale * perp;
 }
 
 void OverlapChain::set_factor(const Eigen::MatrixXd& U) {
@@ -138,10 +165,16 @@ void OverlapChain::set_overlaps(const Eigen::MatrixXd& Q, const Eigen::MatrixXd&
 }
 
 void OverlapChain::set_heads(const Eigen::VectorXd& v, const Eigen::VectorXd& v_star) {
-  if (v.size() != K_ || v_star.size() != Mt_) throw std::invalid_argument("v must have K entries, v_star teacher rows");
-  v_ = v;
+  if ((v.size() != K_ && v.size() != H_ * K_) || v_star.size() != Mt_)
+    throw std::invalid_argument("v must have K entries (or heads x K), v_star teacher rows");
+  v_ = v.size() == K_ ? Eigen::VectorXd(v.replicate(H_, 1)) : v;
   v_star_ = v_star;
   diverged_ = false;
+}
+
+Eigen::VectorXd OverlapChain::active_head() const {
+  const int h = cfg_.head_of(model::phase(cfg_, phase()).main_task);
+  return v_.segment(static_cast<Eigen::Index>(h) * K_, K_);
 }
 
 bool OverlapChain::use_givens() const {
@@ -153,31 +186,49 @@ bool OverlapChain::use_givens() const {
 std::uint64_t OverlapChain::advance(std::uint64_t n) {
   if (diverged_) return 0;
   normals_.seek(steps_ * per_step_);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    if (!step()) {
-      diverged_ = true;
-      return i;
+  std::uint64_t done = 0;
+  while (done < n) {  // phase by phase, as the weights engine (simulator.cpp)
+    const int s = phase();
+    const bool last = s + 1 == model::phases(cfg_);
+    const std::uint64_t end =
+        last ? steps_ + (n - done) : std::min(steps_ + (n - done), model::first_step(cfg_, s + 1));
+    const model::PhaseRule rule(cfg_, s);
+    while (steps_ < end) {
+      if (!step(rule)) {
+        diverged_ = true;
+        return done;
+      }
+      ++steps_;
+      ++done;
     }
-    ++steps_;
+    if (!last && steps_ == model::first_step(cfg_, s + 1)) model::switch_heads(cfg_, s + 1, v_.data());
   }
-  return n;
+  return done;
 }
 
-bool OverlapChain::step() {
+bool OverlapChain::step(const model::PhaseRule& phase) {
   const int d = dim();
-  const double inv_sqrt_n = rule_.inv_sqrt_n();
+  const double inv_sqrt_n = inv_sqrt_n_;
+  const model::Rule& shared = phase.shared();
   const double* b = feedback_.size() ? feedback_.data() : nullptr;
   // Plain loops below: at K = M = 2 a step is ~300 ns, and Eigen's dynamic-size expressions
   // cost tens of ns each there.
-  for (int k = 0; k < K_; ++k) dv_[k] = 0.0;
+  const std::uint64_t sample0 = steps_ * static_cast<std::uint64_t>(B_);
   for (int s = 0; s < B_; ++s) {
     double* z = Z_.col(s).data();
     for (int j = 0; j < d; ++j) z[j] = normals_.next();
-    const double zeta = cfg_.noise != 0.0 ? normals_.next() : 0.0;
+    const double zeta = label_noise_ ? normals_.next() : 0.0;
     chain::lower_times(chain::TriBlock{U_.data(), d, d}, d, z, raw_.data());
     for (int k = 0; k < K_; ++k) fields_[k] = raw_[Mt_ + k];  // the rule takes student fields first
     for (int m = 0; m < Mt_; ++m) fields_[K_ + m] = raw_[m];
-    if (!rule_.sample(fields_.data(), zeta, v_.data(), v_star_.data(), b, coef_.data(), dv_.data())) return false;
+    const int task = phase.task(sample0 + static_cast<std::uint64_t>(s)), h = phase.head(task);
+    ++used_[static_cast<std::size_t>(h)];
+    if (!phase.rule(task).sample(fields_.data(), zeta, v_.data() + h * K_, v_star_.data(), b, coef_.data(),
+                                 dv_.data() + h * K_)) {
+      dv_.setZero();
+      std::fill(used_.begin(), used_.end(), 0);
+      return false;
+    }
     // w_k += coef_k x, so u_k = w_k / sqrt(N) moves by coef_k / sqrt(N) x
     for (int k = 0; k < K_; ++k) C_(k, s) = coef_[k] * inv_sqrt_n;
   }
@@ -186,7 +237,7 @@ bool OverlapChain::step() {
     chain::Words words{rng::block_key(cfg_.seed, rng::Stream::ChainWords, steps_, 0)};
     bartlett(Bart_, n, m_, normals_, words, [&](int j) -> const chain::GammaSampler& { return chi_[j]; });
   }
-  const double decay = rule_.decay_w(), noise = rule_.noise_w() * inv_sqrt_n;
+  const double decay = shared.decay_w(), noise = shared.noise_w() * inv_sqrt_n;
   if (noise_rows_)
     for (int k = 0; k < K_; ++k)
       for (int j = 0; j < d; ++j) Xi_(k, j) = normals_.next();
@@ -199,15 +250,22 @@ bool OverlapChain::step() {
       U_(Mt_ + k, j) = u;
     }
   if (use_givens())
-    compress_givens();
+    compress_givens(decay);
   else
-    compress_householder();
-  rule_.apply_head(v_.data(), dv_.data());
+    compress_householder(decay, noise);
+  // each used head decays by its share of the samples (fast_step.cpp does the same)
+  for (int h = 0; h < H_; ++h) {
+    const int used = used_[static_cast<std::size_t>(h)];
+    if (used == 0) continue;
+    const double share = used == B_ ? 1.0 : static_cast<double>(used) / B_;
+    shared.apply_head(v_.data() + h * K_, dv_.data() + h * K_, share);
+    for (int k = 0; k < K_; ++k) dv_[h * K_ + k] = 0.0;
+    used_[static_cast<std::size_t>(h)] = 0;
+  }
   return true;
 }
 
-void OverlapChain::compress_householder() {
-  const double decay = rule_.decay_w(), noise = rule_.noise_w() * rule_.inv_sqrt_n();
+void OverlapChain::compress_householder(double decay, double noise) {
   auto L = U_.block(Mt_, Mt_, K_, K_);
   A_.leftCols(K_) = decay * L;
   A_.leftCols(K_).noalias() += C_ * Z_.bottomRows(K_).transpose();
@@ -221,10 +279,9 @@ void OverlapChain::compress_householder() {
   L = A_.leftCols(K_);
 }
 
-void OverlapChain::compress_givens() {
+void OverlapChain::compress_givens(double decay) {
   const int d = dim();
   const chain::TriBlock L{U_.data() + static_cast<long>(Mt_) * d + Mt_, K_, d};
-  const double decay = rule_.decay_w();
   if (decay != 1.0)
     for (int j = 0; j < K_; ++j)
       for (int r = j; r < K_; ++r) L.col(j)[r] *= decay;
@@ -253,7 +310,11 @@ Overlaps OverlapChain::overlaps() const {
   return o;
 }
 
-double OverlapChain::generalisation_error() const { return onlinesgd::generalisation_error(overlaps(), cfg_); }
+double OverlapChain::generalisation_error() const {
+  return training_error(overlaps(), cfg_, model::phase(cfg_, phase()));
+}
+
+std::vector<double> OverlapChain::task_errors() const { return onlinesgd::task_errors(overlaps(), cfg_); }
 
 std::vector<std::uint64_t> advance_chains(const std::vector<OverlapChain*>& chains, std::uint64_t n) {
   std::vector<std::uint64_t> done(chains.size(), 0);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 #include "onlinesgd/model/phase_rule.hpp"
 #include "onlinesgd/model/rule.hpp"
@@ -65,6 +66,8 @@ std::int64_t padded(std::int64_t N) {
 
 Simulator::Simulator(const ModelConfig& cfg)
     : cfg_(cfg), ld_(cfg.precision == Precision::Float32 ? padded<float>(cfg.N) : padded<double>(cfg.N)) {
+  if (input_traits(cfg.inputs).latent)
+    throw std::invalid_argument(std::string("inputs '") + input_traits(cfg.inputs).name + "' run on HmmSimulator");
   const int M = cfg.teacher_rows();
   teacher_.v.resize(M);
   teacher_.v.head(cfg.M) = model::teacher_readout(cfg);

@@ -47,6 +47,12 @@ from .forgetting_map import ForgettingMap, forgetting_map  # noqa: E402
 
 __all__ += ["ForgettingMap", "continual", "forgetting_map"]
 
+# The hidden manifold model (structured inputs) and its per-mode ODE.
+from .hidden_manifold import HmmSimulator  # noqa: E402
+from .manifold_ode import Modes, hmm_ode, marchenko_pastur_modes  # noqa: E402
+
+__all__ += ["HmmSimulator", "Modes", "hmm_ode", "marchenko_pastur_modes"]
+
 # Structured data: the user's own rows and Gaussian-mixture classification (docs/data.md).
 from .mixture import informed_weights, mixture_errors, xor_mixture  # noqa: E402
 from .mixture_ode import mixture_ode  # noqa: E402

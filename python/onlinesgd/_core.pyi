@@ -120,6 +120,8 @@ class ModelConfig:
     teacher_v: float
     precision: str
     inputs: str
+    latent_dim: int
+    manifold_f: str
     feedback: str
     feedback_vector: list[float]
     temperature: float
@@ -183,3 +185,41 @@ class OverlapChain:
     def generalisation_error(self) -> float: ...
     heads: NDArray[np.float64]
     def task_errors(self) -> list[float]: ...
+
+# the hidden manifold model (bind_hmm.cpp)
+class HmmSimulator:
+    def __init__(self, config: ModelConfig) -> None: ...
+    config: ModelConfig
+    latent_dim: int
+    F: NDArray[np.float64]
+    theta: NDArray[np.float64]
+    W: NDArray[np.float64]
+    v: NDArray[np.float64]
+    heads: NDArray[np.float64]
+    v_star: NDArray[np.float64]
+    B: NDArray[np.float64]
+    W_stored: NDArray[np.float64]
+    carry: NDArray[np.float64]
+    steps: int
+    time: float
+    diverged: bool
+    def set_student(self, W: NDArray[np.float64], v: NDArray[np.float64]) -> None: ...
+    def set_teacher(self, theta: NDArray[np.float64], v_star: NDArray[np.float64]) -> None: ...
+    def advance(self, n: int) -> int: ...
+    def samples(
+        self, first: int, count: int
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
+    def step_on(self, X: NDArray[np.float64], nu: NDArray[np.float64], zeta: NDArray[np.float64]) -> bool: ...
+    def overlaps(self) -> tuple[NDArray[np.float64], ...]: ...
+    def generalisation_error(self) -> float: ...
+    def task_errors(self) -> list[float]: ...
+
+def manifold_drift(
+    config: ModelConfig,
+    Q: NDArray[np.float64],
+    R: NDArray[np.float64],
+    T: NDArray[np.float64],
+    v: NDArray[np.float64],
+    v_star: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], float]: ...
+def manifold_constants(f: str) -> tuple[float, float]: ...

@@ -34,11 +34,10 @@ import numpy as np
 from . import _core
 from ._io import atomic_write
 from .config import Config
-from .overlap_simulator import OverlapSimulator
+from .overlap_simulator import OverlapSimulator, make_simulator
 from .replicas import Replicas, replica_seeds
 from .rows import RowsCore, RowsRun
 from .run import Run, engine_of
-from .simulator import Simulator
 from .times import check_t_max
 from .trajectory import Trajectory
 
@@ -46,7 +45,7 @@ PathLike = Union[str, os.PathLike]
 FORMAT = "onlinesgd-checkpoint-3"
 REPLICAS_FORMAT = "onlinesgd-replicas-checkpoint-1"
 _WEIGHTS = ("W", "v", "B", "v_star")
-_CHAIN = ("factor", "v", "v_star")  # the overlap engine's state besides its step count
+_CHAIN = ("factor", "heads", "v_star")  # the overlap engine's state besides its step count
 
 
 def _state(sim: Any, prefix: str = "") -> dict:
@@ -67,13 +66,13 @@ def _restore(config: Config, arrays: dict, prefix: str = "", engine: str = "weig
     if engine == "overlaps":
         sim = OverlapSimulator(config)._sim
         sim.factor = arrays[prefix + "factor"]  # bit for bit
-        sim.set_heads(arrays[prefix + "v"], arrays[prefix + "v_star"])
+        sim.set_heads(np.ravel(arrays[prefix + "heads"]), arrays[prefix + "v_star"])
         sim.steps = int(arrays[prefix + "steps"])
         return sim
     weights = {name: arrays[prefix + name] for name in _WEIGHTS}
     if prefix + "heads" in arrays:  # every head (files before several heads hold v only)
         weights["v"] = arrays[prefix + "heads"]
-    sim = Simulator(config, **weights)._sim
+    sim = make_simulator("weights", config, **weights)._sim
     sim.W_stored = arrays[prefix + "W_stored"]  # bit for bit (after the teacher, which sets the frame)
     sim.steps = int(arrays[prefix + "steps"])
     sim.carry = arrays[prefix + "carry"]  # after the steps, which drop it
@@ -233,6 +232,33 @@ def resume(path: PathLike, progress: Optional[bool] = None) -> Union[Trajectory,
     """Continues the run saved in the checkpoint ``path`` (written by ``simulate(...,
     checkpoint=path)``) and returns its full :class:`Trajectory` (or :class:`Replicas` for a run
     with ``replicas=``): the same, bit for bit, as the uninterrupted run. A finished checkpoint
-    returns its result at once. The checkpoint keeps being updated as before."""
+    returns its result at once. The checkpoint keeps being updated as before.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The checkpoint file.
+    progress : bool, optional
+        None shows a bar once the run takes over 2 s, True always, False never.
+
+    Returns
+    -------
+    Trajectory or Replicas
+        The whole run, from t = 0.
+
+    Raises
+    ------
+    ValueError
+        when ``path`` is not an onlinesgd checkpoint, or was written by an incompatible version.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> config = onlinesgd.Config(N=200, seed=1)
+    >>> done = onlinesgd.simulate(config, t_max=1.0, checkpoint="run.npz", progress=False)
+    >>> again = onlinesgd.resume("run.npz", progress=False)  # finished: returned at once
+    >>> bool((again.eg == done.eg).all())
+    True
+    """
     meta, arrays = _load(path)
     return _continue(path, meta, arrays, progress)

@@ -124,7 +124,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def compare_table(sim, theory, rows: int = 6) -> str:
+def compare_table(sim: Any, theory: Any, rows: int = 6) -> str:
     """Simulation and ODE eg at a few log-spaced recorded times, as text."""
     import numpy as np
 
@@ -192,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_sweep_commands(sub) -> None:
+def _add_sweep_commands(sub: Any) -> None:
     from .sweep_cli import add_commands  # sweep and plot live in their own module
 
     add_commands(sub)

@@ -11,6 +11,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import tasks
+from .manifold_config import check_manifold, latent_dim
 from .mixture_fields import checked_mixture
 from .scalings import SCALINGS, Scaled, scale, scaled_teacher_readout
 
@@ -18,8 +19,9 @@ ACTIVATIONS = ("erf", "relu", "linear", "sigmoid", "tanh")
 PRECISIONS = ("float64", "float32")
 """Storage of weights and inputs; local fields and overlaps always accumulate in double."""
 """Supported activations g: erf(x/sqrt 2), max(0, x), x, 1/(1+exp(-x)), tanh(x)."""
-INPUTS = ("gaussian", "rademacher", "mixture")
-"""Distribution of the inputs: components N(0, 1), or +-1 with probability 1/2 each, or a Gaussian
+INPUTS = ("gaussian", "rademacher", "hmm", "hmm_gaussian", "mixture")
+"""Distribution of the inputs: components N(0, 1), or +-1 with probability 1/2 each; the hidden
+manifold model and its Gaussian equivalent (:mod:`onlinesgd.hidden_manifold`); or a Gaussian
 mixture with labels per cluster (the ``mixture_*`` fields, docs/data.md)."""
 FEEDBACKS = ("backprop", "fa")
 """Credit assignment: the true gradient, or feedback alignment (a fixed random feedback vector)."""
@@ -28,7 +30,7 @@ FEEDBACKS = ("backprop", "fa")
 def _check_int(name: str, value: Any, minimum: int, maximum: Optional[int] = None) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < minimum or (maximum is not None and value > maximum):
+    if int(value) < minimum or (maximum is not None and int(value) > maximum):
         bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
         raise ValueError(f"{name} must be {bound}, got {value!r}")
     return int(value)
@@ -67,13 +69,17 @@ class Config:
     init_std : standard deviation of the student's first-layer weights.
     v_init : initial value of every student second-layer weight.
     teacher_v : every teacher second-layer weight v*.
-    precision : "float64" (default) or "float32": storage of W, B and the inputs. float32
+    precision : "float64" (default) or "float32": storage of the weights and inputs. float32
         rounds every weight update to float (relative 6e-8), which adds a random-walk error
         to the overlaps far below their O(1/sqrt(N)) finite-size fluctuations for the run
         lengths of interest; local fields and overlaps are accumulated in double.
     inputs : "gaussian" (default) or "rademacher" (each component +-1). Only the first two
         moments of the local fields enter the N -> infinity ODE, so both follow the same
-        theory; at finite N the corrections differ at O(1/sqrt(N)).
+        theory; at finite N the corrections differ at O(1/sqrt(N)). "hmm": the hidden manifold
+        model x = f(F^T c / sqrt(D)) with the teacher on the latent c; "hmm_gaussian": its
+        Gaussian equivalent (docs/hidden_manifold.md; their own ODE, :func:`onlinesgd.hmm_ode`).
+    hmm_delta : D / N, the latent dimension over N (inputs "hmm", "hmm_gaussian"); D = round(hmm_delta N).
+    hmm_f : the generator f of the hidden manifold model: "sign", "erf" (erf(u/sqrt 2)) or "tanh".
     feedback : "backprop" (default) or "fa": feedback alignment, where the first layer's update
         uses a fixed vector b in place of v (with one hidden layer this is also direct feedback
         alignment, DFA); the head still follows its true gradient. docs/theory.md §6.
@@ -82,7 +88,7 @@ class Config:
         2 eta T / N to every first-layer weight. docs/theory.md §7.
     temperature_v : must stay 0: noise on the K head weights does not average out as N grows
         (the head would follow a stochastic equation, not the ODE), so it is refused.
-    weight_decay : lambda >= 0: each step W <- (1 - eta lambda / N) W (an L2 penalty).
+    weight_decay : lambda >= 0: each step multiplies the first layer by 1 - eta lambda / N (an L2 penalty).
     weight_decay_v : lambda_v >= 0: each step v <- (1 - eta_v lambda_v / N) v.
     scaling : how lr, lr_v, v_init and teacher_v are read (docs/theory.md §9; ``SCALINGS``):
         "committee" (default: as given), "mean_field" (readout 1/K: v = v_init/K, v* =
@@ -131,6 +137,24 @@ class Config:
     mixture_weights : the probability p_a of each cluster (C numbers summing to 1); None: 1/C each.
     mixture_labels : y_a = +1 or -1 of each cluster (C numbers).
     label_flip : the probability in [0, 1/2) that a sample's label is flipped.
+
+    Raises
+    ------
+    ValueError
+        naming the field: a value of the wrong type or out of range, or fields that conflict.
+
+    Examples
+    --------
+    >>> from onlinesgd import Config
+    >>> config = Config(N=10_000, K=3, M=2, activation="erf", lr=0.5, noise=0.1)
+    >>> config.lr_v, config.teacher_rows  # the head is not trained unless lr_v > 0
+    (0.0, 2)
+    >>> config.replace(K=4).K
+    4
+    >>> Config(K=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: K must be >= 1, got 0
     """
 
     N: int = 10_000
@@ -148,6 +172,8 @@ class Config:
     teacher_v: float = 1.0
     precision: str = "float64"
     inputs: str = "gaussian"
+    hmm_delta: float = 0.5
+    hmm_f: str = "sign"
     feedback: str = "backprop"
     feedback_vector: Optional[tuple] = None
     temperature: float = 0.0
@@ -230,6 +256,7 @@ class Config:
                 f"delta is Veiga's learning-rate exponent: set scaling='veiga' (scaling is {self.scaling!r})"
             )
         self._check_teachers()
+        check_manifold(self)
         for name, value in checked_mixture(self).items():
             set_(name, value)
 
@@ -375,7 +402,7 @@ class Config:
             raise ValueError(f"unknown Config field(s): {sorted(unknown)}")
         return cls(**data)
 
-    def to_core(self):
+    def to_core(self) -> Any:
         """The C++ ``ModelConfig`` with the same fields."""
         from . import _core
 
@@ -404,6 +431,8 @@ class Config:
         c.g_teacher = self.teacher_g
         c.inputs = "rows" if self.inputs == "mixture" else self.inputs  # a mixture's samples are given rows
         self._teachers_to_core(c, mapped)
+        if self.inputs in ("hmm", "hmm_gaussian"):
+            c.latent_dim, c.manifold_f = latent_dim(self), self.hmm_f
         return c
 
     def _teachers_to_core(self, c: Any, mapped: Scaled) -> None:

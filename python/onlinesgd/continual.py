@@ -5,6 +5,15 @@ Task p is trained while it is the main task of a phase (its largest fraction); i
 last such phase and *starts* with the first. Forgetting F_p(t) = eg_p(t) - eg_p(end of task p)
 (positive: task p got worse after its training); transfer = eg_p(0) - eg_p(start of task p)
 (positive: the tasks before it made task p easier).
+
+Examples
+--------
+>>> import onlinesgd
+>>> from onlinesgd import continual
+>>> cfg = onlinesgd.Config(teachers=2, switch_times=(1.0,), lr=1.0, lr_v=1.0, heads="multi")
+>>> theory = onlinesgd.ode(cfg, t_max=3.0, progress=False)
+>>> continual.task_end(cfg, 0) < len(theory.times), continual.forgetting(theory, 0).shape == theory.times.shape
+(True, True)
 """
 
 from __future__ import annotations

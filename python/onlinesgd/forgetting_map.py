@@ -14,6 +14,7 @@ from .config import Config
 from .continual import forgetting
 from .sweep import sweep
 from .sweep_result import SweepResult
+from .times import TimesLike
 
 
 @dataclass
@@ -28,6 +29,14 @@ class ForgettingMap:
         initial overlaps).
     runs : the :class:`SweepResult` behind it (every trajectory).
     task : the task whose forgetting is mapped.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> base = onlinesgd.Config(N=200, lr_v=1.0, teachers=2, switch_times=(1.0,))
+    >>> fmap = onlinesgd.forgetting_map(base, [0.0, 1.0], t_max=2.0, with_ode=False, workers=1, progress=False)
+    >>> isinstance(fmap, onlinesgd.ForgettingMap), fmap.task, len(fmap.table)
+    (True, 0, 2)
     """
 
     table: Any
@@ -65,7 +74,7 @@ def forgetting_map(
     task: int = 0,
     seeds: Union[int, Iterable[int], None] = None,
     t_max: Optional[float] = None,
-    times: Optional[Sequence[float]] = None,
+    times: Optional[TimesLike] = None,
     with_ode: bool = True,
     **options: Any,
 ) -> ForgettingMap:

@@ -10,7 +10,7 @@ import numpy as np
 from . import _core
 from .config import Config
 from .simulator import Simulator
-from .times import recording_times
+from .times import TimesLike, recording_times
 from .trajectory import Trajectory
 
 _NAMES = ("Q", "R", "T", "v", "v_star")
@@ -87,7 +87,7 @@ def ode(
     config: Config,
     init: InitLike = None,
     t_max: Optional[float] = None,
-    times: Optional[Sequence[float]] = None,
+    times: Optional[TimesLike] = None,
     *,
     method: str = "dopri5",
     rtol: float = 1e-9,
@@ -149,6 +149,15 @@ def ode(
     identity for four variables). sigmoid and tanh use 2-D to 4-D trapezoidal rules after a
     Cholesky factorisation (accuracy ~1e-9); the 4-D I4 costs ~1.5 ms each, so their ODE is
     practical for K + M up to about 6 (seconds to minutes per unit t beyond).
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> config = onlinesgd.Config(N=1000, K=2, M=2, lr=0.5, seed=0)
+    >>> sim = onlinesgd.simulate(config, t_max=5.0, progress=False)
+    >>> theory = onlinesgd.ode(config, sim, times=sim.times, progress=False)  # from the simulation's t = 0
+    >>> theory.kind, bool(abs(theory.eg[-1] - sim.eg[-1]) < 0.05)
+    ('ode', True)
     """
     import time as _time
 
@@ -156,6 +165,10 @@ def ode(
 
     if not isinstance(config, Config):
         raise ValueError(f"config must be an onlinesgd.Config, got {type(config).__name__}")
+    if config.inputs in ("hmm", "hmm_gaussian"):  # the per-mode ODE (docs/hidden_manifold.md)
+        from .manifold_ode import ode_from
+
+        return ode_from(config, init, t_max, times, dt)
     if config.inputs == "mixture":  # its own state (Q, M, v) and averages: mixture_ode.py
         from .mixture_ode import mixture_ode
 

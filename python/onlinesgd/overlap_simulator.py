@@ -9,7 +9,7 @@ sample instead of N, in the same law as :class:`~onlinesgd.Simulator`, and recor
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Optional, Union
+from typing import Any, Optional
 
 import numpy as np
 
@@ -32,7 +32,7 @@ def check_engine(engine: str, config: Config) -> str:
     ------
     ValueError
         naming ``engine``: unknown, or the overlap engine with inputs that are not rotation
-        invariant, with several teachers or with float32 precision.
+        invariant or with float32 precision.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
@@ -41,11 +41,6 @@ def check_engine(engine: str, config: Config) -> str:
             f"engine 'overlaps' cannot run inputs={config.inputs!r}: their law is not rotation "
             "invariant, and the overlap chain is exact only for isotropic Gaussian inputs "
             "(use engine='weights')"
-        )
-    if engine == "overlaps" and config.teachers > 1:
-        raise ValueError(
-            f"engine 'overlaps' runs one teacher, got teachers={config.teachers} (several teachers "
-            "need engine='weights')"
         )
     if engine == "overlaps" and config.precision != "float64":
         raise ValueError(
@@ -73,6 +68,22 @@ class OverlapSimulator(Stepping):
     Q, R, T : initial overlaps instead of weights, all three: Q (K x K), R (K x teacher rows),
         T (teacher rows square); their Gram matrix ``[[T, R^T], [R, Q]]`` must be positive
         semi-definite (rank-deficient is fine: a student equal to its teacher).
+
+    Raises
+    ------
+    ValueError
+        naming the argument: an engine that cannot run the config (inputs, precision), weights
+        and overlaps given together, overlaps of the wrong shape, not
+        symmetric or whose Gram matrix is not positive semi-definite.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> config = onlinesgd.Config(N=10**9, K=2, M=2, lr=0.5, seed=0)
+    >>> sim = onlinesgd.OverlapSimulator(config)  # no N-sized array anywhere
+    >>> traj = sim.run(times=[0.0, 1e-6], progress=False)
+    >>> sim.steps, traj.Q.shape
+    (1000, (2, 2, 2))
     """
 
     def __init__(
@@ -97,10 +108,10 @@ class OverlapSimulator(Stepping):
         if given and len(given) != 3:
             raise ValueError(f"overlaps: give Q, R and T together (got only {', '.join(given)})")
         self._sim = _core.OverlapChain(c.to_core())
-        heads = {"v": self._sim.v, "v_star": self._sim.v_star}
+        heads = {"v": self._sim.heads.ravel(), "v_star": self._sim.v_star}
         whole = c.centred and v_star is not None and np.shape(v_star)[0] == c.teacher_rows
-        if v is not None:
-            heads["v"] = check_array("v", v, (c.K,))
+        if v is not None:  # K values (every head alike) or one row per head, as for Simulator
+            heads["v"] = check_array("v", v, (c.n_heads, c.K) if np.ndim(v) == 2 else (c.K,)).ravel()
             if c.centred and not whole:
                 heads["v_star"][c.M :] = heads["v"]  # the centring rows' readout: the initial head
         if v_star is not None:
@@ -122,7 +133,9 @@ class OverlapSimulator(Stepping):
         if W is None:
             W = c.init_std * np.stack([_core.normal_row(c.seed, _STUDENT, k, c.N) for k in range(c.K)])
         W = check_array("W", W, (c.K, c.N))
-        if B is None:
+        if B is None and c.teachers > 1:  # the teachers as the weights engine builds them (overlaps, Omega)
+            B = _core.Simulator(c.to_core()).B
+        elif B is None:
             B = np.stack([_core.normal_row(c.seed, _TEACHER, m, c.N) for m in range(c.M)])
         B = check_array("B", B, (c.teacher_rows if whole else c.M, c.N))
         if c.centred and not whole:
@@ -134,7 +147,7 @@ class OverlapSimulator(Stepping):
         lambda self: self._sim.factor,
         doc="the d x d lower-triangular factor U of [[T, R^T], [R, Q]] (teacher rows first)",
     )
-    v = property(lambda self: self._sim.v, doc="student second layer, K")
+    v = property(lambda self: self._sim.v, doc="student second layer, K (the head the current phase trains)")
     v_star = property(lambda self: self._sim.v_star, doc="teacher second layer, M (M + K when centred)")
     feedback = property(
         lambda self: self._sim.feedback, doc="the fixed feedback vector b of feedback alignment (K); empty for backprop"
@@ -147,10 +160,9 @@ class OverlapSimulator(Stepping):
         return self._sim.advance(int(steps))
 
 
-def make_simulator(
-    engine: str, config: Config, *, overlaps: Optional[Mapping] = None, **weights: ArrayLike
-) -> Union[Simulator, OverlapSimulator]:
-    """The Python simulator of ``engine`` for ``config``, from the given weights (or, for the
+def make_simulator(engine: str, config: Config, *, overlaps: Optional[Mapping] = None, **weights: ArrayLike) -> Any:
+    """The Python simulator of ``engine`` for ``config`` (:class:`~onlinesgd.hidden_manifold.HmmSimulator`
+    for the hidden manifold's inputs), from the given weights (or, for the
     overlap engine, ``overlaps``: a mapping with Q, R, T)."""
     check_engine(engine, config)
     if engine == "weights":
@@ -158,6 +170,10 @@ def make_simulator(
             raise ValueError(
                 "overlaps: initial overlaps need engine='overlaps' (the weights engine starts from weights)"
             )
+        if getattr(config, "inputs", None) in ("hmm", "hmm_gaussian"):
+            from .hidden_manifold import HmmSimulator
+
+            return HmmSimulator(config, **weights)
         return Simulator(config, **weights)
     overlaps = dict(overlaps or {})
     unknown = set(overlaps) - {"Q", "R", "T"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -16,7 +16,7 @@ def plot_trajectories(
     trajectories: Sequence[Union[Trajectory, Replicas]],
     path: Union[str, os.PathLike, None] = None,
     title: Optional[str] = None,
-):
+) -> Any:  # a matplotlib Figure
     """eg(t), R_in(t) and Q_ik(t) on a log time axis, simulations and theory in one figure.
 
     Simulations are drawn as markers, ODE solutions as lines, so the two compare at a glance; a
@@ -65,18 +65,27 @@ def plot_trajectories(
             else f"mean of {len(item)} simulations (N = {traj.config.N}) ± s.e."
         )
 
-        def draw(ax, y, e, t=t, keep=keep, style=style, **kw):  # bound now: B023
+        def draw(
+            ax: Any,
+            y: np.ndarray,
+            e: Any,
+            t: np.ndarray = t,
+            keep: np.ndarray = keep,
+            style: dict = style,
+            **kw: Any,
+        ) -> None:  # t, keep, style bound now (B023)
             if e is None:
                 ax.plot(t[keep], y[keep], **kw, **style)
             else:
                 ax.errorbar(t[keep], y[keep], yerr=e[keep], elinewidth=0.8, **kw, **style)
 
         draw(ax_eg, traj.eg, None if err is None else err["eg"], color="k", label=label)
-        tasks = np.asarray(traj.eg_tasks).shape[1]
+        eg_tasks = np.asarray(traj.eg_tasks)
+        tasks = eg_tasks.shape[1]
         for p in range(tasks if tasks > 1 else 0):  # several teachers: eg on every task too
             draw(
                 ax_eg,
-                traj.eg_tasks[:, p],
+                eg_tasks[:, p],
                 None if err is None else err["eg_tasks"][:, p],
                 color=f"C{p}",
                 label=None if is_ode else f"task {p}",

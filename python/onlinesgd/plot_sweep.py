@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from .sweep_result import SweepResult
 
@@ -15,7 +15,7 @@ def plot_sweep(
     path: Union[str, os.PathLike, None] = None,
     quantity: str = "eg",
     title: Optional[str] = None,
-):
+) -> Any:  # a matplotlib Figure
     """One curve colour per value of the swept field ``by``: simulations as markers (every
     seed), ODE solutions as lines. Other swept fields (seeds aside) get one panel per
     combination. ``quantity`` is any column of ``result.frame`` (``eg``, ``R_0_0``, ...).
@@ -44,9 +44,9 @@ def plot_sweep(
     return fig
 
 
-def _draw_panel(ax, panel, by: str, quantity: str) -> None:
-    for colour, (value, part) in enumerate(panel.groupby(by, sort=True)):
-        colour = f"C{colour % 10}"
+def _draw_panel(ax: Any, panel: Any, by: str, quantity: str) -> None:
+    for index, (value, part) in enumerate(panel.groupby(by, sort=True)):
+        colour = f"C{index % 10}"
         for (_, kind), curve in part.groupby(["run", "kind"], sort=False):
             curve = curve[curve["t"] > 0]  # log time axis
             if kind == "ode":
@@ -62,7 +62,7 @@ def _draw_panel(ax, panel, by: str, quantity: str) -> None:
     ax.legend(fontsize=7)
 
 
-def _pyplot(path):
+def _pyplot(path: Union[str, os.PathLike, None]) -> Any:
     import matplotlib
 
     if path is not None and not os.environ.get("DISPLAY"):

@@ -23,7 +23,7 @@ from . import _core
 from .config import Config
 from .fields import all_finite, record
 from .replicas import Replicas
-from .times import target_steps
+from .times import TimesLike, target_steps
 from .trajectory import Trajectory
 
 Hook = Callable[["Run", bool], None]
@@ -39,7 +39,21 @@ def _no_hook(run: Run, final: bool) -> None:
 
 
 class DivergenceWarning(RuntimeWarning):
-    """The weights became non-finite (learning rate too large); the run stopped."""
+    """The weights became non-finite (learning rate too large); the run stopped.
+
+    The trajectory keeps every row recorded before, and its ``info["diverged_at"]`` holds the
+    time of the step that diverged (for replicas: each diverged replica's own info).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import onlinesgd
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     traj = onlinesgd.simulate(onlinesgd.Config(N=100, activation="linear", lr=50.0), t_max=5.0, progress=False)
+    >>> caught[0].category is onlinesgd.DivergenceWarning, "diverged_at" in traj.info
+    (True, True)
+    """
 
 
 def engine_of(sim: Any) -> str:
@@ -73,7 +87,7 @@ class Stepping:
         return np.array(self._sim.task_errors())
 
     def run(
-        self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None, progress: Optional[bool] = None
+        self, t_max: Optional[float] = None, times: Optional[TimesLike] = None, progress: Optional[bool] = None
     ) -> Trajectory:
         """Steps on and records the overlaps at ``times`` (default: now plus ~100 log-spaced
         times up to ``t_max``). Times are rounded to whole steps; the recorded ``times`` are
@@ -83,7 +97,7 @@ class Stepping:
         run.advance(progress)
         return cast(Trajectory, run.result())  # a single run's result
 
-    def _run_to(self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None) -> Run:
+    def _run_to(self, t_max: Optional[float] = None, times: Optional[TimesLike] = None) -> Run:
         """The :class:`Run` of this stepper from now to the recording times of :meth:`run` (not
         yet advanced): what :meth:`run` and checkpointed runs drive."""
         return Run([self.config], [self._sim], target_steps(self.config, t_max, times, self.time))
@@ -206,7 +220,7 @@ class Run:
         """Steps each of ``sims`` by ``n`` steps (a run on given rows steps otherwise: rows.py)."""
         _core.advance_replicas(sims, n)
 
-    def _bar(self, progress: Optional[bool], steps: int):
+    def _bar(self, progress: Optional[bool], steps: int) -> Any:
         """A progress bar counting whole steps (no float drift), shown as t."""
         from tqdm.auto import tqdm
 

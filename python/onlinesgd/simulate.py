@@ -5,8 +5,8 @@ the run driver, checkpoints)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from typing import Optional, Union
+from collections.abc import Mapping
+from typing import Optional, Union, cast, overload
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from .replicas import Replicas, replica_seeds
 from .rows import RowsCore, RowsRun
 from .run import DivergenceWarning, Run
 from .simulator import ArrayLike, Simulator, check_array
-from .times import check_t_max, check_times, default_times, recording_times, target_steps
+from .times import TimesLike, check_t_max, check_times, default_times, recording_times, target_steps
 from .trajectory import Trajectory
 
 __all__ = [
@@ -33,10 +33,52 @@ __all__ = [
 ]  # the names it always offered, and its own
 
 
+@overload
 def simulate(
     config: Config,
     t_max: Optional[float] = None,
-    times: Optional[Sequence[float]] = None,
+    times: Optional[TimesLike] = None,
+    *,
+    W: ArrayLike = None,
+    v: ArrayLike = None,
+    B: ArrayLike = None,
+    v_star: ArrayLike = None,
+    progress: Optional[bool] = None,
+    checkpoint: Union[str, os.PathLike, None] = None,
+    checkpoint_every: float = 600.0,
+    replicas: None = None,
+    engine: str = "weights",
+    overlaps: Optional[Mapping] = None,
+    inputs: ArrayLike = None,
+    labels: ArrayLike = None,
+    test_inputs: ArrayLike = None,
+    test_labels: ArrayLike = None,
+) -> Trajectory: ...
+
+
+@overload
+def simulate(
+    config: Config,
+    t_max: Optional[float] = None,
+    times: Optional[TimesLike] = None,
+    *,
+    W: ArrayLike = None,
+    v: ArrayLike = None,
+    B: ArrayLike = None,
+    v_star: ArrayLike = None,
+    progress: Optional[bool] = None,
+    checkpoint: Union[str, os.PathLike, None] = None,
+    checkpoint_every: float = 600.0,
+    replicas: int,
+    engine: str = "weights",
+    overlaps: Optional[Mapping] = None,
+) -> Replicas: ...
+
+
+def simulate(
+    config: Config,
+    t_max: Optional[float] = None,
+    times: Optional[TimesLike] = None,
     *,
     W: ArrayLike = None,
     v: ArrayLike = None,
@@ -53,7 +95,7 @@ def simulate(
     test_inputs: ArrayLike = None,
     test_labels: ArrayLike = None,
 ) -> Union[Trajectory, Replicas]:
-    """Runs online SGD from t = 0 and returns the recorded :class:`Trajectory`.
+    """Runs online SGD from t = 0: a :class:`Trajectory`, or with ``replicas`` a :class:`Replicas`.
 
     With ``inputs`` (an array or ``np.memmap`` of rows x N, float32 or float64) the steps run on
     its rows, one pass, in order, read a block at a time (docs/data.md), with ``labels`` (one per
@@ -64,22 +106,77 @@ def simulate(
     and checkpoints as usual).
 
     Time is t = samples / N (with minibatches one step advances t by batch / N). The overlaps
-    and eg are recomputed exactly from the weights at each recorded time.
+    and eg are recomputed exactly from the weights at each recorded time. The return type
+    follows ``replicas`` (the overloads tell type checkers): None gives one
+    :class:`Trajectory`, an integer R gives the :class:`Replicas` of R seeds
+    (``seed, seed + 1, ...``: every trajectory, mean and standard error).
 
-    ``engine="overlaps"`` runs the exact Markov chain of the overlaps instead of the weights
-    (:class:`~onlinesgd.OverlapSimulator`, docs/engines.md): the same law at every N for
-    Gaussian inputs in float64, at a cost per step that does not grow with N. It starts from the
-    weights engine's random initialisation, from given weights, or from ``overlaps`` (a mapping
-    with Q, R and T). Everything below works alike for both engines.
+    Parameters
+    ----------
+    config : Config
+        The model, learning rates, seed and everything else of the run.
+    t_max : float, optional
+        Final time; the recording times are then t = 0 plus ~100 log-spaced times up to it
+        (and every task switch). One of ``t_max`` and ``times`` is needed.
+    times : sequence of float, optional
+        Explicit, strictly increasing recording times >= 0 (rounded to whole steps; the
+        recorded times are exact).
+    W, v, B, v_star : array_like, optional
+        Initial weights (student K x N and K, teacher M x N and M); drawn from the seed when
+        not given. Not with ``replicas`` (each replica draws its own).
+    progress : bool, optional
+        None shows a bar once the run takes over 2 s, True always, False never.
+    checkpoint : str or os.PathLike, optional
+        A ``.npz`` path: the full state is saved there atomically every ``checkpoint_every``
+        seconds of wall time, on Ctrl-C and at the end; a file that already holds this run is
+        continued from where it stopped (see :mod:`onlinesgd.checkpoint`), bit for bit.
+    checkpoint_every : float
+        Seconds of wall time between checkpoints.
+    replicas : int, optional
+        Run this many independent seeds in one call (one per thread when small).
+    engine : {"weights", "overlaps"}
+        ``"overlaps"`` runs the exact Markov chain of the overlaps instead of the weights
+        (:class:`~onlinesgd.OverlapSimulator`, docs/engines.md): the same law at every N for
+        Gaussian inputs, one teacher and float64, at a cost per step that does not grow with N.
+    overlaps : mapping, optional
+        For ``engine="overlaps"``: the initial Q, R and T (every replica starts there).
+    inputs, labels : array_like, optional
+        Given rows (rows x N, float32 or float64; an ``np.memmap`` is read a block at a time)
+        and their labels (one per row; None: the teacher's), docs/data.md.
+    test_inputs, test_labels : array_like, optional
+        A held-out set on which ``extra["test_error"]`` is recorded.
 
-    With ``checkpoint`` (a ``.npz`` path), the full state is saved there atomically every
-    ``checkpoint_every`` seconds of wall time, on Ctrl-C and at the end; if that file already
-    holds this run, it continues from there (see :mod:`onlinesgd.checkpoint`).
+    Returns
+    -------
+    Trajectory or Replicas
+        The recorded times, Q, R, T, v, v_star, eg (and eg on every task); its ``info`` says
+        whether the run diverged or was interrupted (Ctrl-C keeps what was recorded).
 
-    With ``replicas=R`` it runs R independent seeds (``seed, seed + 1, ...``) in one call and
-    returns a :class:`onlinesgd.replicas.Replicas` (every trajectory, mean and standard error);
-    initial weights cannot be given then (initial overlaps can: every replica starts there), and a
-    checkpoint holds all replicas.
+    Raises
+    ------
+    ValueError
+        naming the argument: no or invalid ``t_max``/``times``, initial weights of the wrong
+        shape or non-finite, weights given with ``replicas``, an engine that cannot run the
+        config, more memory than the machine has, given rows or labels that are not valid (wrong
+        shape or dtype, NaN, too few rows for the times).
+
+    Warns
+    -----
+    DivergenceWarning
+        when the weights become non-finite (learning rate too large); the run stops there.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> config = onlinesgd.Config(N=500, K=2, M=2, lr=0.5, seed=3)
+    >>> traj = onlinesgd.simulate(config, t_max=2.0, progress=False)
+    >>> float(traj.times[-1]), traj.Q.shape[1:], len(traj.eg) == len(traj.times)
+    (2.0, (2, 2), True)
+    >>> bool(traj.eg[-1] < traj.eg[0])
+    True
+    >>> reps = onlinesgd.simulate(config, times=[0, 1, 2], replicas=3, progress=False)
+    >>> len(reps), reps.mean.eg.shape
+    (3, (3,))
     """
     data = {"inputs": inputs, "labels": labels, "test_inputs": test_inputs, "test_labels": test_labels}
     if inputs is not None or getattr(config, "inputs", None) == "mixture":  # (a non-Config is refused below)
@@ -90,6 +187,8 @@ def simulate(
             )
         if inputs is not None and (replicas is not None or checkpoint is not None):
             raise ValueError("inputs: given rows run alone, without replicas or checkpoints")
+        if inputs is not None and config.inputs in ("hmm", "hmm_gaussian"):
+            raise ValueError("inputs: the hidden manifold model draws its own inputs (set inputs='gaussian')")
     if replicas is not None:
         if any(a is not None for a in (W, v, B, v_star)):
             raise ValueError("replicas draw their own weights: W, v, B and v_star must not be given")
@@ -107,7 +206,7 @@ def simulate_replicas(
     config: Config,
     replicas: int,
     t_max: Optional[float] = None,
-    times: Optional[Sequence[float]] = None,
+    times: Optional[TimesLike] = None,
     progress: Optional[bool] = None,
     checkpoint: Union[str, os.PathLike, None] = None,
     checkpoint_every: float = 600.0,
@@ -157,6 +256,6 @@ def simulate_replicas(
         [sim.config for sim in sims], [sim._sim for sim in sims], target_steps(config, t_max, times, 0.0), replicas=True
     )
     if checkpoint is not None:
-        return run_with_checkpoint(run, checkpoint, checkpoint_every, progress)
+        return cast(Replicas, run_with_checkpoint(run, checkpoint, checkpoint_every, progress))
     run.advance(progress)
-    return run.result()
+    return cast(Replicas, run.result())  # a replica run's result

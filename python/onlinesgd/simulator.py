@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Optional
 
 import numpy as np
@@ -10,6 +9,7 @@ import numpy as np
 from . import _core, rows
 from .config import Config
 from .run import Run, Stepping
+from .times import TimesLike
 
 ArrayLike = Optional[np.ndarray]
 
@@ -57,6 +57,38 @@ class Simulator(Stepping):
     rows in order, with ``labels`` or the teacher's, and records the test error on ``test_inputs``
     (``test_labels``) when given; a Gaussian-mixture config draws the mixture's samples
     (docs/data.md, :func:`onlinesgd.simulate`).
+
+    Step it with :meth:`run` (to recording times, returning a :class:`Trajectory`) or
+    :meth:`step` (one step on inputs you give); read the state with :meth:`overlaps`, :meth:`eg` and the
+    weight attributes. The same seed gives the same bits whatever the number of threads.
+
+    Parameters
+    ----------
+    config : Config
+        The model.
+    W, v, B, v_star : array_like, optional
+        Initial weights as above; drawn from the seed when not given.
+    inputs, labels, test_inputs, test_labels : array_like, optional
+        Given rows and their labels, and a held-out set (docs/data.md).
+
+    Raises
+    ------
+    ValueError
+        naming the argument: a weight of the wrong shape or not finite, given rows that are not
+        valid (rows.py), or a run whose weights would not fit in this machine's memory (with the
+        bytes it would need).
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> sim = onlinesgd.Simulator(onlinesgd.Config(N=500, K=2, M=2, lr=0.5, seed=0))
+    >>> sim.W.shape, sim.B.shape
+    ((2, 500), (2, 500))
+    >>> traj = sim.run(t_max=2.0, progress=False)
+    >>> sim.steps, round(sim.time, 6)
+    (1000, 2.0)
+    >>> sorted(sim.overlaps())
+    ['Q', 'R', 'T', 'heads', 'v', 'v_star']
     """
 
     def __init__(
@@ -97,7 +129,7 @@ class Simulator(Stepping):
         if B is not None or v_star is not None or (c.centred and (W is not None or v is not None)):
             self._set_teacher(B, v_star, whole)
 
-    def _run_to(self, t_max: Optional[float] = None, times: Optional[Sequence[float]] = None) -> Run:
+    def _run_to(self, t_max: Optional[float] = None, times: Optional[TimesLike] = None) -> Run:
         run = super()._run_to(t_max, times)
         if self._source is None:
             return run

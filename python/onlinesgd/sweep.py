@@ -32,7 +32,7 @@ from .run import DivergenceWarning
 from .simulate import simulate
 from .store import PathLike, RunSpec, Store
 from .sweep_result import SweepResult
-from .times import check_t_max, check_times
+from .times import TimesLike, check_t_max, check_times
 
 FAULT_ENV = "ONLINESGD_SWEEP_FAULT"
 """Test hook: ``"raise:lr=0.3"`` or ``"kill:lr=0.3"`` makes runs whose config has lr == 0.3
@@ -41,7 +41,20 @@ raise, or kill their own worker process, before they start."""
 
 class SweepError(RuntimeError):
     """Some runs failed. The others finished and are stored; calling the same sweep again
-    redoes only the failed ones. ``failures`` maps each failed run's key to its exception."""
+    redoes only the failed ones.
+
+    Attributes
+    ----------
+    failures : dict
+        Each failed run's key to its exception.
+
+    Examples
+    --------
+    >>> from onlinesgd import SweepError
+    >>> err = SweepError({"K=2": ValueError("boom")}, total=4)
+    >>> list(err.failures), isinstance(err, RuntimeError)
+    (['K=2'], True)
+    """
 
     def __init__(self, failures: dict, total: int) -> None:
         self.failures = failures
@@ -97,7 +110,7 @@ def _values(name: str, values: Any) -> list:
 def make_specs(
     configs: Sequence[Config],
     t_max: Optional[float],
-    times: Optional[Sequence[float]],
+    times: Optional[TimesLike],
     with_ode: bool,
     engine: str = "weights",
 ) -> list:
@@ -242,7 +255,7 @@ def sweep(
     *,
     seeds: Union[int, Iterable[int], None] = None,
     t_max: Optional[float] = None,
-    times: Optional[Sequence[float]] = None,
+    times: Optional[TimesLike] = None,
     with_ode: bool = True,
     store: Optional[PathLike] = None,
     client: Any = None,
@@ -282,6 +295,14 @@ def sweep(
     ValueError : a bad grid, naming the field, or an engine that cannot run a config, before
         anything runs.
     SweepError : some runs failed; the rest are stored.
+
+    Examples
+    --------
+    >>> import onlinesgd
+    >>> base = onlinesgd.Config(N=200, lr=0.5)
+    >>> result = onlinesgd.sweep(base, {"K": [1, 2]}, seeds=[0, 1], t_max=1.0, workers=1, progress=False)
+    >>> len(result.keys), sorted(set(result.frame["kind"]))
+    (4, ['ode', 'simulation'])
     """
     from tqdm.auto import tqdm
 

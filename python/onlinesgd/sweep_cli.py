@@ -21,12 +21,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ._io import read_toml
 from .config import Config
 
-SWEEP_KEYS = {
+SWEEP_KEYS: dict[str, Callable[[Any], Any]] = {
     "t_max": float,
     "times": list,
     "seeds": lambda s: s,

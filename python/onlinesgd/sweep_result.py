@@ -18,7 +18,7 @@ KINDS = ("simulation", "ode")
 CONFIG_FIELDS = tuple(f.name for f in dataclasses.fields(Config))
 
 
-def _pandas():
+def _pandas() -> Any:
     try:
         import pandas
     except ModuleNotFoundError as err:
@@ -104,7 +104,7 @@ class SweepResult:
         return [self.trajectory(key, kind) for key in self.keys]
 
     @cached_property
-    def frame(self):
+    def frame(self) -> Any:  # a pandas DataFrame (pandas is optional)
         """Tidy table: one row per run, kind and recorded time; columns ``run`` (the key),
         every Config field, ``kind`` ("simulation" or "ode"), ``t``, ``eg`` and the flattened
         overlaps (``Q_i_k``, ``R_i_n``, ``T_n_m``, ``v_i``, ``v_star_n``)."""
@@ -121,7 +121,7 @@ class SweepResult:
                 )
         return pd.concat(parts, ignore_index=True, sort=False)
 
-    def summary(self):
+    def summary(self) -> Any:
         """One row per run: the swept fields and seed, the final time, the final eg of the
         simulation and of the ODE, and their difference."""
         pd = _pandas()

@@ -4,11 +4,14 @@ the ODE."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import numpy as np
 
 from .config import Config
+
+TimesLike = Union[Sequence[float], np.ndarray]
+"""Recording times as a user gives them: any sequence of numbers or a 1-D array."""
 
 
 def default_times(t_max: float, N: int, batch: int, start: float = 0.0, count: int = 100) -> np.ndarray:
@@ -47,11 +50,11 @@ def check_t_max(t_max: Any) -> float:
 
 def recording_times(
     t_max: Optional[float],
-    times: Optional[Sequence[float]],
+    times: Optional[TimesLike],
     N: int,
     batch: int,
     start: float,
-    switch_times: Optional[Sequence[float]] = None,
+    switch_times: Optional[TimesLike] = None,
 ) -> np.ndarray:
     """``times`` validated, or (when None) ``start`` plus ~100 log-spaced times to ``t_max`` and
     the schedule's ``switch_times`` between them (so that the error at the end of each task is
@@ -68,8 +71,8 @@ def recording_times(
     return check_times(times, t_max, start)
 
 
-def target_steps(config: Config, t_max: Optional[float], times: Optional[Sequence[float]], start: float) -> np.ndarray:
+def target_steps(config: Config, t_max: Optional[float], times: Optional[TimesLike], start: float) -> np.ndarray:
     """The step counts at which a simulation at time ``start`` records: the recording times
     rounded to whole steps (one step is ``batch / N`` of time), without repeats."""
-    times = recording_times(t_max, times, config.N, config.batch, start, config.switch_times)
-    return np.unique(np.rint(times * config.N / config.batch).astype(np.int64))
+    grid = recording_times(t_max, times, config.N, config.batch, start, config.switch_times)
+    return np.unique(np.rint(grid * config.N / config.batch).astype(np.int64))

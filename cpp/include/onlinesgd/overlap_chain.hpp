@@ -6,9 +6,9 @@
 /// law of all later steps depends on the rows only through their Gram matrix. So the state is a
 /// d x d lower-triangular factor U with U U^T = the Gram matrix / N of the d tracked rows
 /// (teacher rows first, centring rows among them, then the K student rows), plus the heads.
-/// Per step, for each of the B samples: z ~ N(0, I_d), fields U z, the per-sample rule
-/// (model::Rule, the one the weights engine calls); then the perpendicular parts of the B inputs
-/// (and of the K Langevin noise vectors) as a Bartlett factor, appended as new columns, and a
+/// Per step, for each of the B samples: z ~ N(0, I_d), fields U z, the per-sample rule of its
+/// task in the current phase (model::PhaseRule, the one the weights engine calls); then the perpendicular parts of the
+/// B inputs (and of the K Langevin noise vectors) as a Bartlett factor, appended as new columns, and a
 /// re-triangularisation (chain/triangular.hpp). Same law as the weights engine at every N.
 #include <cstdint>
 #include <vector>
@@ -18,7 +18,7 @@
 #include "onlinesgd/chain/gamma.hpp"
 #include "onlinesgd/chain/normal_stream.hpp"
 #include "onlinesgd/model/config.hpp"
-#include "onlinesgd/model/rule.hpp"
+#include "onlinesgd/model/phase_rule.hpp"
 #include "onlinesgd/network.hpp"
 #include "onlinesgd/overlaps.hpp"
 
@@ -32,8 +32,9 @@ class OverlapChain {
   enum class Method { Auto, Householder, Givens };
 
   /// Draws the initial state from the weights engine's law without N-sized vectors: teacher rows
-  /// N(0, 1), student rows N(0, init_std^2) (a Bartlett factor of their Gram matrix), centring
-  /// rows copies of the student, v = v_init, v* = teacher_v, the feedback vector of the seed.
+  /// N(0, 1) (or with T = Omega exactly when the teachers' overlaps are prescribed), student rows
+  /// N(0, init_std^2) (a Bartlett factor of their Gram matrix), centring rows copies of the
+  /// student, every head v_init, v* the teachers' readouts, the feedback vector of the seed.
   /// Throws std::invalid_argument for inputs that are not rotation invariant, float32 precision,
   /// or N below d = K + teacher rows.
   explicit OverlapChain(const ModelConfig& cfg);
@@ -50,9 +51,15 @@ class OverlapChain {
   /// Gram matrix must be symmetric positive semi-definite (rank-deficient is fine, e.g. a
   /// student equal to its teacher). Throws std::invalid_argument naming the failed check.
   void set_overlaps(const Eigen::MatrixXd& Q, const Eigen::MatrixXd& R, const Eigen::MatrixXd& T);
-  const Eigen::VectorXd& v() const { return v_; }
+  /// Every head (heads x K values, head h at h K; one head unless multi-head).
+  const Eigen::VectorXd& heads() const { return v_; }
+  /// The head the current phase trains (its main task's).
+  Eigen::VectorXd active_head() const;
   const Eigen::VectorXd& v_star() const { return v_star_; }
+  /// Sets every head (K values: all heads alike; or heads x K) and the teachers' readouts.
   void set_heads(const Eigen::VectorXd& v, const Eigen::VectorXd& v_star);
+  /// The phase of the schedule that the next step belongs to (model/schedule.hpp).
+  int phase() const { return model::phase_at_step(cfg_, steps_); }
   /// The fixed feedback vector b of feedback alignment (K); empty for backprop.
   const Eigen::VectorXd& feedback() const { return feedback_; }
   void set_method(Method m) { method_ = m; }
@@ -69,8 +76,12 @@ class OverlapChain {
   /// true). Single-threaded: replicas run one per thread (advance_chains).
   std::uint64_t advance(std::uint64_t n);
 
+  /// Q, R, T, every head (Overlaps::v) and v*.
   Overlaps overlaps() const;
+  /// eg on the current phase's training distribution (eg with one teacher).
   double generalisation_error() const;
+  /// eg on every task with the head it uses.
+  std::vector<double> task_errors() const;
 
   /// Normals one step consumes (normal_stream.hpp): B (d + [sigma > 0]) for the samples and
   /// their label noise, the Bartlett factor's m first attempts and sub-diagonal entries, and
@@ -78,18 +89,20 @@ class OverlapChain {
   std::uint64_t normals_per_step() const { return per_step_; }
 
  private:
-  bool step();
+  bool step(const model::PhaseRule& phase);
+  void init_teachers_with_overlaps();
   void factor_gram(const Eigen::MatrixXd& G);
   /// The student block after the samples' updates and the new directions, brought back to
   /// lower triangular form (the two methods of Method).
-  void compress_householder();
-  void compress_givens();
+  void compress_householder(double decay, double noise);
+  void compress_givens(double decay);
   bool use_givens() const;
 
   ModelConfig cfg_;
-  model::Rule rule_;
-  int K_, Mt_, B_, noise_rows_;  // noise_rows_: K with Langevin noise, else 0
-  int m_;                        // columns appended per step: min(B + noise_rows, N - d)
+  double inv_sqrt_n_;
+  int K_, Mt_, B_, H_, noise_rows_;  // H_: heads; noise_rows_: K with Langevin noise, else 0
+  bool label_noise_;                 // some task has label noise: every sample draws one normal for it
+  int m_;                            // columns appended per step: min(B + noise_rows, N - d)
   // d x (d + m), column-major (a column rotation is two contiguous runs): the factor, then m
   // columns kept zero between steps, where a step's new directions are folded in (Givens)
   Eigen::MatrixXd U_;
@@ -110,7 +123,8 @@ class OverlapChain {
   RowMatrix A_;           // K x (K + m): the student block to reflect (Householder)
   std::vector<double> work_;
   std::vector<double*> others_;
-  Eigen::VectorXd fields_, raw_, coef_, dv_;
+  Eigen::VectorXd fields_, raw_, coef_, dv_;  // dv_: every head's change in a step
+  std::vector<int> used_;                     // samples of the step per head
 };
 
 /// Advances every chain by n steps, one chain per thread (a chain is small: no threading along

@@ -45,6 +45,9 @@
 ///                                               splitmix64 sequence from block_key(.., step, 0))
 ///   ChainInit counter = block, or 0 with block 1 (the overlap engine's initial Bartlett factor:
 ///                                               its normals, and its words)
+///   Features  counter = latent row d            (the hidden manifold's F, D x N, double normals;
+///                                               its latents c_s come from Inputs, counter s)
+///   ManifoldNoise counter = sample index s     (xi_s of the Gaussian-equivalent inputs)
 ///   Mixture   counter = sample index s         (the noise z_s of a Gaussian mixture's sample,
 ///                                               double normals, blocks as Inputs: mixture.py)
 ///   MixtureClusters counter = sample index s   (block 0: the cluster of sample s, block 1: its
@@ -68,8 +71,10 @@ enum class Stream : std::uint64_t {
   Chain = 9,
   ChainWords = 10,
   ChainInit = 11,
-  Mixture = 13,
-  MixtureClusters = 14,
+  Features = 12,       ///< the hidden manifold's feature matrix F, counter = row d (as the teacher)
+  ManifoldNoise = 13,  ///< the Gaussian-equivalent inputs' xi, counter = sample index s
+  Mixture = 14,
+  MixtureClusters = 15,
 };
 
 inline constexpr int kBlock = kernel::kBlock;  ///< values per counter block

@@ -29,6 +29,8 @@ class Simulator {
   TwoLayerNet teacher() const;
   /// Every head (heads x K, head h at h K; one head unless multi-head).
   const Eigen::VectorXd& v() const { return student_.v; }
+  /// Every head (heads x K values, head h at h K): v(), named as the overlap engine names it.
+  const Eigen::VectorXd& heads() const { return student_.v; }
   /// The head the current phase trains (of its main task).
   Eigen::VectorXd active_head() const;
   const Eigen::VectorXd& v_star() const { return teacher_.v; }

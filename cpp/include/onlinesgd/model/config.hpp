@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "onlinesgd/activation.hpp"
+#include "onlinesgd/model/hidden_manifold.hpp"
 #include "onlinesgd/model/inputs.hpp"
 
 namespace onlinesgd {
@@ -37,6 +38,9 @@ struct ModelConfig {
   /// Storage of W, B and the inputs; fields and overlaps always accumulate in double.
   Precision precision = Precision::Float64;
   Inputs inputs = Inputs::Gaussian;  ///< law of the input components
+  // The hidden manifold model (inputs HiddenManifold, ManifoldGaussian; model/hidden_manifold.hpp).
+  std::int64_t latent_dim = 0;             ///< D, the latent dimension (teacher rows have D columns)
+  ManifoldF manifold_f = ManifoldF::Sign;  ///< the generator f
 
   // The learning rule (docs/theory.md §6, §7).
   Feedback feedback = Feedback::Backprop;
