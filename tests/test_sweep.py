@@ -319,3 +319,14 @@ def test_diverged_runs_are_results_and_checkpoints_are_continued(tmp_path, monke
     assert 0 < diverged.info["diverged_at"] < T_MAX and len(diverged) < len(good)
     assert not list((tmp_path / "checkpoints").iterdir())  # finished runs drop their checkpoints
     assert sweep(base, grid, t_max=T_MAX, with_ode=False, store=tmp_path, progress=False).n_run == 0
+
+
+def test_run_keys_ignore_fields_at_their_defaults():
+    # a field added later (at its default) must not change the keys of the runs stored before it
+    from onlinesgd.store import RunSpec
+
+    spec = RunSpec(BASE, 4.0, None, True)
+    data = spec.to_dict()
+    data["config"] = {k: v for k, v in data["config"].items() if k not in ("hmm_delta", "teachers")}
+    assert RunSpec.from_dict(data).key == spec.key
+    assert RunSpec(BASE.replace(teachers=2, switch_times=(1.0,)), 4.0, None, True).key != spec.key

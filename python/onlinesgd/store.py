@@ -78,7 +78,13 @@ class RunSpec:
     def key(self) -> str:
         """Stable across processes, hosts and Python versions: a hash of canonical JSON (floats
         are written with repr, which round-trips exactly), not Python's salted ``hash``."""
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        data = self.to_dict()
+        # Config fields at their defaults are left out, so that adding a field (a new model
+        # variant) keeps every earlier key; a default that changes needs a new major version,
+        # which the key holds.
+        defaults = Config().to_dict()
+        data["config"] = {k: v for k, v in data["config"].items() if k not in defaults or v != defaults[k]}
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
