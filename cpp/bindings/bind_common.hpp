@@ -14,6 +14,7 @@ void bind_ode(py::module_& m);
 void bind_overlap_chain(py::module_& m);
 void bind_hmm(py::module_& m);
 void bind_rows(py::module_& m);
+void bind_gaussian(py::module_& m);
 
 #include <cstdint>
 #include <vector>

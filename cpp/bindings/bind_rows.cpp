@@ -6,7 +6,6 @@
 #include <string>
 
 #include "onlinesgd/activation.hpp"
-#include "onlinesgd/gaussian/point_sums.hpp"
 #include "onlinesgd/rng.hpp"
 #include "onlinesgd/simulator.hpp"
 
@@ -45,19 +44,6 @@ void bind_rows(py::module_& m) {
         return py::make_tuple(g, dg);
       },
       py::arg("name"), py::arg("x"), "g(x) and g'(x) of the named activation, elementwise (the engines' own)");
-  m.def(
-      "point_sums",
-      [](const std::string& name, const onlinesgd::RowMatrix& z, const Eigen::VectorXd& w, const Eigen::VectorXd& m,
-         const Eigen::MatrixXd& L, const Eigen::VectorXd& v, double ybar, double y) {
-        const auto K = m.size();
-        if (z.cols() != K || w.size() != z.rows() || L.rows() != K || L.cols() != K || v.size() != K)
-          throw py::value_error("point_sums: z is n x K, w has n values, L is K x K and v has K");
-        const auto s = onlinesgd::gaussian::point_sums(onlinesgd::activation_from_name(name), z, w, m, L, v, ybar, y);
-        return py::dict(py::arg("dg_r") = s.dg_r, py::arg("dg_rd") = s.dg_rd, py::arg("dg_sq") = s.dg_sq,
-                        py::arg("g_r") = s.g_r, py::arg("sq") = s.sq, py::arg("wrong") = s.wrong);
-      },
-      py::arg("activation"), py::arg("z"), py::arg("w"), py::arg("m"), py::arg("L"), py::arg("v"), py::arg("ybar"),
-      py::arg("y"), "weighted sums over the points m + L z of the mixture ODE's averages (gaussian/point_sums.hpp)");
   m.def(
       "mixture_noise",
       [](std::uint64_t seed, std::uint64_t first, std::size_t count, std::size_t n) {

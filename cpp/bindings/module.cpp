@@ -15,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   bind_ode(m);
   bind_hmm(m);
   bind_rows(m);
+  bind_gaussian(m);
 }

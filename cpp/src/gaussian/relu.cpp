@@ -3,11 +3,14 @@
 #include <cmath>
 
 #include "onlinesgd/gaussian/averages.hpp"
+#include "onlinesgd/gaussian/normal_cdf.hpp"
 #include "term.hpp"
 
 namespace onlinesgd::gaussian {
 
 namespace {
+
+using detail::Vars;
 
 double corr(const double (*C)[4], int i, int j) {
   return std::clamp(C[i][j] / std::sqrt(C[i][i] * C[j][j]), -1.0, 1.0);
@@ -51,14 +54,6 @@ double orthant4(const double (*C)[4]) {
   return 1.0 / 16.0 + integral;
 }
 
-/// Variables of the recursion: factor x^deg th(x)^th on each.
-struct Vars {
-  int n = 0;
-  double C[4][4] = {};
-  int deg[4] = {};
-  bool th[4] = {};
-};
-
 Vars drop(const Vars& s, int z) {
   Vars out;
   for (int i = 0, a = 0; i < s.n; ++i) {
@@ -67,6 +62,7 @@ Vars drop(const Vars& s, int z) {
       if (j == z) continue;
       out.C[a][b++] = s.C[i][j];
     }
+    out.m[a] = s.m[i];
     out.deg[a] = s.deg[i];
     out.th[a++] = s.th[i];
   }
@@ -74,16 +70,49 @@ Vars drop(const Vars& s, int z) {
   return out;
 }
 
-double moment(Vars s, double tiny) {
-  // Variables with no factor integrate out; a variable of zero variance is 0 a.s.: x^d -> 0,
-  // and th -> 1/2, the limit of P(x > 0 | ...) as its conditional variance -> 0.
+/// P(x_i > 0 for every variable): with zero means the closed forms and orthant4, else the
+/// standardised distribution function (normal_cdf.hpp).
+double orthant(const Vars& s, detail::OrthantCache* cache) {
+  bool centred = true;
+  for (int i = 0; i < s.n; ++i) centred = centred && s.m[i] == 0.0;
+  if (centred) return orthant_probability(s.n, s.C);
+  std::array<double, 15> key{};
+  if (cache != nullptr && s.n >= 3) {
+    key[0] = s.n;
+    for (int i = 0, p = 1; i < s.n; ++i) {
+      key[p++] = s.m[i];
+      for (int j = i; j < s.n; ++j) key[p++] = s.C[i][j];
+    }
+    if (const auto hit = cache->find(key); hit != cache->end()) return hit->second;
+  }
+  double h[4], R[4][4];
+  for (int i = 0; i < s.n; ++i) {
+    h[i] = s.m[i] / std::sqrt(s.C[i][i]);
+    for (int j = 0; j < s.n; ++j) R[i][j] = i == j ? 1.0 : corr(s.C, i, j);
+  }
+  const double p = mvn_cdf(s.n, h, R);
+  if (cache != nullptr && s.n >= 3) cache->emplace(key, p);
+  return p;
+}
+
+}  // namespace
+
+namespace detail {
+
+double piecewise_moment(Vars s, double tiny, OrthantCache* cache) {
+  // Variables with no factor integrate out; a variable of zero variance is its mean a.s.:
+  // x^d -> m^d, and th -> the limit of P(x > 0 | ...) as its variance -> 0: 1/2 at m = 0,
+  // where a mean within sqrt(tiny) of 0 is 0 (conditioned on x_j = 0, a copy of x_j has mean 0
+  // up to rounding, and th(x) delta(x) = delta(x) / 2).
   double scale = 1.0;
   for (int i = s.n - 1; i >= 0; --i) {
     if (s.deg[i] == 0 && !s.th[i]) {
       s = drop(s, i);
     } else if (s.C[i][i] <= tiny) {
-      if (s.deg[i] > 0) return 0.0;
-      scale *= 0.5;
+      const double mi = std::abs(s.m[i]) <= std::sqrt(tiny) ? 0.0 : s.m[i];
+      scale *= std::pow(mi, s.deg[i]);
+      if (s.th[i]) scale *= mi > 0.0 ? 1.0 : (mi < 0.0 ? 0.0 : 0.5);
+      if (scale == 0.0) return 0.0;
       s = drop(s, i);
     }
   }
@@ -94,30 +123,33 @@ double moment(Vars s, double tiny) {
       z = i;
       break;
     }
-  if (z < 0) return scale * orthant_probability(s.n, s.C);
-  // Stein: E[x_z H] = sum_j C_zj E[dH/dx_j], with H the rest after taking one x_z out.
+  if (z < 0) return scale * orthant(s, cache);
+  // Stein: E[x_z H] = m_z E[H] + sum_j C_zj E[dH/dx_j], with H the rest after taking one x_z out.
   Vars h = s;
   h.deg[z] -= 1;
-  double acc = 0.0;
+  double acc = h.m[z] == 0.0 ? 0.0 : h.m[z] * piecewise_moment(h, tiny, cache);
   for (int j = 0; j < h.n; ++j) {
     if (h.C[z][j] == 0.0) continue;
     if (h.deg[j] > 0) {  // d(x^d th)/dx = d x^(d-1) th   (x^d delta(x) = 0)
       Vars c = h;
       const int d = c.deg[j]--;
-      acc += h.C[z][j] * d * moment(c, tiny);
-    } else if (h.th[j]) {  // d th/dx = delta: density at 0 times the conditional average
-      const double cjj = h.C[j][j];
+      acc += h.C[z][j] * d * piecewise_moment(c, tiny, cache);
+    } else if (h.th[j]) {  // d th/dx = delta: density at 0 times the average given x_j = 0
+      const double cjj = h.C[j][j], mj = h.m[j];
       Vars c = h;
-      for (int a = 0; a < h.n; ++a)
+      for (int a = 0; a < h.n; ++a) {
+        c.m[a] = h.m[a] - h.C[a][j] * mj / cjj;
         for (int b = 0; b < h.n; ++b) c.C[a][b] = h.C[a][b] - h.C[a][j] * h.C[j][b] / cjj;
+      }
       c.th[j] = false;
-      acc += h.C[z][j] / std::sqrt(2.0 * kPi * cjj) * moment(drop(c, j), tiny);
+      const double density = std::exp(-0.5 * mj * mj / cjj) / std::sqrt(2.0 * kPi * cjj);
+      acc += h.C[z][j] * density * piecewise_moment(drop(c, j), tiny, cache);
     }
   }
   return scale * acc;
 }
 
-}  // namespace
+}  // namespace detail
 
 double orthant_probability(int n, const double (*C)[4]) {
   switch (n) {
@@ -147,7 +179,7 @@ double relu_moment(const Term& t) {
     s.deg[i] = t.pow_x[i] + t.n_g[i];
     s.th[i] = t.has_act[i] && t.act[i] == Activation::Relu && (t.n_g[i] + t.n_dg[i] > 0);
   }
-  return moment(s, 1e-13 * std::max(scale, 1e-300));
+  return piecewise_moment(s, 1e-13 * std::max(scale, 1e-300));
 }
 
 }  // namespace detail

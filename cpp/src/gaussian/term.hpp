@@ -1,6 +1,8 @@
 #pragma once
 // Internal: a product of activation factors over <= 4 distinct jointly Gaussian variables,
 // E[prod_v x_v^pow_x * g_v^n_g * g_v'^n_dg * g_v''^n_d2g], and its two evaluators.
+#include <array>
+#include <map>
 #include <vector>
 
 #include "onlinesgd/activation.hpp"
@@ -43,6 +45,24 @@ struct Term {
   /// covariance of two copies of one variable. slot_var[s] records the variable used.
   void add(int s, Activation a, Fn fn, const double (*Cs)[4], int* slot_var);
 };
+
+/// Jointly Gaussian variables (mean m, covariance C) of the piecewise-linear recursion, each
+/// with the factor x^deg th(x)^th, th the step function (ReLU: g = x th, g' = th).
+struct Vars {
+  int n = 0;
+  double C[4][4] = {};
+  double m[4] = {};
+  int deg[4] = {};
+  bool th[4] = {};
+};
+
+/// Orthant probabilities already computed, by their variables' means and covariances: the
+/// recursion meets the same ones many times when one caller asks for many moments.
+using OrthantCache = std::map<std::array<double, 15>, double>;
+
+/// E[prod_i x_i^deg_i th(x_i)^th_i], exact: Stein's lemma down to orthant probabilities (with
+/// means: non-centred ones). Variances <= tiny count as zero.
+double piecewise_moment(Vars s, double tiny, OrthantCache* cache = nullptr);
 
 /// Exact: Stein's lemma down to orthant probabilities; all activations ReLU or linear.
 double relu_moment(const Term& t);
