@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _core
 from .config import Config
-from .mixture_averages import CLASS_POINTS, class_error, cluster_averages
+from .mixture_averages import CLASS_POINTS, class_error, mean_squared_error
 from .row_source import RowSource
 
 
@@ -177,7 +177,7 @@ def mixture_errors(c: Config, Q: np.ndarray, M: np.ndarray, v: np.ndarray) -> tu
 
     Returns
     -------
-    (eg, class_error, class_error_se) : floats; eg by the averages of :func:`cluster_averages`,
+    (eg, class_error, class_error_se) : floats; eg by :func:`mean_squared_error`,
         the classification error from fixed Monte Carlo points, and that estimate's standard
         error sqrt(sum_a p_a^2 P_a (1 - P_a) / CLASS_POINTS) (at most 2e-3).
 
@@ -199,7 +199,7 @@ def mixture_errors(c: Config, Q: np.ndarray, M: np.ndarray, v: np.ndarray) -> tu
     eg = err = var = 0.0
     for a, (p, delta, y) in enumerate(cluster_params(c)):
         S = delta * np.asarray(Q)
-        eg += 0.5 * p * cluster_averages(c.student_g, M[:, a], S, v, flip * y)["mse"]
+        eg += 0.5 * p * mean_squared_error(c.student_g, M[:, a], S, v, flip * y)
         q = class_error(c.student_g, M[:, a], S, v, y)
         err += p * q
         var += p * p * q * (1.0 - q) / CLASS_POINTS

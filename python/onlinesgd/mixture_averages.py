@@ -8,16 +8,22 @@ needs (THEORY-DATA.md 2.4), with E_k = v_k g'(lambda_k)(ybar - phi), phi = sum_k
   (u_i independent standard normals), which is one 1-D integral (Plackett's, in the angle:
   :func:`bvn_cdf`, graded Gauss-Legendre panels). Accurate to ~1e-13 for any K.
 - linear, tanh, sigmoid: a tensor Gauss-Hermite grid along the eigenvectors of S, shifted by m
-  (:func:`points`). Exact for linear (3 nodes). tanh and sigmoid have poles at +-i pi/2, +-i pi,
+  (:func:`points`), K <= MAX_GRID_K. Exact for linear (3 nodes). tanh and sigmoid have poles at +-i pi/2, +-i pi,
   so a direction needs more nodes the wider it is: 14 to 120 by its standard deviation, at most
   MAX_POINTS in all. Measured against finer grids: tanh <= 3e-9 for K <= 3 up to field variance
   2, and for K = 4 2e-10 up to variance 0.3 but 1e-6 at 0.8 (the grid is capped); sigmoid
   <= 3e-10 for K <= 4 up to variance 2. The paper's mixtures have S = Delta Q ~ 0.1.
-- ReLU, whose kink defeats Gauss-Hermite: a fixed set of 2^15 antithetic standard-normal points
-  (deterministic: the same points at every evaluation). Their error is that of a Monte Carlo
-  estimate of 2^15 samples, ~0.5% of each average's spread.
+- ReLU, g = x th(x) and g' = th(x) with th the step function: exact. Every average is a sum of
+  moments E[prod x^d th(x)] of at most four of the fields, which Stein's lemma takes down to
+  non-centred orthant probabilities P(lambda_i > 0, i in A), A at most four fields (C++: relu_cluster
+  and normal_cdf: Genz's bivariate normal, Plackett's identity integrated adaptively for three and
+  four variables); ~1e-13 against nested adaptive quadrature, any K.
 - The classification error P(y phi < 0) (a curved region): 2^16 fixed independent points, a Monte
   Carlo estimate whose standard error sqrt(P (1 - P) / 2^16) (at most 2e-3) is recorded with it.
+
+With more than MAX_GRID_K fields tanh and sigmoid have no tensor grid: the mean-squared error
+(pairs of fields only) is still exact on 2-D grids, but the drift's eta^2 term needs four fields
+at a time, so :func:`cluster_averages` refuses them there.
 """
 
 from __future__ import annotations
@@ -30,16 +36,14 @@ import numpy as np
 
 from . import _core
 
-MC_POINTS = 1 << 15
-"""Monte Carlo points (antithetic pairs) of the ReLU averages and the classification error."""
 CLASS_POINTS = 1 << 16
 """Independent Monte Carlo points of the classification error."""
 MAX_POINTS = 250_000
 """Largest Gauss-Hermite grid of the tanh and sigmoid averages."""
 GH_NODES = {1: 80, 2: 56, 3: 24, 4: 14, 5: 9}
-"""Gauss-Hermite nodes per dimension by K (linear, tanh, sigmoid); larger K: the Monte Carlo points."""
-_GL = np.polynomial.legendre.leggauss(12)
-_EDGES = np.concatenate([[0.0], 2.0 ** -np.arange(24.0, -1.0, -1.0)])  # bvn_cdf's panels, as fractions
+"""Gauss-Hermite nodes per dimension by K (linear, tanh, sigmoid) when no covariance is given."""
+MAX_GRID_K = 5
+"""The most fields of a tensor Gauss-Hermite grid (tanh, sigmoid; linear has no limit)."""
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
@@ -54,14 +58,9 @@ def _normal_cdf(x: Any) -> np.ndarray:
 
 
 def bvn_cdf(h: Any, k: Any, rho: Any) -> np.ndarray:
-    """P(X < h, Y < k) for standard normals of correlation rho, elementwise (broadcast).
-
-    Plackett's integral in the angle, for rho >= 0 (negative rho by P(X < h) - P(X < h, -Y < -k)):
-    Phi(h) Phi(k) + (1 / 2 pi) int_0^asin(rho) exp(-(h^2 - 2 h k sin t + k^2) / (2 cos^2 t)) dt,
-    written in e = pi/2 - t, where the integrand exp(-((h - k)^2 + 4 h k sin^2(e/2)) / (2 sin^2 e))
-    has a feature of width ~|h - k| near the end e0 = pi/2 - asin(rho): 25 panels graded
-    geometrically towards e0 (the finest 1e-7 wide), 12 Gauss-Legendre nodes each; accurate to
-    ~1e-14 for any rho in [-1, 1] (tests: against Owen's T).
+    """P(X < h, Y < k) for standard normals of correlation rho, elementwise (broadcast), by the
+    C++ core (Genz's algorithm: Drezner and Wesolowsky's integral in the angle, an expansion
+    near rho = +-1; ~1e-15 for any rho in [-1, 1], tests: against Owen's T).
 
     Parameters
     ----------
@@ -79,19 +78,7 @@ def bvn_cdf(h: Any, k: Any, rho: Any) -> np.ndarray:
     >>> round(float(bvn_cdf(0.0, 0.0, 0.5)), 12)  # 1/4 + asin(1/2) / (2 pi) = 1/3
     0.333333333333
     """
-    h, k, rho = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in (h, k, rho)))
-    neg = rho < 0
-    k = np.where(neg, -k, k)
-    e0 = (math.pi / 2 - np.arcsin(np.clip(np.abs(rho), 0.0, 1.0)))[..., None, None]
-    lo, hi = e0 + (math.pi / 2 - e0) * _EDGES[:-1, None], e0 + (math.pi / 2 - e0) * _EDGES[1:, None]
-    e = (lo + hi) / 2 + (hi - lo) / 2 * _GL[0]
-    hh, kk = h[..., None, None], k[..., None, None]
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        f = np.exp(-((hh - kk) ** 2 + 4 * hh * kk * np.sin(e / 2) ** 2) / (2 * np.sin(e) ** 2))
-    f = np.where(np.isfinite(f), f, 0.0)  # e = 0 exactly (rho = 1): the integrand's limit is 0 there
-    integral = np.sum((hi - lo)[..., 0] / 2 * np.sum(_GL[1] * f, axis=-1), axis=-1)
-    P = _normal_cdf(h) * _normal_cdf(k) + integral / (2 * math.pi)
-    return np.where(neg, _normal_cdf(h) - P, P)
+    return np.asarray(_core.bvn_cdf(h, k, rho), dtype=np.float64)
 
 
 def _reweight(m: np.ndarray, S: np.ndarray, a: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -189,15 +176,14 @@ def gauss_hermite(K: int, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=32)
-def fixed_points(K: int, antithetic: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Fixed standard-normal points in K dimensions with equal weights: MC_POINTS antithetic
-    ones (z and -z) for the ReLU averages, or CLASS_POINTS independent ones for the
-    classification error (whose standard error is then the binomial one).
+def fixed_points(K: int) -> tuple[np.ndarray, np.ndarray]:
+    """CLASS_POINTS fixed independent standard-normal points in K dimensions with equal weights:
+    the Monte Carlo estimate of the classification error (whose standard error is then the
+    binomial one). Fixed, so the estimate is the same at every evaluation.
 
     Parameters
     ----------
     K : dimensions.
-    antithetic : which of the two sets.
 
     Returns
     -------
@@ -206,15 +192,10 @@ def fixed_points(K: int, antithetic: bool = True) -> tuple[np.ndarray, np.ndarra
     Examples
     --------
     >>> from onlinesgd.mixture_averages import fixed_points
-    >>> z, w = fixed_points(3)
-    >>> z.shape, float(abs(z.mean())), fixed_points(2, antithetic=False)[0].shape
-    ((32768, 3), 0.0, (65536, 2))
+    >>> fixed_points(2)[0].shape
+    (65536, 2)
     """
-    if antithetic:
-        z = np.random.default_rng(20210223).standard_normal((MC_POINTS // 2, K))
-        z = np.concatenate([z, -z])
-    else:
-        z = np.random.default_rng(20210610).standard_normal((CLASS_POINTS, K))
+    z = np.random.default_rng(20210610).standard_normal((CLASS_POINTS, K))
     return z, np.full(len(z), 1.0 / len(z))
 
 
@@ -228,43 +209,78 @@ def _nodes(sigma: float) -> int:
 
 
 def points(activation: str, K: int, S: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
-    """The standard-normal points and weights of the quadrature averages for ``activation`` over
-    a Gaussian of covariance S: the fixed Monte Carlo points for ReLU; for linear, Gauss-Hermite
-    with 3 nodes (exact); for tanh and sigmoid a Gauss-Hermite grid along the eigenvectors of S
-    whose nodes per direction follow its standard deviation (:func:`_nodes`; sigmoid's scale is
-    half tanh's), at most MAX_POINTS in all (else the Monte Carlo points). Without S: GH_NODES
-    per dimension.
+    """The tensor Gauss-Hermite points and weights of N(0, I_K) for the averages of a smooth
+    ``activation`` over a Gaussian of covariance S: for linear 3 nodes (exact); for tanh and
+    sigmoid nodes per eigen-direction of S by its standard deviation (:func:`_nodes`; sigmoid's
+    scale is half tanh's), reduced to at most MAX_POINTS in all. Without S: GH_NODES per dimension.
 
     Parameters
     ----------
-    activation : the student's activation.
-    K : dimensions.
+    activation : the student's activation (not ReLU, whose averages are exact).
+    K : dimensions, at most MAX_GRID_K for tanh and sigmoid.
     S : the covariance (K x K), or None.
 
     Returns
     -------
     (points, weights)
 
+    Raises
+    ------
+    ValueError
+        for ReLU, or tanh and sigmoid with K > MAX_GRID_K.
+
     Examples
     --------
     >>> import numpy as np
     >>> from onlinesgd.mixture_averages import points
-    >>> len(points("tanh", 2)[1]), len(points("relu", 2)[1]), len(points("tanh", 2, np.diag([0.05, 0.8]))[1])
-    (3136, 32768, 700)
+    >>> len(points("tanh", 2)[1]), len(points("linear", 2)[1]), len(points("tanh", 2, np.diag([0.05, 0.8]))[1])
+    (3136, 9, 700)
     """
     if activation == "relu":
-        return fixed_points(K)
+        raise ValueError("activation: ReLU's averages are exact (relu_cluster_averages), not on a grid")
     if activation == "linear":
         return gauss_hermite_grid((3,) * K)
+    check_grid(activation, K)
     if S is None:
-        return gauss_hermite(K, GH_NODES[K]) if K in GH_NODES else fixed_points(K)
+        return gauss_hermite(K, GH_NODES[K])
     scale = 0.5 if activation == "sigmoid" else 1.0
     sigma = np.sqrt(np.clip(np.linalg.eigvalsh((S + S.T) / 2), 0.0, None)) * scale  # as _sqrt_psd orders them
     nodes = [_nodes(s) for s in sigma]
     while math.prod(nodes) > MAX_POINTS and max(nodes) > 6:
         j = int(np.argmax(nodes))
         nodes[j] = max(6, nodes[j] * 3 // 4)
-    return gauss_hermite_grid(tuple(nodes)) if math.prod(nodes) <= MAX_POINTS else fixed_points(K)
+    return gauss_hermite_grid(tuple(nodes))
+
+
+def check_grid(activation: str, K: int) -> None:
+    """Refuses tanh and sigmoid with more than MAX_GRID_K fields: their averages need a tensor
+    Gauss-Hermite grid in K dimensions (module docstring).
+
+    Parameters
+    ----------
+    activation : the student's activation.
+    K : the number of fields.
+
+    Raises
+    ------
+    ValueError
+        naming K.
+
+    Examples
+    --------
+    >>> from onlinesgd.mixture_averages import check_grid
+    >>> check_grid("relu", 50)  # exact at any K
+    >>> try:
+    ...     check_grid("tanh", 6)
+    ... except ValueError as e:
+    ...     print(str(e)[:56])
+    K: the Gaussian-mixture ODE for tanh integrates on a ten
+    """
+    if activation in ("tanh", "sigmoid") and K > MAX_GRID_K:
+        raise ValueError(
+            f"K: the Gaussian-mixture ODE for {activation} integrates on a tensor Gauss-Hermite grid, "
+            f"at most K = {MAX_GRID_K} fields (K = {K} given); erf and relu are exact at any K"
+        )
 
 
 def _sqrt_psd(S: np.ndarray) -> np.ndarray:
@@ -283,7 +299,11 @@ def _quadrature_averages(
     activation: str, m: np.ndarray, S: np.ndarray, v: np.ndarray, ybar: float, Z: tuple
 ) -> dict[str, Any]:
     """The averages of :func:`cluster_averages` by the points and weights Z of N(0, I_K)."""
-    s = _sums(activation, m, S, v, ybar, 1.0, Z)
+    return _as_averages(v, _sums(activation, m, S, v, ybar, 1.0, Z))
+
+
+def _as_averages(v: np.ndarray, s: dict) -> dict[str, Any]:
+    """The averages of :func:`cluster_averages` from the sums of gaussian/point_sums.hpp."""
     return {
         "e": v * s["dg_r"],
         "El": v[:, None] * s["dg_rd"],
@@ -328,14 +348,67 @@ def cluster_averages(
     1.25
     """
     m, S, v = (np.asarray(a, dtype=np.float64) for a in (m, S, v))
-    if activation == "erf" and Z is None:
+    if Z is not None:
+        return _quadrature_averages(activation, m, S, v, ybar, Z)
+    if activation == "erf":
         return _erf_averages(m, S, v, ybar)
-    return _quadrature_averages(activation, m, S, v, ybar, Z if Z is not None else points(activation, len(m), S))
+    if activation == "relu":
+        return _as_averages(v, _core.relu_cluster_averages(m, S, v, ybar))
+    return _quadrature_averages(activation, m, S, v, ybar, points(activation, len(m), S))
+
+
+def mean_squared_error(activation: str, m: np.ndarray, S: np.ndarray, v: np.ndarray, ybar: float) -> float:
+    """E[(y - phi)^2] over lambda ~ N(m, S) with the label's square 1: the ``mse`` of
+    :func:`cluster_averages`, or for tanh and sigmoid beyond MAX_GRID_K fields the sum of the
+    one- and two-field averages it is made of, each on its own Gauss-Hermite grid.
+
+    Parameters
+    ----------
+    activation : the student's activation.
+    m, S : mean and covariance of the fields.
+    v : the head.
+    ybar : the mean label.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        for an unknown activation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from onlinesgd.mixture_averages import mean_squared_error
+    >>> K = 7  # beyond the tensor grids: pairs of fields
+    >>> m, S, v = np.full(K, 0.2), 0.1 * np.eye(K) + 0.05, np.full(K, 0.3)
+    >>> pairs = mean_squared_error("tanh", m, S, v, 0.5)
+    >>> whole = cluster_averages("tanh", m, S, v, 0.5, Z=fixed_points(K))["mse"]  # Monte Carlo
+    >>> abs(pairs - whole) < 0.01
+    True
+    """
+    m, S, v = (np.asarray(a, dtype=np.float64) for a in (m, S, v))
+    K = len(m)
+    if activation not in ("tanh", "sigmoid") or K <= MAX_GRID_K:
+        return float(cluster_averages(activation, m, S, v, ybar)["mse"])
+
+    def sq(idx: list, y: float) -> float:  # E[(y - phi)^2] - 1 with phi over the fields idx only
+        sub = np.ix_(idx, idx)
+        return float(cluster_averages(activation, m[idx], S[sub], v[idx], y)["mse"]) - 1.0
+
+    single = [sq([i], 0.0) for i in range(K)]  # v_i^2 E[g_i^2]
+    total = 1.0 + sum(sq([i], ybar) for i in range(K))
+    for i in range(K):
+        for j in range(i + 1, K):
+            total += sq([i, j], 0.0) - single[i] - single[j]  # 2 v_i v_j E[g_i g_j]
+    return total
 
 
 def class_error(activation: str, m: np.ndarray, S: np.ndarray, v: np.ndarray, y: float) -> float:
     """P(y phi < 0) over lambda ~ N(m, S) (phi = 0 counts 1/2), by the fixed points of
-    :func:`fixed_points` (``antithetic=False``): a Monte Carlo estimate of standard error
+    :func:`fixed_points`: a Monte Carlo estimate of standard error
     sqrt(P (1 - P) / CLASS_POINTS) (at most 2e-3).
 
     Parameters
@@ -362,4 +435,4 @@ def class_error(activation: str, m: np.ndarray, S: np.ndarray, v: np.ndarray, y:
     0.5
     """
     m, S, v = (np.asarray(a, dtype=np.float64) for a in (m, S, v))
-    return float(_sums(activation, m, S, v, y, y, fixed_points(len(m), antithetic=False))["wrong"])
+    return float(_sums(activation, m, S, v, y, y, fixed_points(len(m)))["wrong"])

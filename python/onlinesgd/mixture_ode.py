@@ -16,9 +16,10 @@ Gaussian with mean T_ab and covariance Delta_a M[:, b] with the fields, so its p
 with them is (Q^-1 M[:, b]) . (lambda - m_a) (the Stein form of THEORY-DATA.md 2.3 written
 without g'', which for ReLU is a delta function). In the eta^2 term the label's square is 1.
 
-Averages (:mod:`onlinesgd.mixture_averages`): closed forms plus one 1-D integral for erf,
-Gauss-Hermite for the other smooth activations, fixed Monte Carlo points for ReLU and for the
-classification error.
+Averages (:mod:`onlinesgd.mixture_averages`), all deterministic: closed forms plus one 1-D
+integral for erf, exact non-centred orthant probabilities for ReLU, Gauss-Hermite for the other
+smooth activations (K <= 5). The classification error alone is a Monte Carlo estimate on fixed
+points, recorded with its standard error.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import numpy as np
 from . import _core
 from .config import Config
 from .mixture import cluster_params, means_gram, mixture_errors, mixture_overlaps
-from .mixture_averages import cluster_averages
+from .mixture_averages import check_grid, cluster_averages
 from .times import recording_times
 from .trajectory import Trajectory
 
@@ -133,7 +134,8 @@ def mixture_ode(
     Raises
     ------
     ValueError
-        naming the argument: not a mixture, feedback alignment, a bad ``dt`` or ``init``.
+        naming the argument: not a mixture, feedback alignment, a bad ``dt`` or ``init``; K for
+        tanh and sigmoid beyond five fields (:func:`onlinesgd.mixture_averages.points`).
 
     Examples
     --------
@@ -149,6 +151,7 @@ def mixture_ode(
         raise ValueError("feedback: the mixture ODE covers backprop only")
     if not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0):
         raise ValueError(f"dt must be a positive number, got {dt!r}")
+    check_grid(config.student_g, config.K)
     Q, M, v, t0 = _initial(config, init)
     recorded = recording_times(t_max, times, config.N, config.batch, t0)
     K = config.K
