@@ -6,6 +6,7 @@
 #include <string>
 
 #include "onlinesgd/activation.hpp"
+#include "onlinesgd/parallel.hpp"
 #include "onlinesgd/rng.hpp"
 #include "onlinesgd/simulator.hpp"
 
@@ -46,14 +47,22 @@ void bind_rows(py::module_& m) {
       py::arg("name"), py::arg("x"), "g(x) and g'(x) of the named activation, elementwise (the engines' own)");
   m.def(
       "mixture_noise",
-      [](std::uint64_t seed, std::uint64_t first, std::size_t count, std::size_t n) {
+      [](std::uint64_t seed, std::uint64_t first, std::size_t count, std::size_t n, const Eigen::VectorXd& scale) {
+        if (static_cast<std::size_t>(scale.size()) != count)
+          throw py::value_error("mixture_noise: scale must hold one number per row");
         onlinesgd::RowMatrix z(count, n);
-        for (std::size_t r = 0; r < count; ++r)
-          onlinesgd::rng::normal_row(seed, onlinesgd::rng::Stream::Mixture, first + r, z.row(r).data(), n);
+        {
+          py::gil_scoped_release release;  // rows keyed by sample index: the same bits for any thread count
+          onlinesgd::parallel_for(static_cast<std::int64_t>(count), n >= 1024, [&](std::int64_t r) {
+            onlinesgd::rng::normal_row(seed, onlinesgd::rng::Stream::Mixture, first + r, z.row(r).data(), n);
+            z.row(r) *= scale(r);
+          });
+        }
         return z;
       },
-      py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("n"),
-      "the standard-normal noise z of samples first .. first + count - 1 of a Gaussian mixture (count x n)");
+      py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("n"), py::arg("scale"),
+      "scale[r] times the standard-normal noise z of samples first .. first + count - 1 of a Gaussian mixture "
+      "(count x n), the rows drawn in parallel");
   m.def(
       "mixture_uniforms",
       [](std::uint64_t seed, std::uint64_t first, std::size_t count, std::uint64_t block) {

@@ -247,8 +247,7 @@ class MixtureSource(RowSource):
     def block(self, first: int, count: int) -> tuple[np.ndarray, Optional[np.ndarray]]:
         c = self.config
         a = self.clusters(first, count)
-        X = _core.mixture_noise(c.seed, first, count, c.N)
-        X *= self.scale[a][:, None]
+        X = _core.mixture_noise(c.seed, first, count, c.N, self.scale[a])
         X[:, : self.means.shape[1]] += self.means[a]
         y = self.labels[a]
         if c.label_flip > 0:
