@@ -166,8 +166,9 @@ double bvn_cdf(double h, double k, double r) { return std::clamp(bvn_upper(-h, -
 
 namespace {
 
-/// A pair of perfectly correlated variables, Z_j = +-Z_i (|R_ij| = 1 to rounding), as one
-/// variable: Plackett's path would otherwise meet conditional laws of zero width throughout.
+/// A pair of perfectly correlated variables, Z_j = +-Z_i, as one variable: Plackett's path would
+/// otherwise meet conditional laws of zero width throughout. |R_ij| >= 1 - 1e-14 counts as 1 (an
+/// error of at most phi(0)^2 sqrt(2 (1 - |R_ij|)) < 3e-8; identical units are merged before this).
 double merged_pair(int n, const double* h, const double (*R)[4], int i, int j) {
   double hs[4], Rs[4][4];
   auto without_j = [&](double hi) {
@@ -189,7 +190,7 @@ double merged_pair(int n, const double* h, const double (*R)[4], int i, int j) {
 double mvn_cdf(int n, const double* h, const double (*R)[4]) {
   for (int i = 0; i < n; ++i)
     for (int j = i + 1; j < n; ++j)
-      if (n > 2 && std::abs(R[i][j]) >= 1.0 - 1e-13) return std::max(merged_pair(n, h, R, i, j), 0.0);
+      if (n > 2 && std::abs(R[i][j]) >= 1.0 - 1e-14) return std::max(merged_pair(n, h, R, i, j), 0.0);
   switch (n) {
     case 0:
       return 1.0;

@@ -2,6 +2,7 @@
 #include "onlinesgd/gaussian/relu_cluster.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <initializer_list>
 
 #include "term.hpp"
@@ -24,6 +25,15 @@ class Fields {
     tiny_ = 1e-13 * std::max(S.diagonal().maxCoeff(), 1e-300);
   }
 
+  /// Whether fields j and k are one random variable: equal means and lambda_j - lambda_k of zero
+  /// variance (two identical units), so that the recursion never meets a singular pair.
+  bool same(Eigen::Index j, Eigen::Index k) const {
+    if (j == k) return true;
+    const double tol = 1e-12 * std::max({S_(j, j), S_(k, k), 1e-300});
+    return std::abs(S_(j, j) - S_(k, k)) <= tol && std::abs(S_(j, j) - S_(j, k)) <= tol &&
+           std::abs(m_(j) - m_(k)) <= std::sqrt(tol);
+  }
+
   /// E[prod of the factors]; factors of one field merge (th^2 = th). The fields enter in
   /// increasing order, so that the same orthant probabilities meet the same cache entries.
   double operator()(std::initializer_list<Factor> factors) const {
@@ -36,7 +46,7 @@ class Fields {
     for (int i = 0; i < count; ++i) {
       const Factor& f = sorted[i];
       int a = 0;
-      while (a < s.n && field[a] != f.k) ++a;
+      while (a < s.n && !same(field[a], f.k)) ++a;
       if (a == s.n) {
         field[s.n++] = f.k;
         for (int b = 0; b < s.n; ++b) s.C[a][b] = s.C[b][a] = S_(f.k, field[b]);
