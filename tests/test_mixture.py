@@ -7,7 +7,8 @@ import onlinesgd
 import pytest
 import reference_numpy as ref
 from onlinesgd.mixture import MixtureSource, mixture_errors, mixture_overlaps
-from onlinesgd.mixture_averages import cluster_averages, gauss_hermite, points
+from onlinesgd.mixture_averages import cluster_averages
+from onlinesgd.mixture_grids import gauss_hermite, points
 
 XOR = {"mixture_means": ((1, 0), (-1, 0), (0, 1), (0, -1)), "mixture_labels": (1, 1, -1, -1)}
 

@@ -5,14 +5,15 @@ needs (THEORY-DATA.md 2.4), with E_k = v_k g'(lambda_k)(ybar - phi), phi = sum_k
   Gaussian weight, absorbed into the Gaussian (a rank-one, or rank-two, Woodbury update of m and S
   with a prefactor: :func:`_reweight`); what remains are E[g] (a normal CDF), E[lambda g] (Stein)
   and E[g g] = 4 P(u_i < lambda_i, u_j < lambda_j) - ..., a bivariate normal CDF with means
-  (u_i independent standard normals), which is one 1-D integral (Plackett's, in the angle:
-  :func:`bvn_cdf`, graded Gauss-Legendre panels). Accurate to ~1e-13 for any K.
+  (u_i independent standard normals: :func:`bvn_cdf`, Genz's algorithm in the C++ core).
+  Accurate to ~1e-13 for any K.
 - linear, tanh, sigmoid: a tensor Gauss-Hermite grid along the eigenvectors of S, shifted by m
-  (:func:`points`), K <= MAX_GRID_K. Exact for linear (3 nodes). tanh and sigmoid have poles at +-i pi/2, +-i pi,
-  so a direction needs more nodes the wider it is: 14 to 120 by its standard deviation, at most
-  MAX_POINTS in all. Measured against finer grids: tanh <= 3e-9 for K <= 3 up to field variance
-  2, and for K = 4 2e-10 up to variance 0.3 but 1e-6 at 0.8 (the grid is capped); sigmoid
-  <= 3e-10 for K <= 4 up to variance 2. The paper's mixtures have S = Delta Q ~ 0.1.
+  (:mod:`onlinesgd.mixture_grids`), at most MAX_GRID_K fields. Exact for linear (3 nodes). tanh
+  and sigmoid have poles at +-i pi/2, +-i pi, so a direction needs more nodes the wider it is: 14
+  to 120 by its standard deviation, at most MAX_POINTS in all. Measured against finer grids:
+  tanh <= 3e-9 for K <= 3 up to field variance 2, and for K = 4 2e-10 up to variance 0.3 but
+  1e-6 at 0.8 (the grid is capped); sigmoid <= 3e-10 for K <= 4 up to variance 2. The paper's
+  mixtures have S = Delta Q ~ 0.1.
 - ReLU, g = x th(x) and g' = th(x) with th the step function: exact. Every average is a sum of
   moments E[prod x^d th(x)] of at most four of the fields, which Stein's lemma takes down to
   non-centred orthant probabilities P(lambda_i > 0, i in A), A at most four fields (C++: relu_cluster
@@ -35,15 +36,10 @@ from typing import Any, Optional
 import numpy as np
 
 from . import _core
+from .mixture_grids import MAX_GRID_K, points
 
 CLASS_POINTS = 1 << 16
 """Independent Monte Carlo points of the classification error."""
-MAX_POINTS = 250_000
-"""Largest Gauss-Hermite grid of the tanh and sigmoid averages."""
-GH_NODES = {1: 80, 2: 56, 3: 24, 4: 14, 5: 9}
-"""Gauss-Hermite nodes per dimension by K (linear, tanh, sigmoid) when no covariance is given."""
-MAX_GRID_K = 5
-"""The most fields of a tensor Gauss-Hermite grid (tanh, sigmoid; linear has no limit)."""
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
@@ -128,53 +124,6 @@ def _erf_averages(m: np.ndarray, S: np.ndarray, v: np.ndarray, ybar: float) -> d
     }
 
 
-@lru_cache(maxsize=64)
-def gauss_hermite_grid(nodes: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Points (prod(nodes) x K) and weights (summing to 1) of the tensor Gauss-Hermite rule for
-    N(0, I_K) with nodes[j] nodes along dimension j.
-
-    Parameters
-    ----------
-    nodes : nodes per dimension (K integers).
-
-    Returns
-    -------
-    (points, weights)
-
-    Examples
-    --------
-    >>> from onlinesgd.mixture_averages import gauss_hermite_grid
-    >>> z, w = gauss_hermite_grid((5, 3))
-    >>> z.shape, round(float(w @ z[:, 0] ** 2), 12)
-    ((15, 2), 1.0)
-    """
-    rules = [np.polynomial.hermite_e.hermegauss(n) for n in nodes]
-    grids = np.meshgrid(*(x for x, _ in rules), indexing="ij")
-    weights = np.prod(np.meshgrid(*(w / w.sum() for _, w in rules), indexing="ij"), axis=0)
-    return np.stack([g.ravel() for g in grids], axis=1), weights.ravel()
-
-
-def gauss_hermite(K: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The tensor Gauss-Hermite rule with n nodes in each of K dimensions (:func:`gauss_hermite_grid`).
-
-    Parameters
-    ----------
-    K : dimensions.
-    n : nodes per dimension.
-
-    Returns
-    -------
-    (points, weights)
-
-    Examples
-    --------
-    >>> from onlinesgd.mixture_averages import gauss_hermite
-    >>> gauss_hermite(2, 5)[0].shape
-    (25, 2)
-    """
-    return gauss_hermite_grid((n,) * K)
-
-
 @lru_cache(maxsize=32)
 def fixed_points(K: int) -> tuple[np.ndarray, np.ndarray]:
     """CLASS_POINTS fixed independent standard-normal points in K dimensions with equal weights:
@@ -197,90 +146,6 @@ def fixed_points(K: int) -> tuple[np.ndarray, np.ndarray]:
     """
     z = np.random.default_rng(20210610).standard_normal((CLASS_POINTS, K))
     return z, np.full(len(z), 1.0 / len(z))
-
-
-def _nodes(sigma: float) -> int:
-    """Gauss-Hermite nodes along a direction of standard deviation sigma, on tanh's scale: the
-    1-D error of E[tanh(m + sigma z) ...] is <= 1e-9 up to sigma = 1.5 (measured), worse beyond."""
-    for top, n in ((0.3, 14), (0.5, 26), (0.75, 36), (1.0, 50), (1.5, 80)):
-        if sigma <= top:
-            return n
-    return 120
-
-
-def points(activation: str, K: int, S: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
-    """The tensor Gauss-Hermite points and weights of N(0, I_K) for the averages of a smooth
-    ``activation`` over a Gaussian of covariance S: for linear 3 nodes (exact); for tanh and
-    sigmoid nodes per eigen-direction of S by its standard deviation (:func:`_nodes`; sigmoid's
-    scale is half tanh's), reduced to at most MAX_POINTS in all. Without S: GH_NODES per dimension.
-
-    Parameters
-    ----------
-    activation : the student's activation (not ReLU, whose averages are exact).
-    K : dimensions, at most MAX_GRID_K for tanh and sigmoid.
-    S : the covariance (K x K), or None.
-
-    Returns
-    -------
-    (points, weights)
-
-    Raises
-    ------
-    ValueError
-        for ReLU, or tanh and sigmoid with K > MAX_GRID_K.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from onlinesgd.mixture_averages import points
-    >>> len(points("tanh", 2)[1]), len(points("linear", 2)[1]), len(points("tanh", 2, np.diag([0.05, 0.8]))[1])
-    (3136, 9, 700)
-    """
-    if activation == "relu":
-        raise ValueError("activation: ReLU's averages are exact (relu_cluster_averages), not on a grid")
-    if activation == "linear":
-        return gauss_hermite_grid((3,) * K)
-    check_grid(activation, K)
-    if S is None:
-        return gauss_hermite(K, GH_NODES[K])
-    scale = 0.5 if activation == "sigmoid" else 1.0
-    sigma = np.sqrt(np.clip(np.linalg.eigvalsh((S + S.T) / 2), 0.0, None)) * scale  # as _sqrt_psd orders them
-    nodes = [_nodes(s) for s in sigma]
-    while math.prod(nodes) > MAX_POINTS and max(nodes) > 6:
-        j = int(np.argmax(nodes))
-        nodes[j] = max(6, nodes[j] * 3 // 4)
-    return gauss_hermite_grid(tuple(nodes))
-
-
-def check_grid(activation: str, K: int) -> None:
-    """Refuses tanh and sigmoid with more than MAX_GRID_K fields: their averages need a tensor
-    Gauss-Hermite grid in K dimensions (module docstring).
-
-    Parameters
-    ----------
-    activation : the student's activation.
-    K : the number of fields.
-
-    Raises
-    ------
-    ValueError
-        naming K.
-
-    Examples
-    --------
-    >>> from onlinesgd.mixture_averages import check_grid
-    >>> check_grid("relu", 50)  # exact at any K
-    >>> try:
-    ...     check_grid("tanh", 6)
-    ... except ValueError as e:
-    ...     print(str(e)[:56])
-    K: the Gaussian-mixture ODE for tanh integrates on a ten
-    """
-    if activation in ("tanh", "sigmoid") and K > MAX_GRID_K:
-        raise ValueError(
-            f"K: the Gaussian-mixture ODE for {activation} integrates on a tensor Gauss-Hermite grid, "
-            f"at most K = {MAX_GRID_K} fields (K = {K} given); erf and relu are exact at any K"
-        )
 
 
 def _sqrt_psd(S: np.ndarray) -> np.ndarray:

@@ -33,7 +33,8 @@ import numpy as np
 from . import _core
 from .config import Config
 from .mixture import cluster_params, means_gram, mixture_errors, mixture_overlaps
-from .mixture_averages import check_grid, cluster_averages
+from .mixture_averages import cluster_averages
+from .mixture_grids import check_grid
 from .times import recording_times
 from .trajectory import Trajectory
 
@@ -135,7 +136,7 @@ def mixture_ode(
     ------
     ValueError
         naming the argument: not a mixture, feedback alignment, a bad ``dt`` or ``init``; K for
-        tanh and sigmoid beyond five fields (:func:`onlinesgd.mixture_averages.points`).
+        tanh and sigmoid beyond five fields (:func:`onlinesgd.mixture_grids.check_grid`).
 
     Examples
     --------
